@@ -1,0 +1,3 @@
+from platocr.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""`platocr synth`: synthesise barcode photos (layout a) or Russian plate crops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from platocr.cli._app import app, command
+
+synth_app = typer.Typer(
+    help="Synthesise training data: barcode photos in layout (a) or Russian plate crops.",
+    no_args_is_help=True,
+)
+app.add_typer(synth_app, name="synth")
+
+Out = Annotated[Path, typer.Argument(help="Output folder (created; existing files are overwritten).")]
+Count = Annotated[int, typer.Option("--count", "-n", min=1, help="Number of images to write.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")]
+Workers = Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Processes (default: all cores).")]
+Preview = Annotated[
+    Path | None, typer.Option("--preview", help="Also write a contact sheet of the first images to this PNG.")
+]
+
+
+@command("barcodes", target=synth_app)
+def barcodes_command(
+    out: Out,
+    count: Count = 200,
+    seed: Seed = 0,
+    workers: Workers = None,
+    preview: Preview = None,
+) -> None:
+    """Photos of EAN-13 / UPC-A / UPC-E / EAN-8 barcodes: OUT/images/*.jpg + OUT/annotations.tsv."""
+    from platocr.progress import console
+    from platocr.synth.barcodes import generate_barcode_dataset
+
+    report = generate_barcode_dataset(out, count=count, seed=seed, workers=workers, preview=preview)
+    console.print(report.summary())
+
+
+@command("plates", target=synth_app)
+def plates_command(
+    out: Out,
+    count: Count = 200,
+    seed: Seed = 0,
+    layout: Annotated[
+        str, typer.Option("--layout", help="tsv: crops/ + labels.tsv; cropnumbers: NumBase/ with the label in the name.")
+    ] = "tsv",
+    negatives: Annotated[
+        float, typer.Option("--negatives", min=0.0, max=0.9, help="Fraction of crops with no plate (empty text).")
+    ] = 0.0,
+    workers: Workers = None,
+    preview: Preview = None,
+) -> None:
+    """Russian licence-plate crops (A123BC77 / A123BC777) with labels.tsv or in CropNumbers layout."""
+    from platocr.errors import PlatocrError
+    from platocr.progress import console
+    from platocr.synth.plates import generate_plate_dataset
+
+    if layout not in ("tsv", "cropnumbers"):
+        raise PlatocrError(f"--layout must be 'tsv' or 'cropnumbers', got {layout!r}")
+    chosen: Literal["tsv", "cropnumbers"] = layout  # type: ignore[assignment]
+    report = generate_plate_dataset(
+        out, count=count, seed=seed, layout=chosen, negatives=negatives, workers=workers, preview=preview
+    )
+    console.print(report.summary())
