@@ -30,8 +30,11 @@ class LabelRow:
 
     @property
     def group(self) -> str:
-        """Key that must not straddle a split: the source photo, else the text itself."""
-        return self.source or self.text
+        """Key that must not straddle a split: the source photo, else the text itself.
+
+        Rows with neither (negatives: no text, no source) are independent, keyed by their path.
+        """
+        return self.source or self.text or f"path:{self.path}"
 
 
 def read_label_file(label_file: str | Path, *, check_images: bool = False) -> list[LabelRow]:
