@@ -1,0 +1,129 @@
+"""Label files (round trip, malformed rows), the CropNumbers reader and open_dataset's dispatch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platocr.data.cropnumbers import read_cropnumbers
+from platocr.data.labels import LabelRow, open_dataset, read_label_file, write_label_file
+from platocr.errors import PlatocrError
+
+
+def touch(path: Path) -> Path:
+    """An (empty) image file: the readers never decode images."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path.resolve()
+
+
+def test_label_file_round_trip_with_negatives_and_source(tmp_path: Path) -> None:
+    rows = [
+        LabelRow(touch(tmp_path / "crops/a.jpg"), "A123BC77", "photo1.jpg"),
+        LabelRow(touch(tmp_path / "crops/b.jpg"), "4006381333931", "photo1.jpg"),
+        LabelRow(touch(tmp_path / "crops/neg.jpg"), "", ""),
+    ]
+    label_file = write_label_file(rows, tmp_path / "sets/labels.tsv")
+    text = label_file.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "path\ttext\tsource"
+    assert "../crops/a.jpg\tA123BC77\tphoto1.jpg" in text  # paths relative to the label file
+    assert read_label_file(label_file, check_images=True) == rows
+
+
+def test_label_file_round_trip_without_source(tmp_path: Path) -> None:
+    rows = [LabelRow(touch(tmp_path / "a.jpg"), "A123BC77"), LabelRow(touch(tmp_path / "n.jpg"), "")]
+    label_file = write_label_file(rows, tmp_path / "labels.tsv")
+    assert label_file.read_text(encoding="utf-8").splitlines() == ["path\ttext", "a.jpg\tA123BC77", "n.jpg\t"]
+    assert read_label_file(label_file) == rows
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        ("path\ttext\na.jpg\tA1\textra\n", "labels.tsv:2:"),  # too many columns
+        ("path\ttext\na.jpg\tA1\n\tB2\n", "labels.tsv:3: empty path"),
+        ("file\tlabel\na.jpg\tA1\n", "labels.tsv:1:"),  # wrong header
+        ("", "empty file"),
+    ],
+)
+def test_malformed_label_file_names_file_and_line(tmp_path: Path, content: str, where: str) -> None:
+    label_file = tmp_path / "labels.tsv"
+    label_file.write_text(content, encoding="utf-8")
+    with pytest.raises(PlatocrError, match=where):
+        read_label_file(label_file)
+
+
+def test_missing_image_is_reported_with_line(tmp_path: Path) -> None:
+    label_file = tmp_path / "labels.tsv"
+    touch(tmp_path / "a.jpg")
+    label_file.write_text("path\ttext\na.jpg\tA1\nmissing.jpg\tB2\n", encoding="utf-8")
+    with pytest.raises(PlatocrError, match=r"labels.tsv:3: image not found"):
+        read_label_file(label_file, check_images=True)
+
+
+def make_cropnumbers(root: Path) -> Path:
+    for name in ["A001CC 172.jpg", "A001CC 1720.jpg", "A001AA 36 (2).JPG", "x123bc_77.png", "photo.jpg"]:
+        touch(root / "NumBase" / name)
+    (root / "NumBase/notes.txt").write_text("not an image", encoding="utf-8")
+    for name in ["1.jpg", "2.bmp", "3.TIFF"]:
+        touch(root / "Negative" / name)
+    return root
+
+
+def test_read_cropnumbers_labels_negatives_and_skips(tmp_path: Path) -> None:
+    root = make_cropnumbers(tmp_path / "cn")
+    skipped: list[Path] = []
+    rows = read_cropnumbers(root, skipped=skipped)
+    labels = {row.path.name: row.text for row in rows}
+    assert labels == {
+        "A001CC 172.jpg": "A001CC172",
+        "A001CC 1720.jpg": "A001CC172",
+        "A001AA 36 (2).JPG": "A001AA36",
+        "x123bc_77.png": "X123BC77",
+        "1.jpg": "",
+        "2.bmp": "",
+        "3.TIFF": "",
+    }
+    assert all(row.path.is_absolute() and row.source == "" for row in rows)
+    assert [p.name for p in skipped] == ["photo.jpg"]  # notes.txt is not an image: not counted
+
+
+def test_read_cropnumbers_announces_skips_when_not_collected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = read_cropnumbers(make_cropnumbers(tmp_path / "cn"))
+    assert len(rows) == 7
+    assert "skipped 1 files with unparseable names (first: photo.jpg)" in capsys.readouterr().err
+
+
+def test_open_dataset_dispatch(tmp_path: Path) -> None:
+    root = make_cropnumbers(tmp_path / "cn")
+    assert len(open_dataset(root, allow_empty=False)) == 7  # names parsed
+    # A labels.tsv in the folder wins over the file names.
+    write_label_file([LabelRow((root / "NumBase/photo.jpg").resolve(), "B777OP177")], root / "labels.tsv")
+    assert [row.text for row in open_dataset(root)] == ["B777OP177"]
+    assert [row.text for row in open_dataset(root / "labels.tsv")] == ["B777OP177"]
+
+
+def test_negatives_only_folder_and_empty_folder(tmp_path: Path) -> None:
+    touch(tmp_path / "neg/Negative/1.jpg")
+    assert [row.text for row in open_dataset(tmp_path / "neg")] == [""]
+    (tmp_path / "empty/NumBase").mkdir(parents=True)
+    with pytest.raises(PlatocrError, match="dataset is empty"):
+        open_dataset(tmp_path / "empty")
+    with pytest.raises(PlatocrError, match="not a CropNumbers folder"):
+        read_cropnumbers(tmp_path)
+
+
+def test_layout_a_folder_asks_to_run_crop(tmp_path: Path) -> None:
+    touch(tmp_path / "photos/images/000001.jpg")
+    (tmp_path / "photos/annotations.tsv").write_text(
+        "filename\tcode\tx_from\ty_from\twidth\theight\nimages/000001.jpg\t4006381333931\t1\t2\t30\t40\n",
+        encoding="utf-8",
+    )
+    for source in (tmp_path / "photos", tmp_path / "photos/annotations.tsv"):
+        with pytest.raises(PlatocrError, match="platocr crop"):
+            open_dataset(source)
+    with pytest.raises(PlatocrError, match="not a dataset"):
+        open_dataset(tmp_path / "photos/images")
