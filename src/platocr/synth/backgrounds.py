@@ -38,12 +38,10 @@ def _smooth_field(h: int, w: int, rng: np.random.Generator, cells: int, channels
 
 
 def _grain(image: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
-    """Add grey film grain of roughly ``sigma`` levels (triangular noise: cheap integers, not floats)."""
+    """Add grey film grain of standard deviation ~``sigma`` (uniform integers: far cheaper than floats)."""
     h, w = image.shape[:2]
-    k = max(1, int(round(sigma * 1.2)))
-    grain = rng.integers(-k, k + 1, size=(h, w), dtype=np.int16) + rng.integers(
-        -k, k + 1, size=(h, w), dtype=np.int16
-    )
+    k = max(1, int(round(sigma * 1.7)))
+    grain = rng.integers(-k, k + 1, size=(h, w), dtype=np.int16)
     return cv2.add(image, cv2.merge([grain, grain, grain]), dtype=cv2.CV_8U)
 
 

@@ -63,14 +63,12 @@ def motion_blur(image: np.ndarray, rng: np.random.Generator, length: Range = (3,
 def sensor_noise(image: np.ndarray, rng: np.random.Generator, sigma: Range = (2.0, 9.0)) -> np.ndarray:
     """Sensor noise: luminance noise shared by the channels plus weaker, blotchy chroma noise.
 
-    The luminance part is triangular (sum of two uniform integers) rather than Gaussian: it looks
-    the same after blur and JPEG and costs a fraction of float Gaussian noise.
+    The noise is uniform integers rather than Gaussian: it looks the same after blur and JPEG and
+    costs a fraction of float Gaussian noise.
     """
     h, w = image.shape[:2]
-    k = max(1, int(round(_uniform(rng, sigma) * 1.2)))
-    luma = rng.integers(-k, k + 1, size=(h, w), dtype=np.int16) + rng.integers(
-        -k, k + 1, size=(h, w), dtype=np.int16
-    )
+    k = max(1, int(round(_uniform(rng, sigma) * 1.7)))  # uniform on [-k, k] has sd ~ k / 1.7
+    luma = rng.integers(-k, k + 1, size=(h, w), dtype=np.int16)
     # Chroma noise is blotchy on phones: draw it at quarter resolution and upscale.
     small = rng.integers(-k, k + 1, size=(max(1, h // 4), max(1, w // 4), 3), dtype=np.int16)
     chroma = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
@@ -179,21 +177,23 @@ def paste_warped(
     anti-aliased by the warp. Returns a new canvas.
     """
     h, w = canvas.shape[:2]
+    ph, pw = patch.shape[:2]
     if mask is None:
-        mask = np.full(patch.shape[:2], 255, np.uint8)
-    warped = cv2.warpPerspective(
-        patch, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
-    )
-    alpha = cv2.warpPerspective(mask, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    ys, xs = np.nonzero(alpha)
+        mask = np.full((ph, pw), 255, np.uint8)
+    corners = warp_points(np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]]), matrix)
+    # Warp and blend only inside the patch's bounding rectangle: most of the photo is untouched.
+    x0, y0 = (max(0, int(np.floor(v))) for v in corners.min(axis=0))
+    x1, y1 = int(min(w, np.ceil(corners[:, 0].max()) + 1)), int(min(h, np.ceil(corners[:, 1].max()) + 1))
     out = canvas.copy()
-    if len(xs) == 0:
+    if x1 <= x0 or y1 <= y0:
         return out
-    # Blend only inside the patch's bounding rectangle: most of the photo is untouched.
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    a = alpha[y0:y1, x0:x1, None].astype(np.float32) / 255.0
+    local = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ np.asarray(matrix, np.float64)
+    size = (x1 - x0, y1 - y0)
+    warped = cv2.warpPerspective(patch, local, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    alpha = cv2.warpPerspective(mask, local, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    a = alpha[:, :, None].astype(np.float32) / 255.0
     region = out[y0:y1, x0:x1].astype(np.float32)
-    out[y0:y1, x0:x1] = (region + (warped[y0:y1, x0:x1].astype(np.float32) - region) * a).astype(np.uint8)
+    out[y0:y1, x0:x1] = (region + (warped.astype(np.float32) - region) * a).astype(np.uint8)
     return out
 
 
