@@ -1,0 +1,129 @@
+"""Reusable video measurements: decode fps per backend, encode fps per codec, pipeline fps per mode.
+
+``platocr bench`` calls ``benchmark_video``; the numbers in the video report come from these functions.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from platocr.prediction import Prediction
+from platocr.video.sources import Backend, open_source
+from platocr.video.writers import Codec, open_writer
+
+
+def synthetic_frame(index: int, size: tuple[int, int]) -> np.ndarray:
+    """A deterministic camera-like BGR frame (H, W, 3): a drifting texture, sensor noise, the frame number.
+
+    The texture and noise matter for benchmarks: flat synthetic frames compress (and decode) unrealistically fast.
+    """
+    import cv2
+
+    width, height = size
+    texture = cv2.GaussianBlur(
+        np.random.default_rng(0).integers(0, 256, (height, width, 3), np.uint8), (0, 0), 4
+    )
+    frame = (
+        np.roll(texture, 4 * index, axis=1).astype(np.int16) * 3 - 200
+    )  # stretch contrast back after the blur
+    frame += np.random.default_rng(index + 1).normal(0, 6, frame.shape).astype(np.int16)
+    frame = np.clip(frame, 0, 255).astype(np.uint8)
+    scale = height / 120
+    cv2.putText(frame, f"{index:05d}", (width // 8, height // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255),
+                max(1, int(2 * scale)), cv2.LINE_AA)  # fmt: skip
+    return frame
+
+
+def write_synthetic_clip(
+    path: str | Path,
+    frames: int,
+    size: tuple[int, int] = (320, 240),
+    fps: float = 25.0,
+    codec: Codec = "mp4v",
+) -> Path:
+    """Write ``frames`` synthetic frames of ``size`` = (width, height) to ``path``; returns the path."""
+    writer = open_writer(path, fps, size, codec)
+    try:
+        for i in range(frames):
+            writer.write(synthetic_frame(i, size))
+    finally:
+        writer.close()
+    return Path(path)
+
+
+def measure_decode(path: str | Path, backend: Backend, max_frames: int | None = None) -> dict[str, float]:
+    """Decode ``path`` to BGR arrays with ``backend``; returns ``{"frames", "seconds", "fps"}``."""
+    source = open_source(str(path), backend)
+    frames, start = 0, time.perf_counter()
+    try:
+        while (max_frames is None or frames < max_frames) and source.read() is not None:
+            frames += 1
+    finally:
+        source.close()
+    seconds = time.perf_counter() - start
+    return {"frames": frames, "seconds": seconds, "fps": frames / seconds if seconds else 0.0}
+
+
+def measure_encode(
+    codec: Codec, frames: int = 120, size: tuple[int, int] = (1280, 720), preset: str | None = None
+) -> dict[str, float]:
+    """Encode ``frames`` pre-rendered frames (16 distinct ones cycled) to a temp file; encode time only."""
+    images = [synthetic_frame(i, size) for i in range(16)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "encode.mp4"
+        kwargs = {"preset": preset} if preset else {}
+        start = time.perf_counter()
+        writer = open_writer(path, 25.0, size, codec, **kwargs)
+        for i in range(frames):
+            writer.write(images[i % len(images)])
+        writer.close()
+        seconds = time.perf_counter() - start
+        size_bytes = path.stat().st_size
+    return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "bytes": size_bytes}
+
+
+def sleeping_recognizer(ms_per_crop: float) -> Callable[[Sequence[np.ndarray]], list[Prediction]]:
+    """A fake OCR of realistic cost: sleeps ``ms_per_crop`` per crop (releases the GIL like real inference)."""
+
+    def recognize(crops: Sequence[np.ndarray]) -> list[Prediction]:
+        time.sleep(ms_per_crop * len(crops) / 1000)
+        return [Prediction(f"{int(c.mean()):03d}", 0.9) for c in crops]
+
+    return recognize
+
+
+def benchmark_video(
+    input_path: str | Path | None = None,
+    *,
+    recognize: Callable[[Sequence[np.ndarray]], list[Prediction]] | None = None,
+    modes: Sequence[str] = ("sequential", "threaded"),
+    frames: int = 150,
+    size: tuple[int, int] = (1280, 720),
+    codec: Codec = "h264",
+    ms_per_crop: float = 5.0,
+    batch_frames: int = 1,
+) -> dict[str, dict[str, Any]]:
+    """Run the annotator on ``input_path`` (or a generated clip of ``frames`` at ``size``) once per mode.
+
+    ``recognize`` defaults to ``sleeping_recognizer(ms_per_crop)``. Returns ``{mode: run_video stats}``
+    (frames, wall_s, fps, per-stage p50/p95 ms, bottleneck).
+    """
+    from platocr.video.annotator import run_video
+
+    recognize = recognize or sleeping_recognizer(ms_per_crop)
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if input_path is None:
+            input_path = write_synthetic_clip(Path(tmp) / "input.mp4", frames, size, codec="h264")
+        for mode in modes:
+            results[mode] = run_video(
+                str(input_path), Path(tmp) / f"out_{mode}.mp4", recognize, mode=mode, codec=codec,
+                batch_frames=batch_frames, max_frames=frames,
+            )  # fmt: skip
+    return results

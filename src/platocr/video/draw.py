@@ -1,0 +1,39 @@
+"""Overlay of OCR results on a frame: the region outline, the text and its confidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from platocr.prediction import Prediction
+from platocr.video.regions import Region
+
+CONFIDENT = 0.5  # below this the overlay turns orange: the reading is a guess
+_GREEN, _ORANGE, _BLACK = (60, 200, 60), (0, 140, 255), (0, 0, 0)
+
+
+def annotate(frame: np.ndarray, regions: Sequence[Region], predictions: Sequence[Prediction]) -> np.ndarray:
+    """Draw each region with ``"TEXT 0.93"`` above it, in place on ``frame`` (BGR uint8); returns ``frame``."""
+    import cv2
+
+    height = frame.shape[0]
+    scale = max(0.4, height / 720 * 0.9)
+    thickness = max(1, int(round(scale * 2)))
+    for region, pred in zip(regions, predictions, strict=True):
+        color = _GREEN if pred.confidence >= CONFIDENT else _ORANGE
+        if region.quad is not None:
+            cv2.polylines(
+                frame, [np.round(region.quad).astype(np.int32)], True, color, thickness, cv2.LINE_AA
+            )
+        else:
+            x, y, w, h = region.box
+            cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), color, thickness)
+        label = f"{pred.text or '-'} {pred.confidence:.2f}"
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+        x, y = region.box[0], region.box[1]
+        top = y - th - base - 4 if y - th - base - 4 >= 0 else y  # inside the box when it touches the top
+        cv2.rectangle(frame, (x, top), (x + tw + 4, top + th + base + 4), color, cv2.FILLED)
+        cv2.putText(frame, label, (x + 2, top + th + 2), cv2.FONT_HERSHEY_SIMPLEX, scale, _BLACK, thickness,
+                    cv2.LINE_AA)  # fmt: skip
+    return frame

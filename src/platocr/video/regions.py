@@ -1,0 +1,82 @@
+"""Where the text is in a frame: the whole frame, fixed ROIs (fixed camera), or detected barcodes.
+
+A region finder is any callable ``find(frame) -> list[Region]``; the barcode finder lives in ``detect.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from platocr.errors import PlatocrError
+
+Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """One text region of a frame.
+
+    ``crop`` is the BGR uint8 image (h, w, 3) given to OCR, already upright (rectified for rotated barcodes);
+    ``box`` is its axis-aligned box in the frame; ``quad`` the (4, 2) float32 outline when it is rotated;
+    ``key`` a stable identity across frames when the finder knows one (ROI index), else None (match by IoU).
+    """
+
+    box: Box
+    crop: np.ndarray
+    quad: np.ndarray | None = None
+    key: int | None = None
+
+
+RegionFinder = Callable[[np.ndarray], list[Region]]
+
+
+def parse_roi(text: str) -> Box:
+    """``"x,y,w,h"`` (integers, w and h > 0) -> Box; PlatocrError naming the bad value otherwise."""
+    parts = text.replace(" ", "").split(",")
+    try:
+        x, y, w, h = (int(p) for p in parts)
+    except ValueError:
+        raise PlatocrError(f"--roi {text!r}: expected four integers x,y,w,h") from None
+    if w <= 0 or h <= 0:
+        raise PlatocrError(f"--roi {text!r}: width and height must be positive")
+    return x, y, w, h
+
+
+def validate_rois(rois: Sequence[Box], frame_size: tuple[int, int]) -> None:
+    """Every ROI must lie inside a frame of ``frame_size`` = (width, height); say which one does not."""
+    width, height = frame_size
+    for x, y, w, h in rois:
+        if x < 0 or y < 0 or x + w > width or y + h > height:
+            raise PlatocrError(
+                f"--roi {x},{y},{w},{h} lies outside the {width}x{height} frame "
+                f"(need 0 <= x, x+w <= {width}, 0 <= y, y+h <= {height})"
+            )
+
+
+def whole_frame(frame: np.ndarray) -> list[Region]:
+    """The default finder: the frame itself is the crop (input already cropped to the text)."""
+    height, width = frame.shape[:2]
+    return [Region((0, 0, width, height), frame, key=0)]
+
+
+def fixed_rois(rois: Sequence[Box]) -> RegionFinder:
+    """A finder that cuts the same boxes from every frame (key = ROI index, for smoothing)."""
+    boxes = list(rois)
+
+    def find(frame: np.ndarray) -> list[Region]:
+        return [Region(box, frame[box[1] : box[1] + box[3], box[0] : box[0] + box[2]], key=i)
+                for i, box in enumerate(boxes)]  # fmt: skip
+
+    return find
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two x,y,w,h boxes (0 when disjoint)."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0

@@ -1,0 +1,113 @@
+"""Video writers: H.264 through PyAV (libx264) or MPEG-4 Part 2 through ``cv2.VideoWriter`` (``mp4v``).
+
+Both keep the input's fps and frame size. ``mp4v`` is the fallback when this FFmpeg build has no libx264
+(and for odd frame sizes, which yuv420p H.264 cannot hold).
+"""
+
+from __future__ import annotations
+
+import warnings
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from platocr.errors import PlatocrError
+
+Codec = Literal["h264", "mp4v"]
+CODECS: tuple[str, ...] = ("h264", "mp4v")
+# Measured on the 2-core dev box at 720p (platocr.video.bench.measure_encode): ultrafast keeps the
+# writer off the critical path; better presets cost 2-3x the encode time for a smaller file.
+DEFAULT_H264_PRESET = "ultrafast"
+
+
+class FrameWriter(Protocol):
+    """Accepts BGR uint8 frames of the size it was opened with; ``close`` finalises the file."""
+
+    def write(self, frame: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def h264_available() -> bool:
+    """Whether PyAV's FFmpeg has the libx264 encoder."""
+    import av
+
+    return "libx264" in av.codecs_available
+
+
+class PyAVH264Writer:
+    """libx264 in an MP4 container, yuv420p (plays everywhere)."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], preset: str = DEFAULT_H264_PRESET):
+        import av
+
+        width, height = size
+        self._rate = Fraction(fps).limit_denominator(1001)  # 29.97 -> 30000/1001
+        try:
+            self._container = av.open(str(path), mode="w")
+        except (av.FFmpegError, OSError) as exc:
+            raise PlatocrError(f"{path}: cannot create output video ({exc})") from None
+        self._stream = self._container.add_stream("libx264", rate=self._rate)
+        self._stream.width, self._stream.height = width, height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"preset": preset}
+        self._index = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        import av
+
+        video_frame = av.VideoFrame.from_ndarray(frame, format="bgr24")
+        video_frame.pts = self._index
+        video_frame.time_base = 1 / self._rate
+        self._index += 1
+        self._container.mux(self._stream.encode(video_frame))
+
+    def close(self) -> None:
+        try:
+            self._container.mux(self._stream.encode(None))  # flush delayed frames
+        finally:
+            self._container.close()
+
+
+class OpenCVWriter:
+    """``cv2.VideoWriter`` with the ``mp4v`` FourCC (no external encoder needed)."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int]):
+        import cv2
+
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        if not self._writer.isOpened():
+            raise PlatocrError(f"{path}: cannot create output video with OpenCV (mp4v)")
+
+    def write(self, frame: np.ndarray) -> None:
+        self._writer.write(frame)
+
+    def close(self) -> None:
+        self._writer.release()
+
+
+def open_writer(
+    path: str | Path,
+    fps: float,
+    size: tuple[int, int],
+    codec: Codec = "h264",
+    preset: str = DEFAULT_H264_PRESET,
+) -> FrameWriter:
+    """Create ``path`` for frames of ``size`` = (width, height) at ``fps``.
+
+    ``h264`` falls back to ``mp4v`` with a warning when libx264 is missing or the size is odd.
+    """
+    path = Path(path)
+    if codec not in CODECS:
+        raise PlatocrError(f"unknown codec {codec!r} (known: {', '.join(CODECS)})")
+    if not path.parent.exists():
+        raise PlatocrError(f"{path}: output folder {path.parent} does not exist")
+    if codec == "h264":
+        odd = size[0] % 2 or size[1] % 2
+        if h264_available() and not odd:
+            return PyAVH264Writer(path, fps, size, preset)
+        reason = "odd frame size" if odd else "libx264 is missing from PyAV's FFmpeg"
+        warnings.warn(f"h264 unavailable ({reason}); writing mp4v instead", stacklevel=2)
+    return OpenCVWriter(path, fps, size)
