@@ -6,6 +6,8 @@ structure is drawn at low resolution and upscaled, which keeps it cheap (a few m
 
 from __future__ import annotations
 
+import colorsys
+
 import cv2
 import numpy as np
 
@@ -27,6 +29,12 @@ _FONTS = (
 def _color(rng: np.random.Generator, low: int = 0, high: int = 256) -> tuple[int, int, int]:
     c = rng.integers(low, high, size=3)
     return int(c[0]), int(c[1]), int(c[2])
+
+
+def _print_color(rng: np.random.Generator) -> tuple[int, int, int]:
+    """A printing-ink colour: any hue, saturation skewed low (real packaging is rarely all neon)."""
+    r, g, b = colorsys.hsv_to_rgb(rng.random(), rng.random() ** 1.5 * 0.9, rng.uniform(0.25, 1.0))
+    return int(b * 255), int(g * 255), int(r * 255)
 
 
 def _smooth_field(h: int, w: int, rng: np.random.Generator, cells: int, channels: int = 1) -> np.ndarray:
@@ -65,6 +73,19 @@ def random_text(image: np.ndarray, rng: np.random.Generator, lines: int, color: 
         cv2.putText(image, text, origin, int(rng.choice(_FONTS)), scale, color, thickness, cv2.LINE_AA)
 
 
+def _paragraph(image: np.ndarray, rng: np.random.Generator) -> None:
+    """A block of small-print lines (ingredients, addresses) in place: typical next to a barcode."""
+    h, w = image.shape[:2]
+    x, y = int(rng.integers(-w // 4, w)), int(rng.integers(0, h))
+    scale = float(rng.uniform(0.3, 0.5)) * max(h, w) / 640
+    step = int(scale * 30) + 2
+    color = _print_color(rng)
+    for line in range(int(rng.integers(3, 9))):
+        words = rng.choice(_WORDS, size=int(rng.integers(3, 7)))
+        text = ", ".join(str(word).lower() for word in words)
+        cv2.putText(image, text, (x, y + line * step), cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
+
+
 def paper(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Off-white or tinted paper with uneven lighting and fine grain, sometimes a little print."""
     sh, sw = max(2, height // 8), max(2, width // 8)
@@ -79,22 +100,22 @@ def paper(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
 def packaging(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Printed packaging: saturated colour blocks, stripes, circles and neighbouring text."""
     img = np.empty((height, width, 3), np.uint8)
-    img[:] = _color(rng)
+    img[:] = _print_color(rng)
     for _ in range(int(rng.integers(2, 7))):
         x0, y0 = int(rng.integers(-width // 4, width)), int(rng.integers(-height // 4, height))
         x1, y1 = x0 + int(rng.integers(width // 8, width)), y0 + int(rng.integers(height // 8, height))
         shape = rng.random()
         if shape < 0.55:
-            cv2.rectangle(img, (x0, y0), (x1, y1), _color(rng), -1)
+            cv2.rectangle(img, (x0, y0), (x1, y1), _print_color(rng), -1)
         elif shape < 0.8:
             radius = int(rng.integers(10, max(11, min(height, width) // 2)))
-            cv2.circle(img, (x0, y0), radius, _color(rng), -1, cv2.LINE_AA)
+            cv2.circle(img, (x0, y0), radius, _print_color(rng), -1, cv2.LINE_AA)
         else:  # diagonal stripe band
             thick = int(rng.integers(5, max(6, height // 4)))
-            cv2.line(img, (x0, y0), (x1, y1), _color(rng), thick, cv2.LINE_AA)
-    random_text(img, rng, int(rng.integers(2, 10)), _color(rng))
+            cv2.line(img, (x0, y0), (x1, y1), _print_color(rng), thick, cv2.LINE_AA)
+    random_text(img, rng, int(rng.integers(2, 10)), _print_color(rng))
     if rng.random() < 0.5:
-        random_text(img, rng, int(rng.integers(1, 5)), _color(rng))
+        _paragraph(img, rng)
     return _grain(img, rng, float(rng.uniform(1.0, 4.0)))
 
 
@@ -105,7 +126,7 @@ def shelf(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     small[:] = _color(rng, 30, 140)
     for _ in range(int(rng.integers(3, 9))):
         x0 = int(rng.integers(-sw // 8, sw))
-        cv2.rectangle(small, (x0, 0), (x0 + int(rng.integers(8, max(9, sw // 3))), sh), _color(rng), -1)
+        cv2.rectangle(small, (x0, 0), (x0 + int(rng.integers(8, max(9, sw // 3))), sh), _print_color(rng), -1)
     small = cv2.GaussianBlur(small, (0, 0), float(rng.uniform(0.5, 2.0)))
     light = _smooth_field(sh, sw, rng, 3) * rng.uniform(10, 40)
     img = _upscale(small.astype(np.float32) + light[:, :, None], height, width)
