@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from platocr.synth import effects
-from platocr.synth.plate_scene import GREY_SHARE, camera, car_body, crop_size
+from platocr.synth.plate_scene import camera, car_body, crop_size
 
 
 def _muted(rng: np.random.Generator, low: float = 60, high: float = 220, chroma: float = 25) -> np.ndarray:
@@ -157,6 +157,7 @@ def negative_crop(rng: np.random.Generator) -> np.ndarray:
     img = effects.color_jitter(img, rng, brightness=(-40, 30), contrast=(0.6, 1.15), cast=0.08)
     if rng.random() < 0.3:
         img = effects.shadow(img, rng)
-    if rng.random() < GREY_SHARE * 0.3:  # real negatives are mostly colour
+    grey = rng.random() < 0.03  # real negatives are colour (1% grey): the detector ran on colour photos
+    if grey:
         img = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-    return camera(img, out_w, out_h, rng)
+    return camera(img, out_w, out_h, rng, grey=grey)

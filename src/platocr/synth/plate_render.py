@@ -15,7 +15,7 @@ from platocr.synth.plate_glyphs import draw_glyph
 
 PLATE_W_MM, PLATE_H_MM = 520.0, 112.0
 # Main-field character centres (mm) for a 2-digit region plate; 3-digit plates squeeze them.
-_MAIN_CENTRES = (62.0, 130.0, 182.0, 234.0, 290.0, 341.0)
+_MAIN_CENTRES = (63.0, 128.0, 181.0, 234.0, 292.0, 344.0)
 _SEPARATOR_2, _SEPARATOR_3 = 388.0, 360.0
 _BASELINE, _DIGIT_H, _LETTER_H = 96.0, 76.0, 58.0
 _REGION_TOP, _REGION_H = 12.0, 58.0
@@ -76,10 +76,10 @@ def draw_plate(series: str, region: str, px_per_mm: float, rng: np.random.Genera
     """
     s = px_per_mm
     w, h = int(round(PLATE_W_MM * s)), int(round(PLATE_H_MM * s))
-    paper = np.array([rng.uniform(200, 255)] * 3) + rng.uniform(-12, 12, 3) * rng.uniform(0, 1)
+    paper = np.array([rng.uniform(175, 255)] * 3) + rng.uniform(-12, 12, 3) * rng.uniform(0, 1)
     plate = np.empty((h, w, 3), np.uint8)
     plate[:] = tuple(int(c) for c in np.clip(paper, 0, 255))
-    ink_level = int(rng.uniform(0, 45))
+    ink_level = int(rng.uniform(0, 60))
     ink = (ink_level, ink_level, ink_level)
     border = max(1, int(round(rng.uniform(2.2, 3.6) * s)))
     inset = border / 2 + rng.uniform(0.5, 2.0) * s
@@ -90,23 +90,24 @@ def draw_plate(series: str, region: str, px_per_mm: float, rng: np.random.Genera
     cv2.line(plate, (int(sep * s), int(inset)), (int(sep * s), int(h - 1 - inset)), ink, border, cv2.LINE_AA)
 
     squeeze = sep / _SEPARATOR_2
-    weight = rng.uniform(6.5, 9.0)  # stroke width, mm
-    char_w = rng.uniform(42, 48) * squeeze
+    weight = rng.uniform(5.5, 8.0)  # stroke width, mm (real: about a tenth of the digit height)
+    digit_w = rng.uniform(43, 48) * squeeze
+    letter_w = digit_w * rng.uniform(1.0, 1.08)  # letters are shorter but about as wide: squarish
     for centre, ch in zip(_MAIN_CENTRES, series, strict=True):
-        cx = centre * squeeze + (sep - _SEPARATOR_2 * squeeze) * 0.5
+        cx = centre * squeeze
         ch_h = _DIGIT_H if ch.isdigit() else _LETTER_H
-        ch_w = char_w * (1.0 if ch.isdigit() else 0.98) * (1.08 if ch == "M" else 1.0)
+        ch_w = (digit_w if ch.isdigit() else letter_w) * (1.06 if ch == "M" else 1.0)
         box = ((cx - ch_w / 2) * s, (_BASELINE - ch_h) * s, (cx + ch_w / 2) * s, _BASELINE * s)
         draw_glyph(plate, ch, box, weight * (1.0 if ch.isdigit() else 0.9) * s, ink)
 
     region_w = PLATE_W_MM - sep
-    region_char_w = (34.0 if three else 40.0) * rng.uniform(0.92, 1.05)
-    pitch = region_char_w + (4.0 if three else 7.0)
+    region_char_w = (39.0 if three else 44.0) * rng.uniform(0.92, 1.04)
+    pitch = region_char_w + (5.0 if three else 8.0)
     start = sep + (region_w - pitch * len(region) + (pitch - region_char_w)) / 2 - 2
     for i, ch in enumerate(region):
         x0 = start + i * pitch
         box = (x0 * s, _REGION_TOP * s, (x0 + region_char_w) * s, (_REGION_TOP + _REGION_H) * s)
-        draw_glyph(plate, ch, box, weight * 0.88 * s, ink)
+        draw_glyph(plate, ch, box, weight * 0.85 * s, ink)
 
     # "RUS" and the tricolour flag under the region digits, centred as a group.
     rus_w, flag_w, gap = 36.0, 44.0, 6.0
@@ -125,8 +126,15 @@ def draw_plate(series: str, region: str, px_per_mm: float, rng: np.random.Genera
 
     if rng.random() < 0.8:  # bolt holes / screw heads left of the series and right of the region
         bolt = (int(rng.uniform(40, 140)),) * 3
-        for bx, by in ((18.0, 50.0), (PLATE_W_MM - 16.0, 48.0)):
-            cv2.circle(plate, (int(bx * s), int(by * s)), max(1, int(2.8 * s)), bolt, -1, cv2.LINE_AA)
+        for bx, by in ((20.0, 52.0), (PLATE_W_MM - 16.0, 48.0)):
+            cv2.circle(
+                plate,
+                (int(bx * s), int(by * s)),
+                max(1, int(rng.uniform(2.8, 4.2) * s)),
+                bolt,
+                -1,
+                cv2.LINE_AA,
+            )
     return plate
 
 

@@ -18,12 +18,12 @@ from platocr.synth.plate_render import PLATE_H_MM, PLATE_W_MM, draw_framed_plate
 _PAINT = np.array([[20, 20, 22], [235, 235, 235], [180, 180, 178], [110, 110, 112], [120, 60, 20],
                    [30, 30, 150], [150, 170, 185], [40, 80, 40], [200, 150, 90]], np.float32)  # fmt: skip
 _PAINT_P = np.array([0.26, 0.18, 0.18, 0.14, 0.08, 0.06, 0.04, 0.03, 0.03])
-GREY_SHARE = 0.55  # share of infrared/grey crops among the real ones (measured: zero saturation)
+GREY_SHARE = 0.6  # share of infrared/grey crops among the real ones (measured: zero saturation)
 
 
 def crop_size(rng: np.random.Generator, negative: bool = False) -> tuple[int, int]:
     """Output (width, height): log-normal width (median ~250 px like the real crops), aspect ~2.8."""
-    width = int(np.clip(rng.lognormal(np.log(270 if negative else 250), 0.55 if negative else 0.6), 74, 640))
+    width = int(np.clip(rng.lognormal(np.log(275 if negative else 245), 0.4 if negative else 0.55), 74, 640))
     if negative:
         aspect = rng.uniform(1.3, 3.0)
     else:
@@ -91,9 +91,25 @@ def _plate_dirt(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out.astype(np.uint8)
 
 
+def _keep_inside(quad: np.ndarray, size: tuple[int, int], keep_x: bool) -> np.ndarray:
+    """Shift (2,) that moves ``quad`` (4, 2) inside the canvas with a 2% margin (centred if too big)."""
+    shift = np.zeros(2, np.float32)
+    for axis in (0, 1) if keep_x else (1,):
+        lo, hi, margin = quad[:, axis].min(), quad[:, axis].max(), 0.02 * size[axis]
+        if hi - lo > size[axis] - 2 * margin:
+            shift[axis] = (size[axis] - (hi - lo)) / 2 - lo
+        else:
+            shift[axis] = max(0.0, margin - lo) - max(0.0, hi - (size[axis] - margin))
+    return shift
+
+
 def _place_plate(out_w: int, out_h: int, plate_quad: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Homography (plate corners in the frame image ``plate_quad`` (4, 2)) frame image -> crop canvas: plate fills most of the width, small tilt and perspective."""
-    plate_w = out_w * (rng.uniform(0.66, 0.97) if rng.random() < 0.97 else rng.uniform(0.95, 1.06))
+    """Homography from the framed-plate image (plate corners ``plate_quad`` (4, 2)) to the crop canvas.
+
+    The plate fills most of the width, with a small tilt, yaw and a camera-from-above squash.
+    """
+    cut = rng.random() < 0.03  # a few real crops cut the plate's ends
+    plate_w = out_w * (rng.uniform(0.98, 1.06) if cut else rng.triangular(0.68, 0.9, 0.97))
     squash = rng.uniform(0.78, 1.05)  # camera above the plate: it looks flatter
     plate_h = plate_w * PLATE_H_MM / PLATE_W_MM * squash
     cx = out_w / 2 + rng.uniform(-0.08, 0.08) * out_w
@@ -105,15 +121,16 @@ def _place_plate(out_w: int, out_h: int, plate_quad: np.ndarray, rng: np.random.
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
     dst = dst @ rot.T + np.array([cx, cy], np.float32)
     dst = effects.perspective_jitter(dst, rng, strength=0.015)
+    dst += _keep_inside(dst, (out_w, out_h), keep_x=not cut)
     return cv2.getPerspectiveTransform(plate_quad.astype(np.float32), dst.astype(np.float32))
 
 
 def _ir_look(image: np.ndarray, plate_alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Infrared camera: grey, the retro-reflective plate glows while the car goes dark, high contrast."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    car_gain = rng.uniform(0.25, 1.0)
+    car_gain = rng.uniform(0.35, 1.0)
     grey *= car_gain + (1 - car_gain) * plate_alpha  # plate keeps its brightness
-    gain = rng.uniform(0.6, 1.8)  # hazy to harsh
+    gain = rng.uniform(0.5, 1.3)  # hazy to harsh
     grey = (grey - 128) * gain + 128 + rng.uniform(-20, 40)
     if rng.random() < 0.35:  # glow: bright plate light bleeds over the dark strokes
         bright = np.clip(grey - 150, 0, None)
@@ -132,7 +149,7 @@ def _colour_look(image: np.ndarray, plate_alpha: np.ndarray, rng: np.random.Gene
         image = np.clip(img * np.array([0.8, 0.95, 1.1]), 0, 255).astype(np.uint8)  # warm lamp light
     elif mode < 0.27:  # overexposed: the white plate clips, strokes go grey
         image = effects.color_jitter(image, rng, brightness=(30, 80), contrast=(1.1, 1.5))
-    image = effects.color_jitter(image, rng, brightness=(-30, 25), contrast=(0.6, 1.15), cast=0.1)
+    image = effects.color_jitter(image, rng, brightness=(-30, 25), contrast=(0.55, 1.1), cast=0.1)
     if rng.random() < 0.2:
         image = effects.shadow(image, rng, strength=(0.2, 0.5))
     if rng.random() < 0.12:
@@ -140,23 +157,31 @@ def _colour_look(image: np.ndarray, plate_alpha: np.ndarray, rng: np.random.Gene
     return image
 
 
-def camera(image: np.ndarray, out_w: int, out_h: int, rng: np.random.Generator) -> np.ndarray:
-    """Optics and sensor: blur, downscale to the crop size (sometimes via a lower res), noise, JPEG."""
+def camera(
+    image: np.ndarray, out_w: int, out_h: int, rng: np.random.Generator, grey: bool = False
+) -> np.ndarray:
+    """Optics and sensor: blur, downscale to the crop size (sometimes via a lower res), noise, JPEG.
+
+    ``grey`` (an IR camera) keeps the result exactly grey: three equal channels, no chroma noise.
+    """
     blur = rng.random()
     if blur < 0.55:
         image = effects.gaussian_blur(image, rng, sigma=(0.4, 2.2))
     elif blur < 0.7:
         image = effects.motion_blur(image, rng, length=(2, 7))
-    if rng.random() < 0.4:  # a low-resolution camera, upscaled by the detector's crop
-        f = rng.uniform(1.4, 3.2)
-        small = (max(8, int(out_w / f)), max(4, int(out_h / f)))
+    if rng.random() < 0.4 and out_w > 110:  # a low-resolution camera, upscaled by the detector's crop
+        f = min(rng.uniform(1.4, 3.2), out_w / 80)  # below ~80 px the text is gone: a useless label
+        small = (int(out_w / f), max(4, int(out_h / f)))
         image = cv2.resize(image, small, interpolation=cv2.INTER_AREA)
-    image = cv2.resize(
-        image, (out_w, out_h), interpolation=cv2.INTER_AREA if image.shape[1] > out_w else cv2.INTER_LINEAR
-    )
+    shrinking = image.shape[1] > out_w
+    image = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     if rng.random() < 0.6:
         image = effects.sensor_noise(image, rng, sigma=(1.0, 7.0))
-    return effects.jpeg_reencode(image, rng, quality=(35, 92))
+    if not grey:
+        return effects.jpeg_reencode(image, rng, quality=(35, 92))
+    single = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    _, buf = cv2.imencode(".jpg", single, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 93))])
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), cv2.COLOR_GRAY2BGR)
 
 
 def plate_crop(series: str, region: str, rng: np.random.Generator) -> np.ndarray:
@@ -175,8 +200,6 @@ def plate_crop(series: str, region: str, rng: np.random.Generator) -> np.ndarray
     q = framed.plate_quad.astype(np.int32)
     plate_only[q[0, 1] : q[2, 1], q[0, 0] : q[2, 0]] = 255
     alpha = cv2.warpPerspective(plate_only, matrix, (work_w, work_h)).astype(np.float32) / 255
-    if rng.random() < GREY_SHARE:
-        canvas = _ir_look(canvas, alpha, rng)
-    else:
-        canvas = _colour_look(canvas, alpha, rng)
-    return camera(canvas, out_w, out_h, rng)
+    grey = rng.random() < GREY_SHARE
+    canvas = _ir_look(canvas, alpha, rng) if grey else _colour_look(canvas, alpha, rng)
+    return camera(canvas, out_w, out_h, rng, grey=grey)
