@@ -11,11 +11,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from platocr.cli import app
+from platocr.data.cropnumbers import read_cropnumbers
 from platocr.data.labels import read_label_file
+from platocr.data.regions import PLATE_LETTERS, THREE_DIGIT_REGIONS
 from platocr.errors import PlatocrError
 from platocr.synth import plates
 from platocr.synth.plate_glyphs import GLYPHS
-from platocr.synth.plates import LABEL_RE, PLATE_LETTERS, THREE_DIGIT_REGIONS, generate_plate_dataset
+from platocr.synth.plates import LABEL_RE, generate_plate_dataset
 
 CROPNUMBERS_NAME = re.compile(
     rf"^([{PLATE_LETTERS}]\d{{3}}[{PLATE_LETTERS}]{{2}}) (\d{{2,3}})(?: \((\d+)\))?\.jpg$"
@@ -70,6 +72,12 @@ def test_cropnumbers_layout_names_parse_back(tmp_path: Path) -> None:
         assert match, name
         assert LABEL_RE.match(match.group(1) + match.group(2))
     assert not (tmp_path / "labels.tsv").exists()
+    # The data reader recovers every label from the file names.
+    planned = {
+        job.path.resolve(): job.series + job.region
+        for job in plates._plan(tmp_path, 8, 5, "cropnumbers", 0.25)
+    }
+    assert {row.path: row.text for row in read_cropnumbers(tmp_path, skipped=[])} == planned
 
 
 def test_cropnumbers_repeats_get_numbered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,15 +20,12 @@ import cv2
 import numpy as np
 
 from platocr.data.labels import LABEL_FILE_NAME, LabelRow, write_label_file
+from platocr.data.regions import PLATE_LETTERS, THREE_DIGIT_REGIONS
 from platocr.errors import PlatocrError
 from platocr.parallel import parallel_map
 
-PLATE_LETTERS = "ABEKMHOPCTYX"  # Latin look-alikes of the Cyrillic letters allowed on plates
-THREE_DIGIT_REGIONS = (
-    "102", "116", "121", "123", "124", "125", "134", "136", "138", "142", "150", "152", "154", "159",
-    "161", "163", "164", "173", "174", "177", "178", "186", "190", "196", "197", "198", "199", "750",
-    "761", "763", "774", "777", "790", "797", "799", "977",
-)  # fmt: skip
+# Region codes and letters come from the one list the file-name parser also reads them back with.
+_THREE_DIGIT_REGIONS = tuple(sorted(THREE_DIGIT_REGIONS))
 LABEL_RE = re.compile(rf"^[{PLATE_LETTERS}]\d{{3}}[{PLATE_LETTERS}]{{2}}\d{{2,3}}$")
 Layout = Literal["tsv", "cropnumbers"]
 _LABEL_STREAM, _IMAGE_STREAM = 0, 1  # separate streams: labels are known before any image is drawn
@@ -40,7 +37,7 @@ def random_plate_text(rng: np.random.Generator) -> tuple[str, str]:
     digits = "".join(str(d) for d in rng.integers(0, 10, size=3))
     series = f"{letters[0]}{digits}{letters[1]}{letters[2]}"
     region = (
-        str(rng.choice(THREE_DIGIT_REGIONS)) if rng.random() < 0.45 else f"{int(rng.integers(1, 100)):02d}"
+        str(rng.choice(_THREE_DIGIT_REGIONS)) if rng.random() < 0.45 else f"{int(rng.integers(1, 100)):02d}"
     )
     return series, region
 
