@@ -2,10 +2,90 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
 from platocr.cli._app import command
 from platocr.errors import PlatocrError
 
 
-@command("video", help="Annotate a video file, camera or stream with OCR results in real time. (arrives with issue #4)")
-def video_command() -> None:
-    raise PlatocrError("platocr video is not built yet: it arrives with issue #4")
+def load_recognizer(model: str, device: str) -> tuple[Any, str]:
+    """``(recognize, device_type)`` from ``platocr.predictor.Predictor`` (tests monkeypatch this)."""
+    try:
+        from platocr.predictor import Predictor
+    except ImportError as exc:
+        if exc.name != "platocr.predictor":
+            raise
+        raise PlatocrError(
+            "platocr video needs platocr.predictor (issue #4), which is not built yet"
+        ) from None
+    predictor = Predictor.load(model, device=device)
+    return predictor.predict, str(getattr(predictor, "device", device))
+
+
+@command("video")
+def video_command(
+    input_spec: Annotated[
+        str, typer.Argument(metavar="IN", help="Video file, camera index (0) or stream URL.")
+    ],
+    output: Annotated[Path, typer.Argument(metavar="OUT", help="Annotated video to write (.mp4).")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Checkpoint path or model name.")],
+    roi: Annotated[
+        list[str] | None, typer.Option("--roi", help="Fixed text region x,y,w,h (repeatable); fixed camera.")
+    ] = None,
+    detect: Annotated[
+        str | None, typer.Option("--detect", help="Find regions with a detector: barcode.")
+    ] = None,
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help="Write one JSON object per frame here.")
+    ] = None,
+    mode: Annotated[str, typer.Option("--mode", help="threaded or sequential (same output).")] = "threaded",
+    smooth: Annotated[
+        int, typer.Option("--smooth", min=1, help="Vote over the last K frames per region.")
+    ] = 1,
+    codec: Annotated[str, typer.Option("--codec", help="h264 (PyAV libx264) or mp4v (OpenCV).")] = "h264",
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    batch_frames: Annotated[
+        int, typer.Option("--batch-frames", min=0, help="Frames per OCR batch; 0 = 8 on CUDA, 1 on CPU.")
+    ] = 0,
+    backend: Annotated[str, typer.Option("--backend", help="Decoder: auto, pyav or opencv.")] = "auto",
+    max_frames: Annotated[
+        int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")
+    ] = None,
+) -> None:
+    """Annotate a video file, camera or stream with OCR results in real time."""
+    import warnings
+
+    from platocr.progress import console, err_console
+    from platocr.video import StageError, parse_roi, run_video
+    from platocr.video.annotator import preflight
+    from platocr.video.stats import stats_table
+
+    if backend not in ("auto", "pyav", "opencv"):
+        raise PlatocrError(f"unknown --backend {backend!r} (known: auto, pyav, opencv)")
+    rois = [parse_roi(r) for r in roi or []]
+    preflight(input_spec, rois, detect, backend)  # bad input or ROI: one line before the slow model load
+    recognize, device_type = load_recognizer(model, device)
+    batch = batch_frames or (8 if device_type.startswith("cuda") else 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            stats = run_video(
+                input_spec, output, recognize, rois=rois, detect=detect, jsonl=jsonl, mode=mode, smooth=smooth,
+                codec=codec, backend=backend, batch_frames=batch, max_frames=max_frames,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except StageError as exc:  # a failure inside a stage is not a usage error: exit 1, still one line
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+    for warning in caught:
+        err_console.print(f"warning: {warning.message}", highlight=False)
+    console.print(stats_table(stats))
+    if jsonl is not None:
+        console.print(f"wrote {output} and {jsonl}", highlight=False)
+    else:
+        console.print(f"wrote {output}", highlight=False)
+    if stats["interrupted"]:
+        typer.echo(f"interrupted: {output} closed after {stats['frames']} frames", err=True)
+        raise typer.Exit(code=130)  # the shell's code for Ctrl-C

@@ -11,7 +11,7 @@ from platocr.errors import PlatocrError
 from platocr.video.pipeline import run_stages
 from platocr.video.regions import Box, RegionFinder, fixed_rois, validate_rois, whole_frame
 from platocr.video.smoothing import RegionSmoother
-from platocr.video.sources import Backend, open_source
+from platocr.video.sources import Backend, is_camera, is_url, open_source
 from platocr.video.stages import AnnotatorStages, FrameHook, Recognizer
 from platocr.video.writers import Codec, open_writer
 
@@ -32,6 +32,23 @@ def build_finder(rois: Sequence[Box], detect: str | None, frame_size: tuple[int,
 
         return BarcodeFinder()
     raise PlatocrError(f"unknown --detect {detect!r} (known: {', '.join(DETECTORS)})")
+
+
+def preflight(
+    input_spec: str, rois: Sequence[Box] = (), detect: str | None = None, backend: Backend = "auto"
+) -> None:
+    """Fail fast, before an expensive model load: a file input must open and the ROIs fit its frames.
+
+    Live inputs are not opened twice (a stream may be slow to connect); ``run_video`` checks them.
+    """
+    if is_camera(input_spec) or is_url(input_spec):
+        build_finder(rois, detect, (1 << 30, 1 << 30))  # option clashes only
+        return
+    source = open_source(input_spec, backend)
+    try:
+        build_finder(rois, detect, (source.info.width, source.info.height))
+    finally:
+        source.close()
 
 
 def run_video(

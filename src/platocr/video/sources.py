@@ -58,10 +58,7 @@ class PyAVSource:
     def __init__(self, spec: str, live: bool) -> None:
         import av
 
-        try:
-            self._container = av.open(spec, mode="r", timeout=10.0 if live else None)
-        except (av.FFmpegError, OSError) as exc:
-            raise PlatocrError(f"{spec}: cannot open as video ({exc})") from None
+        self._container = av.open(spec, mode="r", timeout=10.0 if live else None)  # open_source words errors
         if not self._container.streams.video:
             self._container.close()
             raise PlatocrError(f"{spec}: has no video stream")
@@ -140,15 +137,23 @@ def open_source(spec: str, backend: Backend = "auto") -> FrameSource:
         if backend == "pyav":
             raise PlatocrError(f"{spec}: camera indices need --backend opencv")
         return OpenCVSource(spec, live)
+    import av
+
     try:
         source: FrameSource = PyAVSource(spec, live)
-    except PlatocrError as pyav_error:
-        if backend == "pyav":
-            raise
+    except (av.FFmpegError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        pyav_error = PlatocrError(f"{spec}: not a readable video ({reason})")
+        if backend == "pyav" or isinstance(exc, av.InvalidDataError):
+            raise pyav_error from None  # OpenCV's FFmpeg would fail the same way, only louder
         try:
             source = OpenCVSource(spec, live)
         except PlatocrError:
             raise pyav_error from None  # FFmpeg's reason is the more telling one
+    except PlatocrError:
+        if backend == "pyav":
+            raise
+        source = OpenCVSource(spec, live)
     if source.info.width <= 0 or source.info.height <= 0:
         source.close()
         raise PlatocrError(f"{spec}: video stream has no frame size (not a readable video)")
