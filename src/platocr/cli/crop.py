@@ -39,8 +39,7 @@ def crop_command(
 ) -> None:
     """Cut every annotated box into OUT/crops (vertical boxes turned upright) and write OUT/labels.tsv.
 
-    Faulty rows (missing or corrupt photo, box outside the photo, empty box, non-digit code, malformed
-    line) are skipped and listed with their line in annotations.tsv. A rerun reuses up-to-date crops.
+    Faulty rows are skipped and listed with their line in annotations.tsv; a rerun reuses up-to-date crops.
     """
     from platocr.crop import CropSkipError, crop_dataset
     from platocr.progress import console
