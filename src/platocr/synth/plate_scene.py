@@ -109,10 +109,11 @@ def _place_plate(out_w: int, out_h: int, plate_quad: np.ndarray, rng: np.random.
     The plate fills most of the width, with a small tilt, yaw and a camera-from-above squash.
     """
     cut = rng.random() < 0.03  # a few real crops cut the plate's ends
-    plate_w = out_w * (rng.uniform(0.98, 1.06) if cut else rng.triangular(0.68, 0.9, 0.97))
+    plate_w = out_w * (rng.uniform(0.98, 1.04) if cut else rng.triangular(0.68, 0.9, 0.97))
     squash = rng.uniform(0.78, 1.05)  # camera above the plate: it looks flatter
     plate_h = plate_w * PLATE_H_MM / PLATE_W_MM * squash
-    cx = out_w / 2 + rng.uniform(-0.08, 0.08) * out_w
+    shift_x = 0.02 if cut else 0.08
+    cx = out_w / 2 + rng.uniform(-shift_x, shift_x) * out_w
     cy = out_h / 2 + rng.uniform(-0.12, 0.12) * out_h
     yaw = rng.uniform(-0.12, 0.12)  # one side nearer the camera: taller
     dst = np.array([[-plate_w / 2, -plate_h / 2 * (1 - yaw)], [plate_w / 2, -plate_h / 2 * (1 + yaw)],
