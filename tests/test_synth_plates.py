@@ -80,6 +80,15 @@ def test_cropnumbers_layout_names_parse_back(tmp_path: Path) -> None:
     assert {row.path: row.text for row in read_cropnumbers(tmp_path, skipped=[])} == planned
 
 
+def test_cropnumbers_refuses_to_mix_with_other_images(tmp_path: Path) -> None:
+    generate_plate_dataset(tmp_path, count=2, seed=1, layout="cropnumbers", workers=1, show_progress=False)
+    generate_plate_dataset(tmp_path, count=2, seed=1, layout="cropnumbers", workers=1, show_progress=False)
+    with pytest.raises(PlatocrError, match="NumBase already holds 2 image"):
+        generate_plate_dataset(
+            tmp_path, count=2, seed=2, layout="cropnumbers", workers=1, show_progress=False
+        )
+
+
 def test_cropnumbers_repeats_get_numbered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plates, "random_plate_text", lambda rng: ("A123BC", "77"))
     jobs = plates._plan(tmp_path, 3, 0, "cropnumbers", 0.0)

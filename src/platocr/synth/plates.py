@@ -130,6 +130,18 @@ def _plan(out: Path, count: int, seed: int, layout: Layout, negatives: float) ->
     return jobs
 
 
+def _refuse_stale_images(out: Path, planned: set[Path]) -> None:
+    """In the CropNumbers layout every image in NumBase/ and Negative/ is data: a previous run's
+    leftovers would silently join the dataset, so refuse instead of mixing."""
+    for folder in (out / "NumBase", out / "Negative"):
+        stale = sorted(p for p in folder.glob("*.jpg") if p not in planned) if folder.is_dir() else []
+        if stale:
+            raise PlatocrError(
+                f"{folder} already holds {len(stale)} image(s) this run would not overwrite "
+                f"(e.g. {stale[0].name!r}); they would join the dataset: write to an empty folder"
+            )
+
+
 def generate_plate_dataset(
     out: str | Path,
     *,
@@ -157,6 +169,8 @@ def generate_plate_dataset(
     if out.exists() and not out.is_dir():
         raise PlatocrError(f"output {out} exists and is not a folder")
     jobs = _plan(out, count, seed, layout, negatives)
+    if layout == "cropnumbers":
+        _refuse_stale_images(out, {job.path for job in jobs})
     for folder in {job.path.parent for job in jobs}:
         folder.mkdir(parents=True, exist_ok=True)
     n_workers = default_workers() if workers is None else max(1, workers)
