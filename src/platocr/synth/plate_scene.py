@@ -38,41 +38,43 @@ def _smooth(h: int, w: int, rng: np.random.Generator, cells: int) -> np.ndarray:
 
 
 def car_body(h: int, w: int, rng: np.random.Generator, plate_y: float) -> np.ndarray:
-    """Car rear/front around a plate at height ``plate_y`` px: paint, bumper edges, a logo, reflections."""
+    """Car rear/front around a plate at height ``plate_y`` px: paint, bumper edges, grille, logo, gloss."""
     paint = _PAINT[rng.choice(len(_PAINT), p=_PAINT_P)] * rng.uniform(0.75, 1.15)
     img = np.empty((h, w, 3), np.float32)
     img[:] = paint
     img += (_smooth(h, w, rng, 3) * rng.uniform(10, 45))[:, :, None]  # uneven light on curved panels
     y = rng.uniform(0, h * 0.3)
-    while y < h:  # horizontal body lines: bumper edges, boot lid, grille slats
+    while y < h:  # horizontal body lines: bumper edges, boot lid
         thick = max(1, int(rng.uniform(0.005, 0.05) * h))
-        shade = rng.uniform(-70, 70)
-        cv2.line(
-            img,
-            (0, int(y)),
-            (w, int(y + rng.uniform(-0.05, 0.05) * h)),
-            tuple(np.clip(paint + shade, 0, 255).tolist()),
-            thick,
-            cv2.LINE_AA,
-        )
+        colour = tuple(np.clip(paint + rng.uniform(-70, 70), 0, 255).tolist())
+        cv2.line(img, (0, int(y)), (w, int(y + rng.uniform(-0.05, 0.05) * h)), colour, thick, cv2.LINE_AA)
         y += rng.uniform(0.08, 0.45) * h
+    if rng.random() < 0.25:  # radiator grille slats above or below the plate
+        top = rng.random() < 0.5
+        y0, y1 = (0, int(plate_y - h * 0.3)) if top else (int(plate_y + h * 0.3), h)
+        step = max(3, int(h * rng.uniform(0.03, 0.08)))
+        slat = tuple((paint * rng.uniform(0.1, 0.5)).tolist())
+        for yy in range(y0, y1, step):
+            cv2.line(img, (0, yy), (w, yy), slat, max(1, step // 2))
+    if rng.random() < 0.3:  # gloss: a soft diagonal reflection band on the paint
+        band = np.zeros((h, w), np.float32)
+        x = int(rng.uniform(0, w))
+        cv2.line(
+            band,
+            (x, 0),
+            (x + int(rng.uniform(-0.5, 0.5) * w), h),
+            1.0,
+            max(2, int(w * rng.uniform(0.03, 0.15))),
+        )
+        img += (cv2.GaussianBlur(band, (0, 0), max(1.0, w * 0.03)) * rng.uniform(30, 90))[:, :, None]
     if rng.random() < 0.3:  # the maker's logo above the plate
         cx, cy = int(w * rng.uniform(0.4, 0.6)), int(plate_y - h * rng.uniform(0.3, 0.45))
         r = int(h * rng.uniform(0.06, 0.12))
         chrome = (rng.uniform(170, 250),) * 3
         rings = int(rng.integers(1, 5))
         for k in range(rings):
-            cv2.ellipse(
-                img,
-                (int(cx + (k - (rings - 1) / 2) * r * 1.3), cy),
-                (r, int(r * 0.75)),
-                0,
-                0,
-                360,
-                chrome,
-                max(1, r // 4),
-                cv2.LINE_AA,
-            )
+            centre = (int(cx + (k - (rings - 1) / 2) * r * 1.3), cy)
+            cv2.ellipse(img, centre, (r, int(r * 0.75)), 0, 0, 360, chrome, max(1, r // 4), cv2.LINE_AA)
     if rng.random() < 0.35:  # a dark recess (niche) in the bumper where the plate sits
         y0, y1 = int(plate_y - h * rng.uniform(0.25, 0.4)), int(plate_y + h * rng.uniform(0.25, 0.4))
         x0, x1 = int(w * rng.uniform(-0.1, 0.08)), int(w * rng.uniform(0.92, 1.1))
@@ -85,7 +87,7 @@ def _plate_dirt(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = image.shape[:2]
     field = (_smooth(h, w, rng, 12) + _smooth(h, w, rng, 4)) * 0.5
     field += np.linspace(-0.2, 0.3, h, dtype=np.float32)[:, None]
-    alpha = np.clip((field - rng.uniform(-0.2, 0.4)) * 2.0, 0, 1) * rng.uniform(0.25, 0.7)
+    alpha = np.clip((field - rng.uniform(-0.2, 0.4)) * 2.0, 0, 1) * rng.uniform(0.2, 0.5)
     mud = np.array([rng.uniform(40, 90), rng.uniform(70, 110), rng.uniform(90, 130)], np.float32)
     out = image.astype(np.float32) * (1 - alpha[:, :, None]) + mud * alpha[:, :, None]
     return out.astype(np.uint8)
