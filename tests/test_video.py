@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -78,20 +79,26 @@ class ListWriter:
 @pytest.mark.timeout(60)
 def test_threaded_equals_sequential(clip: Path, tmp_path: Path) -> None:
     outputs = {}
-    for mode in ("threaded", "sequential"):
+    for name, mode, batch in (
+        ("threaded", "threaded", 1),
+        ("batched", "threaded", 4),
+        ("seq", "sequential", 1),
+    ):
         seen: list[tuple[int, np.ndarray]] = []
         stats = run_video(
-            str(clip), tmp_path / f"{mode}.mp4", fake_recognize, rois=[(10, 10, 120, 60), (150, 100, 100, 80)],
-            jsonl=tmp_path / f"{mode}.jsonl", mode=mode, smooth=3, codec="mp4v",
+            str(clip), tmp_path / f"{name}.mp4", fake_recognize, rois=[(10, 10, 120, 60), (150, 100, 100, 80)],
+            jsonl=tmp_path / f"{name}.jsonl", mode=mode, smooth=3, codec="mp4v", batch_frames=batch,
             on_frame=lambda i, f, seen=seen: seen.append((i, f.copy())),
         )  # fmt: skip
         assert stats["frames"] == FRAMES and stats["mode"] == mode and not stats["interrupted"]
         assert [i for i, _ in seen] == list(range(FRAMES))  # every frame, in order
-        assert decoded_frame_count(tmp_path / f"{mode}.mp4") == FRAMES
-        outputs[mode] = (seen, (tmp_path / f"{mode}.jsonl").read_text())
-    (threaded, t_jsonl), (sequential, s_jsonl) = outputs["threaded"], outputs["sequential"]
-    assert t_jsonl == s_jsonl
-    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(threaded, sequential, strict=True))
+        assert decoded_frame_count(tmp_path / f"{name}.mp4") == FRAMES
+        outputs[name] = (seen, (tmp_path / f"{name}.jsonl").read_text())
+    sequential, s_jsonl = outputs["seq"]
+    for name in ("threaded", "batched"):  # the pre-encode frames are identical pixel for pixel
+        frames, jsonl = outputs[name]
+        assert jsonl == s_jsonl
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(frames, sequential, strict=True))
 
 
 @pytest.mark.timeout(60)
@@ -190,7 +197,9 @@ def test_live_source_follows_real_time_without_hanging() -> None:
 
 
 def test_cli_unreadable_input_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("platocr.cli.video.load_recognizer", lambda model, device: (fake_recognize, "cpu"))
+    monkeypatch.setattr(
+        "platocr.cli.video.load_recognizer", lambda model, device, backend: (fake_recognize, "cpu")
+    )
     bad = tmp_path / "bad.mp4"
     bad.write_text("not a video")
     for path in (bad, tmp_path / "missing.mp4"):
@@ -203,7 +212,9 @@ def test_cli_unreadable_input_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
 def test_cli_roi_outside_frame_is_one_line(
     clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("platocr.cli.video.load_recognizer", lambda model, device: (fake_recognize, "cpu"))
+    monkeypatch.setattr(
+        "platocr.cli.video.load_recognizer", lambda model, device, backend: (fake_recognize, "cpu")
+    )
     args = ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m", "--roi", "300,200,50,50"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "outside the 320x240 frame" in result.output
@@ -212,7 +223,9 @@ def test_cli_roi_outside_frame_is_one_line(
 
 @pytest.mark.timeout(60)
 def test_cli_run_writes_video_and_jsonl(clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("platocr.cli.video.load_recognizer", lambda model, device: (fake_recognize, "cpu"))
+    monkeypatch.setattr(
+        "platocr.cli.video.load_recognizer", lambda model, device, backend: (fake_recognize, "cpu")
+    )
     out, jsonl = tmp_path / "o.mp4", tmp_path / "o.jsonl"
     args = [
         "video",
@@ -231,3 +244,23 @@ def test_cli_run_writes_video_and_jsonl(clip: Path, tmp_path: Path, monkeypatch:
     assert result.exit_code == 0, result.output
     assert "5 frames" in result.output and decoded_frame_count(out) == 5
     assert len(jsonl.read_text().splitlines()) == 5
+
+
+def test_cli_stage_failure_is_one_line_exit_1(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(crops: list[np.ndarray]) -> list[Prediction]:
+        raise ZeroDivisionError("bad weights")
+
+    monkeypatch.setattr("platocr.cli.video.load_recognizer", lambda model, device, backend: (broken, "cpu"))
+    result = CliRunner().invoke(app, ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: stage ocr failed: ZeroDivisionError: bad weights"
+
+
+def test_cli_without_predictor_says_what_is_missing(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "platocr.predictor", None)  # as before issue #4 landed
+    result = CliRunner().invoke(app, ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m"])
+    assert result.exit_code == 2 and "needs platocr.predictor" in result.output

@@ -11,8 +11,8 @@ from platocr.cli._app import command
 from platocr.errors import PlatocrError
 
 
-def load_recognizer(model: str, device: str) -> tuple[Any, str]:
-    """``(recognize, device_type)`` from ``platocr.predictor.Predictor`` (tests monkeypatch this)."""
+def load_recognizer(model: str, device: str, backend: str = "torch") -> tuple[Any, str]:
+    """``(recognize, device)`` from ``platocr.predictor.Predictor`` (tests monkeypatch this)."""
     try:
         from platocr.predictor import Predictor
     except ImportError as exc:
@@ -21,8 +21,8 @@ def load_recognizer(model: str, device: str) -> tuple[Any, str]:
         raise PlatocrError(
             "platocr video needs platocr.predictor (issue #4), which is not built yet"
         ) from None
-    predictor = Predictor.load(model, device=device)
-    return predictor.predict, str(getattr(predictor, "device", device))
+    predictor = Predictor.load(model, device=device, backend=backend)
+    return predictor.predict, str(predictor.device)
 
 
 @command("video")
@@ -50,7 +50,8 @@ def video_command(
     batch_frames: Annotated[
         int, typer.Option("--batch-frames", min=0, help="Frames per OCR batch; 0 = 8 on CUDA, 1 on CPU.")
     ] = 0,
-    backend: Annotated[str, typer.Option("--backend", help="Decoder: auto, pyav or opencv.")] = "auto",
+    backend: Annotated[str, typer.Option("--backend", help="Inference runtime: torch or onnx.")] = "torch",
+    decoder: Annotated[str, typer.Option("--decoder", help="Video decoder: auto, pyav or opencv.")] = "auto",
     max_frames: Annotated[
         int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")
     ] = None,
@@ -63,18 +64,18 @@ def video_command(
     from platocr.video.annotator import preflight
     from platocr.video.stats import stats_table
 
-    if backend not in ("auto", "pyav", "opencv"):
-        raise PlatocrError(f"unknown --backend {backend!r} (known: auto, pyav, opencv)")
+    if decoder not in ("auto", "pyav", "opencv"):
+        raise PlatocrError(f"unknown --decoder {decoder!r} (known: auto, pyav, opencv)")
     rois = [parse_roi(r) for r in roi or []]
-    preflight(input_spec, rois, detect, backend)  # bad input or ROI: one line before the slow model load
-    recognize, device_type = load_recognizer(model, device)
+    preflight(input_spec, rois, detect, decoder)  # type: ignore[arg-type]  # fail fast, before the model load
+    recognize, device_type = load_recognizer(model, device, backend)
     batch = batch_frames or (8 if device_type.startswith("cuda") else 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             stats = run_video(
                 input_spec, output, recognize, rois=rois, detect=detect, jsonl=jsonl, mode=mode, smooth=smooth,
-                codec=codec, backend=backend, batch_frames=batch, max_frames=max_frames,  # type: ignore[arg-type]
+                codec=codec, decoder=decoder, batch_frames=batch, max_frames=max_frames,  # type: ignore[arg-type]
             )  # fmt: skip
         except StageError as exc:  # a failure inside a stage is not a usage error: exit 1, still one line
             typer.echo(f"error: {exc}", err=True)

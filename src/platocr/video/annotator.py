@@ -35,7 +35,7 @@ def build_finder(rois: Sequence[Box], detect: str | None, frame_size: tuple[int,
 
 
 def preflight(
-    input_spec: str, rois: Sequence[Box] = (), detect: str | None = None, backend: Backend = "auto"
+    input_spec: str, rois: Sequence[Box] = (), detect: str | None = None, decoder: Backend = "auto"
 ) -> None:
     """Fail fast, before an expensive model load: a file input must open and the ROIs fit its frames.
 
@@ -44,7 +44,7 @@ def preflight(
     if is_camera(input_spec) or is_url(input_spec):
         build_finder(rois, detect, (1 << 30, 1 << 30))  # option clashes only
         return
-    source = open_source(input_spec, backend)
+    source = open_source(input_spec, decoder)
     try:
         build_finder(rois, detect, (source.info.width, source.info.height))
     finally:
@@ -62,7 +62,7 @@ def run_video(
     mode: str = "threaded",
     smooth: int = 1,
     codec: Codec = "h264",
-    backend: Backend = "auto",
+    decoder: Backend = "auto",
     batch_frames: int = 1,
     max_frames: int | None = None,
     queue_size: int = 8,
@@ -90,7 +90,7 @@ def run_video(
     if not input_spec.isdigit() and Path(input_spec).resolve() == output.resolve():
         raise PlatocrError(f"{output}: output would overwrite the input")
     with contextlib.ExitStack() as closing:
-        source = open_source(input_spec, backend)
+        source = open_source(input_spec, decoder)
         closing.callback(source.close)
         info = source.info
         finder = build_finder(rois, detect, (info.width, info.height))
