@@ -1,11 +1,39 @@
-"""`platocr eval`: Evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions)."""
+"""`platocr eval`: evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
 from platocr.cli._app import command
-from platocr.errors import PlatocrError
 
 
-@command("eval", help="Evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions). (arrives with issue #3)")
-def eval_command() -> None:
-    raise PlatocrError("platocr eval is not built yet: it arrives with issue #3")
+@command("eval")
+def eval_command(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint (.pt) written by platocr train.")],
+    labels: Annotated[Path, typer.Argument(help="Label file or dataset folder to evaluate on.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
+    ] = 64,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+) -> None:
+    """Evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions)."""
+    import json
+
+    from platocr.evaluate import evaluate, print_report
+    from platocr.progress import console
+
+    report = evaluate(checkpoint, labels, batch_size=batch_size, device=device, progress=progress)
+    print_report(report, console)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(
+            json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        console.print(f"wrote {json_out}", highlight=False, soft_wrap=True)

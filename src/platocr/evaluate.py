@@ -1,0 +1,158 @@
+"""``platocr eval``: a checkpoint on a label file -> StringMatch, edit distance, CER, confusions, speed.
+
+The metrics are :mod:`platocr.metrics`, the same code training validates with; the crops go through
+the same loader and preprocessing as validation (:func:`platocr.train.steps.predict_loader`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from platocr.checkpoint import LoadedModel, load_checkpoint
+from platocr.data.labels import LabelRow, open_dataset
+from platocr.metrics import Confusions, TextMetrics, accuracy_by_length, confusions, text_metrics
+from platocr.tokenizer import Decoded
+
+
+@dataclass
+class EvalReport:
+    """Everything ``platocr eval`` measured; ``as_dict`` is the ``--json`` content."""
+
+    checkpoint: str
+    labels: str
+    metrics: TextMetrics
+    by_length: list[dict[str, Any]]
+    confusions: Confusions
+    crops_per_s: float
+    seconds: float
+    out_of_vocab: int = 0  # rows whose target the model cannot produce (counted as errors)
+    unknown_chars: str = ""
+    rows: list[LabelRow] = field(default_factory=list)
+    decoded: list[Decoded] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "checkpoint": self.checkpoint,
+            "labels": self.labels,
+            **self.metrics.as_dict(),
+            "by_length": self.by_length,
+            "confusions": self.confusions.as_dict(),
+            "crops_per_s": self.crops_per_s,
+            "seconds": self.seconds,
+            "out_of_vocab": self.out_of_vocab,
+            "unknown_chars": self.unknown_chars,
+        }
+
+
+def predict_rows(
+    loaded: LoadedModel, rows: Sequence[LabelRow], *, batch_size: int = 64, progress: bool = True
+) -> tuple[list[Decoded], float]:
+    """Greedy predictions for ``rows`` (in order) and the seconds it took end to end
+    (read + preprocess + forward + decode)."""
+    import torch
+
+    from platocr.progress import make_progress
+    from platocr.train.augment import resize_only
+    from platocr.train.data import CropDataset
+    from platocr.train.prepare import make_loader
+    from platocr.train.steps import Precision, predict_loader
+
+    device = next(loaded.model.parameters()).device
+    dataset = CropDataset(rows, resize_only(loaded.config.input), loaded.tokenizer)
+    loader = make_loader(dataset, batch_size=batch_size, num_workers=0, pin_memory=device.type == "cuda")
+    precision = Precision(device, amp=loaded.config.train.amp and device.type == "cuda")
+    with make_progress(enabled=progress) as bar:
+        task = bar.add_task("predict", total=len(rows))
+        with torch.inference_mode():
+            preds = predict_loader(
+                loaded.model, loader, loaded.tokenizer, precision, lambda n: bar.update(task, advance=n)
+            )
+    return preds.decoded, preds.seconds
+
+
+def evaluate(
+    checkpoint: str | Path,
+    labels: str | Path,
+    *,
+    batch_size: int = 64,
+    device: str = "auto",
+    progress: bool = True,
+) -> EvalReport:
+    """Evaluate ``checkpoint`` on every row of ``labels`` (label file or dataset folder)."""
+    from platocr.train.ddp import pick_device
+
+    loaded = load_checkpoint(checkpoint, pick_device(device))
+    rows = open_dataset(labels, check_images=True)
+    decoded, seconds = predict_rows(loaded, rows, batch_size=batch_size, progress=progress)
+    targets = [row.text for row in rows]
+    predicted = [d.text for d in decoded]
+    unknown: Counter[str] = Counter()
+    out_of_vocab = 0
+    for text in targets:
+        missing = loaded.tokenizer.unknown_chars(text)
+        out_of_vocab += bool(missing)
+        unknown.update(ch for ch in text if ch in missing)
+    return EvalReport(
+        checkpoint=str(checkpoint),
+        labels=str(labels),
+        metrics=text_metrics(targets, predicted),
+        by_length=accuracy_by_length(targets, predicted),
+        confusions=confusions(targets, predicted),
+        crops_per_s=len(rows) / max(seconds, 1e-9),
+        seconds=seconds,
+        out_of_vocab=out_of_vocab,
+        unknown_chars="".join(ch for ch, _ in unknown.most_common()),
+        rows=rows,
+        decoded=decoded,
+    )
+
+
+def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None:
+    """Rich tables: summary, accuracy by length, most confused characters."""
+    m = report.metrics
+    summary = Table(title=f"eval {report.checkpoint} on {report.labels}", show_header=False)
+    summary.add_column("metric")
+    summary.add_column("value", justify="right")
+    summary.add_row("crops", str(m.n))
+    summary.add_row("StringMatch", f"{m.string_match:.4f}")
+    summary.add_row("EditDistance (mean)", f"{m.edit_distance:.4f}")
+    summary.add_row("CER", f"{m.cer:.4f}")
+    summary.add_row("crops/s", f"{report.crops_per_s:.1f}")
+    console.print(summary)
+    if report.out_of_vocab:
+        console.print(
+            f"[yellow]note:[/] {report.out_of_vocab} rows have characters outside the model vocab "
+            f"({escape(repr(report.unknown_chars))}); they count as errors",
+            soft_wrap=True,
+        )
+    lengths = Table(title="accuracy by text length")
+    for name in ("length", "n", "StringMatch"):
+        lengths.add_column(name, justify="right")
+    for row in report.by_length:
+        lengths.add_row(str(row["length"]), str(row["n"]), f"{row['string_match']:.4f}")
+    console.print(lengths)
+    conf = report.confusions
+    if conf.substitutions or conf.deletions or conf.insertions:
+        errors = Table(title="most confused characters")
+        for name in ("target -> predicted", "n", "missed", "n", "extra", "n"):
+            errors.add_column(name, justify="right")
+        subs = conf.substitutions.most_common(top)
+        dels = conf.deletions.most_common(top)
+        ins = conf.insertions.most_common(top)
+        for i in range(max(len(subs), len(dels), len(ins))):
+            cells: list[str] = []
+            cells += (
+                [f"{subs[i][0][0]!r} -> {subs[i][0][1]!r}", str(subs[i][1])] if i < len(subs) else ["", ""]
+            )
+            cells += [repr(dels[i][0]), str(dels[i][1])] if i < len(dels) else ["", ""]
+            cells += [repr(ins[i][0]), str(ins[i][1])] if i < len(ins) else ["", ""]
+            errors.add_row(*(escape(cell) for cell in cells))
+        console.print(errors)

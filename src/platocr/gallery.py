@@ -1,0 +1,206 @@
+"""``platocr gallery``: crops with target and prediction, errors first, as a PNG grid or an HTML page.
+
+Order: wrong predictions first, then by ascending confidence (the crops worth looking at). Wrong
+characters (from the Levenshtein alignment) are drawn in red. The HTML page is self-contained:
+crops are inlined as base64 JPEG.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from platocr.data.labels import LabelRow
+from platocr.errors import PlatocrError
+from platocr.metrics import char_errors
+from platocr.preprocess import load_image
+from platocr.tokenizer import Decoded
+
+CROP_H, CROP_W = 48, 240  # crop area of a PNG cell
+CELL_W, CELL_H, PAD = CROP_W + 16, CROP_H + 70, 6
+FONT, FONT_SCALE = cv2.FONT_HERSHEY_SIMPLEX, 0.5
+BLACK, RED, GREY, GREEN = (20, 20, 20), (0, 0, 220), (120, 120, 120), (40, 160, 40)  # BGR
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    row: LabelRow
+    decoded: Decoded
+
+    @property
+    def correct(self) -> bool:
+        return self.row.text == self.decoded.text
+
+
+@dataclass(frozen=True)
+class GalleryResult:
+    path: Path
+    total: int
+    errors: int
+    shown: int
+
+
+def order_items(rows: Sequence[LabelRow], decoded: Sequence[Decoded]) -> list[GalleryItem]:
+    """Errors first, then lowest confidence first."""
+    items = [GalleryItem(row, d) for row, d in zip(rows, decoded, strict=True)]
+    return sorted(items, key=lambda item: (item.correct, item.decoded.confidence))
+
+
+def make_gallery(
+    checkpoint: str | Path,
+    labels: str | Path,
+    out: str | Path,
+    *,
+    limit: int = 100,
+    batch_size: int = 64,
+    device: str = "auto",
+    progress: bool = True,
+) -> GalleryResult:
+    """Predict every row of ``labels`` and write the first ``limit`` items to ``out`` (.png or .html)."""
+    from platocr.checkpoint import load_checkpoint
+    from platocr.data.labels import open_dataset
+    from platocr.evaluate import predict_rows
+    from platocr.train.ddp import pick_device
+
+    out = Path(out)
+    if out.suffix.lower() not in (".png", ".html"):
+        raise PlatocrError(f"--out must end in .png or .html, got {out}")
+    loaded = load_checkpoint(checkpoint, pick_device(device))
+    rows = open_dataset(labels, check_images=True)
+    decoded, _ = predict_rows(loaded, rows, batch_size=batch_size, progress=progress)
+    items = order_items(rows, decoded)
+    errors = sum(not item.correct for item in items)
+    shown = items[:limit]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".png":
+        cv2.imwrite(str(out), render_png(shown))
+    else:
+        title = f"{Path(checkpoint).name} on {labels}: {errors} errors of {len(items)} crops"
+        out.write_text(render_html(shown, title), encoding="utf-8")
+    return GalleryResult(path=out, total=len(items), errors=errors, shown=len(shown))
+
+
+def _fit(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Scale into height x width keeping aspect (for display), white padding right/bottom."""
+    h, w = image.shape[:2]
+    scale = min(height / h, width / w)
+    resized = cv2.resize(
+        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    canvas = np.full((height, width, 3), 255, dtype=np.uint8)
+    canvas[: resized.shape[0], : resized.shape[1]] = resized
+    return canvas
+
+
+def _hershey(char: str) -> str:
+    # Hershey fonts are ASCII only; other characters show as '?' (the HTML page shows them all).
+    return char if 32 <= ord(char) < 127 else "?"
+
+
+def _draw_text(canvas: np.ndarray, x: int, y: int, prefix: str, text: str, wrong: set[int]) -> None:
+    """Draw ``prefix`` then ``text`` character by character, wrong positions in red."""
+    cv2.putText(canvas, prefix, (x, y), FONT, FONT_SCALE, GREY, 1, cv2.LINE_AA)
+    x += cv2.getTextSize(prefix, FONT, FONT_SCALE, 1)[0][0]
+    if not text:
+        cv2.putText(canvas, "(empty)", (x, y), FONT, FONT_SCALE, GREY, 1, cv2.LINE_AA)
+        return
+    for i, char in enumerate(text):
+        glyph = _hershey(char)
+        cv2.putText(canvas, glyph, (x, y), FONT, FONT_SCALE, RED if i in wrong else BLACK, 1, cv2.LINE_AA)
+        x += cv2.getTextSize(glyph, FONT, FONT_SCALE, 1)[0][0] + 1
+
+
+def _cell(item: GalleryItem) -> np.ndarray:
+    cell = np.full((CELL_H, CELL_W, 3), 255, dtype=np.uint8)
+    cell[PAD : PAD + CROP_H, 8 : 8 + CROP_W] = _fit(load_image(item.row.path), CROP_H, CROP_W)
+    wrong_target, wrong_pred = char_errors(item.row.text, item.decoded.text)
+    y = PAD + CROP_H + 18
+    _draw_text(cell, 8, y, "T: ", item.row.text, wrong_target)
+    _draw_text(cell, 8, y + 20, "P: ", item.decoded.text, wrong_pred)
+    status = "ok" if item.correct else "WRONG"
+    cv2.putText(
+        cell,
+        f"{status}  conf {item.decoded.confidence:.2f}",
+        (8, y + 40),
+        FONT,
+        FONT_SCALE * 0.9,
+        GREEN if item.correct else RED,
+        1,
+        cv2.LINE_AA,
+    )
+    cv2.rectangle(cell, (1, 1), (CELL_W - 2, CELL_H - 2), GREEN if item.correct else RED, 2)
+    return cell
+
+
+def render_png(items: Sequence[GalleryItem], columns: int = 4) -> np.ndarray:
+    """BGR grid image of the items' cells, ``columns`` per row."""
+    if not items:
+        raise PlatocrError("gallery: nothing to draw (no rows)")
+    columns = min(columns, len(items))
+    rows = -(-len(items) // columns)
+    grid = np.full((rows * CELL_H, columns * CELL_W, 3), 235, dtype=np.uint8)
+    for i, item in enumerate(items):
+        r, c = divmod(i, columns)
+        grid[r * CELL_H : (r + 1) * CELL_H, c * CELL_W : (c + 1) * CELL_W] = _cell(item)
+    return grid
+
+
+def _marked(text: str, wrong: set[int]) -> str:
+    if not text:
+        return '<span class="empty">(empty)</span>'
+    return "".join(
+        f'<span class="bad">{html.escape(ch)}</span>' if i in wrong else html.escape(ch)
+        for i, ch in enumerate(text)
+    )
+
+
+def _jpeg_base64(path: Path) -> str:
+    image = load_image(path)
+    if image.shape[0] > 96:  # keep the page light: crops are shown at most ~96 px high
+        image = cv2.resize(
+            image, (max(1, image.shape[1] * 96 // image.shape[0]), 96), interpolation=cv2.INTER_AREA
+        )
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise PlatocrError(f"cannot encode {path} as JPEG")
+    return base64.b64encode(buffer.tobytes()).decode("ascii")
+
+
+STYLE = """
+body { font-family: sans-serif; background: #eee; margin: 1em; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px; }
+.card { background: #fff; padding: 6px; border: 3px solid #3a3; border-radius: 4px; }
+.card.wrong { border-color: #d22; }
+.card img { max-width: 100%; height: 64px; object-fit: contain; image-rendering: pixelated; }
+.txt { font-family: monospace; font-size: 16px; }
+.bad { color: #fff; background: #d22; }
+.empty, .meta { color: #888; font-size: 12px; }
+"""
+
+
+def render_html(items: Sequence[GalleryItem], title: str) -> str:
+    """A self-contained HTML page (inline CSS and base64 JPEG crops)."""
+    cards = []
+    for item in items:
+        wrong_target, wrong_pred = char_errors(item.row.text, item.decoded.text)
+        cards.append(
+            f'<div class="card{"" if item.correct else " wrong"}" title="{html.escape(str(item.row.path))}">'
+            f'<img alt="crop" src="data:image/jpeg;base64,{_jpeg_base64(item.row.path)}">'
+            f'<div class="txt">T: {_marked(item.row.text, wrong_target)}</div>'
+            f'<div class="txt">P: {_marked(item.decoded.text, wrong_pred)}</div>'
+            f'<div class="meta">conf {item.decoded.confidence:.3f} &middot; {html.escape(item.row.path.name)}</div>'
+            "</div>"
+        )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
+        f'<body><h2>{html.escape(title)}</h2>\n<div class="grid">\n'
+        + "\n".join(cards)
+        + "\n</div></body></html>\n"
+    )

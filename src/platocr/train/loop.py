@@ -1,0 +1,267 @@
+"""``platocr train``: the epoch loop with validation, checkpoints, early stopping, time budget, resume.
+
+Run directory::
+
+    config.yaml   resolved config (vocab filled in)      vocab.txt   the alphabet, one line
+    last.pt       after every epoch (resumable)           best.pt     best epoch by train.metric
+    metrics.csv   one row per epoch                       curves.png  loss and validation curves
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from platocr.checkpoint import read_checkpoint, save_checkpoint, unwrap
+from platocr.config import Config, config_to_dict, load_config, save_config
+from platocr.errors import PlatocrError
+from platocr.metrics import text_metrics
+from platocr.model import build_model
+from platocr.progress import err_console
+from platocr.train import ddp
+from platocr.train.display import TrainDisplay
+from platocr.train.history import improved, plot_curves, selection_value, write_metrics_csv
+from platocr.train.prepare import PreparedData, prepare_data
+from platocr.train.rng import restore_rng_state, rng_state, seed_everything
+from platocr.train.schedule import build_optimizer, build_scheduler
+from platocr.train.steps import Precision, predict_loader, train_one_epoch
+
+
+@dataclass
+class TrainRequest:
+    """Everything ``platocr train`` was asked for (see the CLI for the meaning of each option)."""
+
+    config: Path | None
+    out: Path
+    train: Sequence[str]
+    val: str | None = None
+    vocab: str | None = None
+    overrides: Sequence[str] = ()
+    resume: bool = False
+    device: str = "auto"
+    progress: bool = True
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    last_epoch: int
+    best_epoch: int
+    best_value: float | None
+    metric: str
+    stop_reason: str  # "epochs" | "early stopping" | "time budget"
+    history: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    train_rows: int = 0
+    val_rows: int = 0
+
+
+@dataclass
+class RunState:
+    """What must survive a restart besides model/optimizer/scheduler (stored in ``last.pt``)."""
+
+    history: list[dict] = field(default_factory=list)
+    best_value: float | None = None
+    best_epoch: int = 0
+    bad_epochs: int = 0
+
+
+def train(request: TrainRequest) -> TrainResult:
+    """Run (or resume) training; under torchrun every process calls this, rank 0 writes the files."""
+    ctx = ddp.setup(request.device)
+    try:
+        return _train(request, ctx)
+    finally:
+        ddp.cleanup()
+
+
+def _resolve_config(request: TrainRequest) -> Config:
+    cfg = load_config(request.config, request.overrides)
+    if request.vocab:
+        cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, vocab=request.vocab))
+    return cfg
+
+
+def _resume_payload(request: TrainRequest, cfg: Config) -> dict | None:
+    last = request.out / "last.pt"
+    if not request.resume:
+        if last.exists():
+            raise PlatocrError(
+                f"{request.out} already holds a run: pass --resume to continue it, or another --out"
+            )
+        return None
+    if not last.is_file():
+        raise PlatocrError(f"--resume: no {last} to continue from")
+    payload = read_checkpoint(last)
+    wanted = config_to_dict(cfg)
+    for section in ("input", "model"):
+        if payload["config"][section] != wanted[section]:
+            raise PlatocrError(
+                f"--resume: the '{section}' section differs from the run in {request.out} "
+                f"({payload['config'][section]} vs {wanted[section]}); the weights would not fit"
+            )
+    if cfg.data.vocab not in ("auto", payload["vocab"]):
+        raise PlatocrError(f"--resume: vocab {cfg.data.vocab!r} differs from the run's {payload['vocab']!r}")
+    return payload
+
+
+def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
+    cfg = _resolve_config(request)
+    payload = _resume_payload(request, cfg)
+    seed_everything(cfg.train.seed)
+    data = prepare_data(cfg, request.train, request.val, ctx, vocab=payload["vocab"] if payload else None)
+    vocab = data.tokenizer.vocab
+    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, vocab=vocab))
+    out = request.out
+    if ctx.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, out / "config.yaml")
+        (out / "vocab.txt").write_text(vocab + "\n", encoding="utf-8")
+        for note in data.notes:
+            err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+
+    cuda = ctx.device.type == "cuda"
+    precision = Precision(
+        ctx.device, amp=cfg.train.amp and cuda, channels_last=cfg.train.channels_last and cuda
+    )
+    model = build_model(cfg, data.tokenizer.num_classes).to(ctx.device)
+    if precision.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = build_optimizer(model, cfg.train)
+    steps_per_epoch = len(data.train_loader)
+    scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch * cfg.train.epochs)
+    scaler = torch.amp.GradScaler("cuda", enabled=precision.amp and precision.amp_dtype == torch.float16)
+    state = RunState()
+    start_epoch = 1
+    if payload is not None:
+        model.load_state_dict(payload["model"])
+        optimizer.load_state_dict(payload["optimizer"])
+        scheduler.load_state_dict(payload["scheduler"])
+        extra = payload.get("extra", {})
+        if "scaler" in extra:
+            scaler.load_state_dict(extra["scaler"])
+        state = RunState(**extra.get("run_state", {}))
+        restore_rng_state(extra.get("rng"))
+        start_epoch = int(payload["epoch"]) + 1
+    if ctx.distributed:
+        model = DistributedDataParallel(model, device_ids=[ctx.device] if cuda else None)
+
+    has_val = data.val_rows > 0
+    metric = cfg.train.metric
+    stop_reason = "epochs"
+    started = time.monotonic()
+    display = TrainDisplay(
+        enabled=ctx.is_main and request.progress, epochs=cfg.train.epochs, world_size=ctx.world_size
+    )
+    with display:
+        for epoch in range(start_epoch, cfg.train.epochs + 1):
+            epoch_start = time.monotonic()
+            data.sampler.set_epoch(epoch)
+            on_step, task = display.epoch_bar(epoch, steps_per_epoch, lambda: optimizer.param_groups[0]["lr"])
+            stats = train_one_epoch(
+                model,
+                data.train_loader,
+                optimizer,
+                scheduler,
+                scaler,
+                precision,
+                cfg.train.grad_clip,
+                on_step,
+            )
+            display.done(task)
+            row = {
+                "epoch": epoch,
+                "train_loss": ddp.mean_over_ranks(stats.loss, ctx),
+                "lr": optimizer.param_groups[0]["lr"],
+                "samples_per_s": ddp.sum_over_ranks(stats.samples, ctx) / max(stats.seconds, 1e-9),
+            }
+            row.update(_validate(model, data, precision, display) if ctx.is_main and has_val else _no_val())
+            row["seconds"] = time.monotonic() - epoch_start
+            stop = False
+            if ctx.is_main:
+                state.history.append(row)
+                stop_reason = _after_epoch(row, state, cfg, metric, has_val, started)
+                stop = stop_reason != "epochs"
+                _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state)
+                display.epoch_line(row, state.best_epoch, stop_reason)
+            if ddp.broadcast_flag(stop, ctx):
+                break
+            ddp.barrier(ctx)
+    return TrainResult(
+        run_dir=out,
+        last_epoch=state.history[-1]["epoch"] if state.history else start_epoch - 1,
+        best_epoch=state.best_epoch,
+        best_value=state.best_value,
+        metric=metric if has_val else "train_loss",
+        stop_reason=stop_reason,
+        history=state.history,
+        notes=data.notes,
+        train_rows=data.train_rows,
+        val_rows=data.val_rows,
+    )
+
+
+def _no_val() -> dict:
+    return {"val_loss": math.nan, "string_match": math.nan, "cer": math.nan, "edit_distance": math.nan}
+
+
+def _validate(
+    model: torch.nn.Module, data: PreparedData, precision: Precision, display: TrainDisplay
+) -> dict:
+    """Rank 0 only: greedy-decode the validation set with the plain (unwrapped) model."""
+    on_batch, task = display.counter_bar("  validate", data.val_rows)
+    preds = predict_loader(unwrap(model), data.val_loader, data.tokenizer, precision, on_batch)
+    display.done(task)
+    metrics = text_metrics(preds.texts, preds.predicted)
+    errors = [(t, p) for t, p in zip(preds.texts, preds.predicted, strict=True) if t != p]
+    return {
+        "val_loss": preds.loss,
+        "string_match": metrics.string_match,
+        "cer": metrics.cer,
+        "edit_distance": metrics.edit_distance,
+        "errors_sample": errors[:3],
+    }
+
+
+def _after_epoch(row: dict, state: RunState, cfg: Config, metric: str, has_val: bool, started: float) -> str:
+    """Update best/patience; the reason to stop now, or "epochs" to go on."""
+    value = selection_value(row, metric, has_val)
+    row["is_best"] = improved(value, state.best_value, metric, has_val)
+    if row["is_best"]:
+        state.best_value, state.best_epoch, state.bad_epochs = value, row["epoch"], 0
+    else:
+        state.bad_epochs += 1
+    if cfg.train.early_stopping and state.bad_epochs >= cfg.train.early_stopping:
+        return "early stopping"
+    if cfg.train.max_minutes is not None and time.monotonic() - started >= cfg.train.max_minutes * 60:
+        return "time budget"
+    return "epochs"
+
+
+def _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state: RunState) -> None:
+    metrics = {k: v for k, v in row.items() if k not in ("errors_sample", "is_best")}
+    if row["is_best"]:
+        save_checkpoint(out / "best.pt", model=model, config=cfg, vocab=vocab, epoch=epoch, metrics=metrics)
+    history = [{k: v for k, v in r.items() if k != "errors_sample"} for r in state.history]
+    run_state = dataclasses.asdict(state) | {"history": history}
+    extra = {"run_state": run_state, "rng": rng_state(), "scaler": scaler.state_dict()}
+    save_checkpoint(
+        out / "last.pt",
+        model=model,
+        config=cfg,
+        vocab=vocab,
+        epoch=epoch,
+        metrics=metrics,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        extra=extra,
+    )
+    write_metrics_csv(state.history, out / "metrics.csv")
+    plot_curves(state.history, out / "curves.png")

@@ -1,0 +1,87 @@
+"""Metrics on hand-made lists, and platocr eval through the CLI (JSON keys, ranges, bad input)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import write_tiny_crops
+from typer.testing import CliRunner
+
+from platocr.cli import app
+from platocr.metrics import accuracy_by_length, char_errors, confusions, text_metrics
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("targets", "predictions", "string_match", "edit_distance", "cer"),
+    [
+        (["A123BC77"], ["A123BC77"], 1.0, 0.0, 0.0),
+        (["A123BC77", "0123"], ["A123BC71", "0123"], 0.5, 0.5, 1 / 12),
+        (["ABC", "12"], ["AC", "125"], 0.0, 1.0, 2 / 5),  # one deletion, one insertion
+        (["", ""], ["", "7"], 0.5, 0.5, 1.0),  # negatives: no target chars -> divide by 1
+        (["1234"], [""], 0.0, 4.0, 1.0),
+    ],
+)
+def test_text_metrics_table(
+    targets: list[str], predictions: list[str], string_match: float, edit_distance: float, cer: float
+) -> None:
+    m = text_metrics(targets, predictions)
+    assert m.n == len(targets)
+    assert m.string_match == pytest.approx(string_match)
+    assert m.edit_distance == pytest.approx(edit_distance)
+    assert m.cer == pytest.approx(cer)
+
+
+def test_confusions_and_by_length() -> None:
+    conf = confusions(["A123BC77", "B8", "XY"], ["A123BC71", "B", "XYZ"])
+    assert conf.substitutions == {("7", "1"): 1}
+    assert conf.deletions == {"8": 1}
+    assert conf.insertions == {"Z": 1}
+    assert accuracy_by_length(["AB", "CD", "EFG"], ["AB", "C", "EFG"]) == [
+        {"length": 2, "n": 2, "string_match": 0.5},
+        {"length": 3, "n": 1, "string_match": 1.0},
+    ]
+    assert char_errors("A123", "A1Z3") == ({2}, {2})
+    assert char_errors("AB", "") == ({0, 1}, set())
+
+
+def test_eval_json(trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    result = runner.invoke(
+        app, ["eval", str(trained_run / "best.pt"), str(tiny_dataset[1]), "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "StringMatch" in result.output and "CER" in result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["n"] == 10
+    assert 0.0 <= report["string_match"] <= 1.0
+    assert report["edit_distance"] >= 0.0 and report["cer"] >= 0.0 and report["crops_per_s"] > 0
+    assert sum(row["n"] for row in report["by_length"]) == 10
+    assert set(report["confusions"]) == {"substitutions", "deletions", "insertions"}
+
+
+def test_eval_counts_out_of_vocab_targets_as_errors(trained_run: Path, tmp_path: Path) -> None:
+    labels = write_tiny_crops(tmp_path / "odd", 2, texts=["A€1"])
+    out = tmp_path / "eval.json"
+    result = runner.invoke(app, ["eval", str(trained_run / "best.pt"), str(labels), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "outside the model vocab" in result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["out_of_vocab"] == 2 and report["string_match"] == 0.0 and "€" in report["unknown_chars"]
+
+
+def test_eval_bad_input_is_one_line_exit_2(trained_run: Path, tmp_path: Path) -> None:
+    labels = write_tiny_crops(tmp_path / "d", 2)
+    result = runner.invoke(app, ["eval", str(tmp_path / "nope.pt"), str(labels)])
+    assert result.exit_code == 2 and "error: checkpoint not found" in result.output
+    not_a_checkpoint = tmp_path / "junk.pt"
+    not_a_checkpoint.write_bytes(b"not a checkpoint")
+    result = runner.invoke(app, ["eval", str(not_a_checkpoint), str(labels)])
+    assert result.exit_code == 2 and "not a readable checkpoint" in result.output
+    (tmp_path / "d" / "crops" / "0000.png").unlink()
+    result = runner.invoke(app, ["eval", str(trained_run / "best.pt"), str(labels)])
+    assert result.exit_code == 2 and "image not found" in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1

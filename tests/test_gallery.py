@@ -1,0 +1,61 @@
+"""platocr gallery: PNG grid and self-contained HTML, errors first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cv2
+from typer.testing import CliRunner
+
+from platocr.cli import app
+from platocr.data.labels import LabelRow
+from platocr.gallery import order_items
+from platocr.tokenizer import Decoded
+
+runner = CliRunner()
+
+
+def test_gallery_png_and_html(trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    png, page = tmp_path / "g.png", tmp_path / "g.html"
+    for out in (png, page):
+        result = runner.invoke(
+            app,
+            [
+                "gallery",
+                str(trained_run / "best.pt"),
+                str(tiny_dataset[1]),
+                "--out",
+                str(out),
+                "--limit",
+                "6",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "6 of 10 crops" in result.output
+    image = cv2.imread(str(png))
+    assert image is not None and image.shape[0] > 100 and image.shape[1] > 500
+    text = page.read_text(encoding="utf-8")
+    assert len(re.findall(r'src="data:image/jpeg;base64,[A-Za-z0-9+/=]{100,}"', text)) == 6
+    assert "<html" in text and "</html>" in text
+
+
+def test_gallery_refuses_other_extensions(
+    trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["gallery", str(trained_run / "best.pt"), str(tiny_dataset[1]), "--out", str(tmp_path / "g.gif")]
+    )
+    assert result.exit_code == 2 and "must end in .png or .html" in result.output
+
+
+def test_errors_first_then_lowest_confidence(tmp_path: Path) -> None:
+    rows = [LabelRow(tmp_path / f"{i}.png", text) for i, text in enumerate(["A1", "B2", "C3", "D4"])]
+    decoded = [
+        Decoded("A1", 0.9, [0.9, 1.0]),
+        Decoded("B7", 0.8, [0.8, 1.0]),
+        Decoded("C3", 0.5, [0.5, 1.0]),
+        Decoded("D", 0.95, [0.95]),
+    ]
+    order = [item.row.text for item in order_items(rows, decoded)]
+    assert order == ["B2", "D4", "C3", "A1"]

@@ -1,0 +1,152 @@
+"""platocr train through the CLI: run folder, checkpoint reload, resume, vocab filtering, bad input."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import QUICK_CONFIG, REPO, TINY_RUN, run_tiny_training, write_tiny_crops
+
+from platocr.checkpoint import load_checkpoint, read_checkpoint
+from platocr.preprocess import load_image, to_model_input
+
+
+def metrics_rows(run: Path) -> list[dict[str, str]]:
+    with (run / "metrics.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_train_writes_a_complete_run_folder(trained_run: Path) -> None:
+    for name in ("best.pt", "last.pt", "metrics.csv", "curves.png", "config.yaml", "vocab.txt"):
+        assert (trained_run / name).is_file(), name
+    rows = metrics_rows(trained_run)
+    assert [row["epoch"] for row in rows] == ["1"]
+    assert set(rows[0]) == {
+        "epoch",
+        "train_loss",
+        "val_loss",
+        "string_match",
+        "cer",
+        "edit_distance",
+        "lr",
+        "seconds",
+        "samples_per_s",
+    }
+    assert 0.0 <= float(rows[0]["string_match"]) <= 1.0
+    assert float(rows[0]["samples_per_s"]) > 0
+    # vocab auto = the sorted characters of the training labels, saved in the resolved config too.
+    vocab = (trained_run / "vocab.txt").read_text(encoding="utf-8").strip()
+    assert vocab == "".join(sorted(vocab)) and set(vocab) <= set("0123456789ABC")
+    assert f"vocab: {vocab}" in (trained_run / "config.yaml").read_text(encoding="utf-8").replace("'", "")
+
+
+def test_checkpoint_alone_is_enough_to_predict(trained_run: Path, tiny_dataset: tuple[Path, Path]) -> None:
+    payload = read_checkpoint(trained_run / "last.pt")
+    assert payload["format"] == "platocr/1" and payload["epoch"] == 1
+    assert {"optimizer", "scheduler", "config", "vocab", "git_rev", "created"} <= set(payload)
+    loaded = load_checkpoint(trained_run / "best.pt")
+    assert not loaded.model.training
+    assert loaded.tokenizer.vocab == (trained_run / "vocab.txt").read_text(encoding="utf-8").strip()
+    image = load_image(tiny_dataset[1].parent / "crops" / "0000.png")
+    with torch.no_grad():
+        first = loaded.model(to_model_input([image], loaded.config.input, rgb=False))
+        again = load_checkpoint(trained_run / "best.pt").model(
+            to_model_input([image], loaded.config.input, rgb=False)
+        )
+    assert first.shape[0] == 1 and first.shape[2] == loaded.tokenizer.num_classes
+    assert torch.allclose(first, again)
+    assert len(loaded.tokenizer.decode_greedy(first)) == 1
+
+
+def test_resume_continues_the_epoch_count(tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    train, val = tiny_dataset
+    out = tmp_path / "run"
+    first = run_tiny_training(out, [str(train)], val)
+    assert first.exit_code == 0, first.output
+    again = run_tiny_training(out, [str(train)], val)
+    assert again.exit_code == 2 and "--resume" in again.output  # never overwrite a run silently
+    resumed = run_tiny_training(out, [str(train)], val, "--resume", "--set", "train.epochs=2")
+    assert resumed.exit_code == 0, resumed.output
+    assert [row["epoch"] for row in metrics_rows(out)] == ["1", "2"]
+    assert read_checkpoint(out / "last.pt")["epoch"] == 2
+
+
+def test_out_of_vocab_labels_are_reported_per_source(tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    train, _ = tiny_dataset
+    odd = write_tiny_crops(tmp_path / "odd", 4, texts=["AZ1", "12"])
+    result = run_tiny_training(tmp_path / "run", [str(train), f"{odd}:0.5"], None, "--vocab", "0123456789ABC")
+    assert result.exit_code == 0, result.output
+    assert f"{odd}: excluded 2 of 4 rows" in " ".join(result.output.split())
+    assert "'Z'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--set", "train.lrr=1"], "unknown key 'train.lrr'"),
+        (["--resume"], "no "),
+        (["--train", "missing/labels.tsv"], "dataset not found"),
+    ],
+)
+def test_bad_training_input_is_one_line_exit_2(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path, extra: list[str], message: str
+) -> None:
+    result = run_tiny_training(tmp_path / "run", [str(tiny_dataset[0])], None, *extra)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[-1].startswith("error:") and message in lines[-1], result.output
+
+
+def test_labels_with_a_missing_image_or_no_rows_are_refused(tmp_path: Path) -> None:
+    labels = write_tiny_crops(tmp_path / "d", 3)
+    (tmp_path / "d" / "crops" / "0001.png").unlink()
+    result = run_tiny_training(tmp_path / "run", [str(labels)], None)
+    assert result.exit_code == 2 and "image not found" in result.output and "labels.tsv:3" in result.output
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("path\ttext\n", encoding="utf-8")
+    result = run_tiny_training(tmp_path / "run2", [str(empty)], None)
+    assert result.exit_code == 2 and "empty" in result.output
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes(tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    """The same command under torchrun: 2 gloo processes, rank 0 writes the run folder."""
+    train, val = tiny_dataset
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "platocr",
+        "train",
+        str(QUICK_CONFIG),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--train",
+        str(train),
+        "--val",
+        str(val),
+        "--vocab",
+        "auto",
+        "--device",
+        "cpu",
+        "--no-progress",
+        *TINY_RUN,
+        "--set",
+        "train.steps_per_epoch=1",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("done: 1 epochs") == 1  # only rank 0 reports
+    rows = metrics_rows(tmp_path / "ddp")
+    assert len(rows) == 1 and float(rows[0]["samples_per_s"]) > 0
+    assert read_checkpoint(tmp_path / "ddp" / "last.pt")["epoch"] == 1
