@@ -1,0 +1,227 @@
+"""``Predictor``: the library API from crops (arrays, paths, batches) to :class:`Prediction` s.
+
+One predictor = a model (torch or onnxruntime backend) + its config + tokenizer. Crops go through
+``preprocess.to_model_input`` (the same path as training and eval) in chunks of ``batch_size``,
+then greedy CTC decoding::
+
+    from platocr import Predictor
+    predictor = Predictor.load("runs/plates/best.pt")          # or a bundled name, or model.onnx
+    predictor.predict(cv2.imread("crop.jpg"))                   # -> Prediction(text, confidence, ...)
+    predictor.predict(["a.jpg", "b.jpg"], batch_size=32)        # -> list[Prediction]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from platocr.config import Config
+from platocr.errors import PlatocrError
+from platocr.prediction import Prediction
+from platocr.tokenizer import Tokenizer
+
+BACKENDS = ("torch", "onnx")
+ImageLike = np.ndarray | str | Path
+# (N, 3, H, W) float32 normalised CPU tensor -> (N, T, C) float32 log-probabilities on the CPU.
+Forward = Callable[[torch.Tensor], torch.Tensor]
+
+
+def resolve_device(device: str, backend: str) -> str:
+    """``auto`` | ``cpu`` | ``cuda`` -> ``cpu`` or ``cuda[:i]`` for ``backend``; PlatocrError if unavailable."""
+    if backend == "onnx":
+        import onnxruntime as ort
+
+        has_cuda = "CUDAExecutionProvider" in ort.get_available_providers()
+        if device not in ("auto", "cpu", "cuda"):
+            raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
+        return "cuda" if device == "cuda" or (device == "auto" and has_cuda) else "cpu"
+    from platocr.train.ddp import pick_device
+
+    return str(pick_device(device))
+
+
+def torch_forward(model: torch.nn.Module, device: str) -> Forward:
+    """Forward pass in ``torch.inference_mode``; on CUDA with fp16 autocast and channels_last."""
+    model = model.to(device).eval()
+    on_cuda = device.startswith("cuda")
+    if on_cuda:
+        model = model.to(memory_format=torch.channels_last)
+
+    def forward(images: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            if not on_cuda:
+                return model(images)
+            images = images.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+            with torch.autocast(device_type="cuda", dtype=torch.float16):
+                return model(images).float().cpu()
+
+    return forward
+
+
+def onnx_forward(session: Any) -> Forward:
+    """Forward pass through an onnxruntime session (see :mod:`platocr.onnx_export` for the names)."""
+    from platocr.onnx_export import INPUT_NAME, OUTPUT_NAME
+
+    def forward(images: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run([OUTPUT_NAME], {INPUT_NAME: images.numpy()})[0])
+
+    return forward
+
+
+class Predictor:
+    """Recognise text crops with a trained model.
+
+    Attributes:
+        config: the model's :class:`Config` (input size, vocab, ...).
+        tokenizer: the model's :class:`Tokenizer`.
+        backend: ``"torch"`` or ``"onnx"``.
+        device: ``"cpu"`` or ``"cuda[:i]"``.
+        batch_size: default number of crops per forward pass.
+        source: what was loaded (path, bundled name or ``"<in-memory>"``).
+    """
+
+    def __init__(
+        self,
+        forward: Forward,
+        config: Config,
+        tokenizer: Tokenizer,
+        *,
+        backend: str,
+        device: str,
+        batch_size: int = 64,
+        source: str = "<in-memory>",
+    ) -> None:
+        if batch_size < 1:
+            raise PlatocrError(f"batch_size must be >= 1, got {batch_size}")
+        self._forward = forward
+        self.config = config
+        self.tokenizer = tokenizer
+        self.backend = backend
+        self.device = device
+        self.batch_size = batch_size
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Predictor({self.source!r}, backend={self.backend!r}, device={self.device!r})"
+
+    @classmethod
+    def load(
+        cls, model: str | Path, device: str = "auto", backend: str = "torch", batch_size: int = 64
+    ) -> Predictor:
+        """Load a checkpoint (``.pt``), an exported ``.onnx`` or a bundled model name.
+
+        ``backend="onnx"`` with a ``.pt`` uses the bundled ``.onnx`` next to it when there is one,
+        else exports the checkpoint in memory (a few seconds). ``.onnx`` files need ``backend="onnx"``.
+        """
+        from platocr.bundled import bundled_models, bundled_onnx, resolve_model
+        from platocr.checkpoint import load_checkpoint
+
+        if backend not in BACKENDS:
+            raise PlatocrError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+        path = resolve_model(model)
+        device = resolve_device(device, backend)
+        if path.suffix.lower() == ".onnx" or backend == "onnx":
+            if backend != "onnx":
+                raise PlatocrError(f"{path}: an ONNX model needs backend='onnx' (--backend onnx)")
+            shipped = bundled_onnx(str(model)) if str(model) in bundled_models() else None
+            onnx_path = path if path.suffix.lower() == ".onnx" else shipped
+            if onnx_path is not None:
+                return cls.from_onnx(onnx_path, device=device, batch_size=batch_size, source=str(model))
+        loaded = load_checkpoint(path, "cpu")
+        return cls.from_loaded(
+            loaded, device=device, backend=backend, batch_size=batch_size, source=str(model)
+        )
+
+    @classmethod
+    def from_loaded(
+        cls,
+        loaded: Any,
+        *,
+        device: str = "cpu",
+        backend: str = "torch",
+        batch_size: int = 64,
+        source: str = "<in-memory>",
+    ) -> Predictor:
+        """From a :class:`platocr.checkpoint.LoadedModel` (e.g. a freshly built, untrained model)."""
+        if backend == "onnx":
+            from platocr.onnx_export import export_onnx_bytes, onnx_session
+
+            session = onnx_session(export_onnx_bytes(loaded), device)
+            return cls(onnx_forward(session), loaded.config, loaded.tokenizer, backend="onnx",
+                       device=device, batch_size=batch_size, source=source)  # fmt: skip
+        forward = torch_forward(loaded.model, device)
+        return cls(forward, loaded.config, loaded.tokenizer, backend="torch", device=device,
+                   batch_size=batch_size, source=source)  # fmt: skip
+
+    @classmethod
+    def from_onnx(
+        cls, path: str | Path, *, device: str = "cpu", batch_size: int = 64, source: str | None = None
+    ) -> Predictor:
+        """From an ``.onnx`` written by ``platocr export`` (config and vocab read from its metadata)."""
+        from platocr.onnx_export import onnx_session, read_onnx_metadata
+
+        config, tokenizer, _ = read_onnx_metadata(path)
+        forward = onnx_forward(onnx_session(path, device))
+        return cls(forward, config, tokenizer, backend="onnx", device=device, batch_size=batch_size,
+                   source=source or str(path))  # fmt: skip
+
+    def predict(
+        self,
+        images: ImageLike | Sequence[ImageLike],
+        *,
+        rgb: bool = False,
+        batch_size: int | None = None,
+    ) -> Prediction | list[Prediction]:
+        """Recognise one crop or many.
+
+        Args:
+            images: one crop — an HxW / HxWx3 uint8 array or an image path — giving one
+                :class:`Prediction`; or a list of arrays/paths, or an (N, H, W, 3) uint8 batch,
+                giving a list. Arrays are BGR (what OpenCV reads) unless ``rgb=True``; paths are
+                read with ``preprocess.load_image``.
+            rgb: arrays are in RGB order.
+            batch_size: crops per forward pass (default ``self.batch_size``).
+        """
+        if isinstance(images, str | Path) or (isinstance(images, np.ndarray) and images.ndim in (2, 3)):
+            return self.predict_many([images], rgb=rgb, batch_size=batch_size)[0]
+        if isinstance(images, np.ndarray) and images.ndim != 4:
+            raise PlatocrError(
+                f"expected an image or an (N, H, W, 3) batch, got an array of shape {images.shape}"
+            )
+        return self.predict_many(images, rgb=rgb, batch_size=batch_size)
+
+    __call__ = predict
+
+    def predict_many(
+        self, images: Sequence[ImageLike] | np.ndarray, *, rgb: bool = False, batch_size: int | None = None
+    ) -> list[Prediction]:
+        """Always a list: one :class:`Prediction` per crop, in order (see :meth:`predict`)."""
+        from platocr.preprocess import load_image, to_model_input
+
+        size = self.batch_size if batch_size is None else batch_size
+        if size < 1:
+            raise PlatocrError(f"batch_size must be >= 1, got {size}")
+        results: list[Prediction] = []
+        for start in range(0, len(images), size):
+            chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
+            batch = to_model_input(chunk, self.config.input, rgb=rgb)  # (n, 3, H, W)
+            decoded = self.tokenizer.decode_greedy(self._forward(batch))
+            results.extend(Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded)
+        return results
+
+    def log_probs(self, images: torch.Tensor) -> torch.Tensor:
+        """Raw model output for a preprocessed (N, 3, H, W) float32 batch -> (N, T, C) log-probabilities."""
+        return self._forward(images)
+
+    @staticmethod
+    def _read(item: ImageLike, load_image: Callable[[Any], np.ndarray], rgb: bool) -> np.ndarray:
+        if isinstance(item, str | Path):
+            image = load_image(item)  # BGR; PlatocrError naming the file when unreadable
+            return np.ascontiguousarray(image[:, :, ::-1]) if rgb else image
+        if not isinstance(item, np.ndarray):
+            raise PlatocrError(f"expected an image array or a path, got {type(item).__name__}")
+        return item

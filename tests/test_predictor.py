@@ -1,0 +1,133 @@
+"""Predictor: single / list / batch / path inputs, BGR vs RGB, chunking, bundled names, bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+
+
+def tiny_checkpoint(path: Path, rnn: str = "gru") -> Path:
+    """A randomly initialised configs/quick.yaml model at a small input size, saved as a checkpoint.
+
+    A freshly initialised backbone gives nearly the same features for every crop (so the same text,
+    which would make agreement tests weak): one train-mode pass over random crops sets the BatchNorm
+    statistics so that the untrained model reads varied texts.
+    """
+    import torch
+
+    from platocr.bench import random_model
+    from platocr.checkpoint import save_checkpoint
+    from platocr.config import load_config
+    from platocr.preprocess import to_model_input
+
+    overrides = ["input.height=32", "input.width=128", f"model.rnn={rnn}", "model.rnn_hidden=32",
+                 "model.gate_channels=32", "data.vocab=0123456789ABC"]  # fmt: skip
+    cfg = load_config(QUICK if QUICK.is_file() else None, overrides)
+    loaded = random_model(cfg)
+    for module in loaded.model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = None  # cumulative average: one pass sets the statistics outright
+    with torch.no_grad():
+        loaded.model.train()(to_model_input(crops(16, seed=99), cfg.input, rgb=False))
+    loaded.model.eval()
+    save_checkpoint(path, model=loaded.model, config=cfg, vocab=cfg.data.vocab, epoch=0, metrics={})
+    return path
+
+
+def crops(count: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (int(rng.integers(16, 40)), int(rng.integers(40, 120)), 3), np.uint8)
+            for _ in range(count)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory: pytest.TempPathFactory):
+    from platocr import Predictor
+
+    return Predictor.load(tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny.pt"), device="cpu")
+
+
+def test_single_list_and_batch_inputs_agree(predictor) -> None:
+    from platocr.prediction import Prediction
+
+    images = [np.ascontiguousarray(c[:20, :60]) for c in crops(5) if c.shape[0] >= 20 and c.shape[1] >= 60]
+    one = predictor.predict(images[0])
+    assert isinstance(one, Prediction)
+    assert len(one.char_confidences) == len(one.text)
+    listed = predictor.predict(images)
+    stacked = predictor.predict(np.stack(images))
+    assert isinstance(listed, list) and len(listed) == len(images)
+    assert [p.text for p in listed] == [p.text for p in stacked]
+    assert listed[0].text == one.text
+    assert listed[0].confidence == pytest.approx(one.confidence, abs=1e-5)
+
+
+def test_chunking_does_not_change_results(predictor) -> None:
+    images = crops(7)
+    whole = predictor.predict(images, batch_size=64)
+    chunked = predictor.predict(images, batch_size=3)
+    assert len({p.text for p in whole}) > 1, "the random model should read varied texts"
+    assert [p.text for p in whole] == [p.text for p in chunked]
+    assert [p.confidence for p in whole] == pytest.approx([p.confidence for p in chunked], abs=1e-5)
+
+
+def test_paths_and_rgb_flag(predictor, tmp_path: Path) -> None:
+    import cv2
+
+    images = crops(3, seed=1)
+    paths = []
+    for i, image in enumerate(images):
+        paths.append(tmp_path / f"{i}.png")
+        cv2.imwrite(str(paths[-1]), image)
+    from_arrays = [p.text for p in predictor.predict(images)]
+    assert [p.text for p in predictor.predict(paths)] == from_arrays
+    assert predictor.predict(str(paths[0])).text == from_arrays[0]
+    rgb = [np.ascontiguousarray(image[:, :, ::-1]) for image in images]
+    assert [p.text for p in predictor.predict(rgb, rgb=True)] == from_arrays
+    assert [p.text for p in predictor.predict(paths, rgb=True)] == from_arrays  # paths are always read as BGR
+
+
+def test_bad_inputs_raise_platocr_error(predictor, tmp_path: Path) -> None:
+    from platocr import PlatocrError, Predictor
+
+    with pytest.raises(PlatocrError, match="image not found: .*missing.png"):
+        predictor.predict(tmp_path / "missing.png")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    with pytest.raises(PlatocrError, match="cannot decode image"):
+        predictor.predict([broken])
+    with pytest.raises(PlatocrError, match="checkpoint not found: .*nope.pt .*bundled models"):
+        Predictor.load(tmp_path / "nope.pt")
+    with pytest.raises(PlatocrError, match="unknown model 'no-such-model'.*bundled models"):
+        Predictor.load("no-such-model")
+    with pytest.raises(PlatocrError, match="unknown backend"):
+        Predictor.load(tmp_path / "nope.pt", backend="tensorrt")
+    with pytest.raises(PlatocrError, match="batch_size"):
+        predictor.predict(crops(2), batch_size=0)
+
+
+def test_bundled_names_resolve_only_when_shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from platocr import PlatocrError, Predictor, bundled
+
+    monkeypatch.setattr(bundled, "MODELS_DIR", tmp_path)
+    with pytest.raises(PlatocrError, match="'plates-ru' .* is not bundled yet"):
+        bundled.resolve_model("plates-ru")
+    tiny_checkpoint(tmp_path / "plates-ru.pt")
+    assert bundled.bundled_models() == {"plates-ru": tmp_path / "plates-ru.pt"}
+    assert bundled.resolve_model("plates-ru") == tmp_path / "plates-ru.pt"
+    predictor = Predictor.load("plates-ru", device="cpu")
+    assert predictor.source == "plates-ru"
+    assert predictor.tokenizer.vocab == "0123456789ABC"
+
+
+def test_import_platocr_stays_light() -> None:
+    code = "import sys, platocr; assert 'torch' not in sys.modules; from platocr import Predictor; print(Predictor)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "platocr.predictor.Predictor" in out.stdout
