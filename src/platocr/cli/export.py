@@ -1,11 +1,44 @@
-"""`platocr export`: Export a checkpoint to ONNX (dynamic batch)."""
+"""`platocr export`: a checkpoint -> ONNX (dynamic batch, vocab + config in the file's metadata)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
 from platocr.cli._app import command
-from platocr.errors import PlatocrError
 
 
-@command("export", help="Export a checkpoint to ONNX (dynamic batch). (arrives with issue #4)")
-def export_command() -> None:
-    raise PlatocrError("platocr export is not built yet: it arrives with issue #4")
+@command("export", help="Export a checkpoint to ONNX (dynamic batch); checks it against torch.")
+def export_command(
+    checkpoint: Annotated[
+        str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint .pt or bundled model name.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="ONNX file to write.")],
+    opset: Annotated[int, typer.Option("--opset", min=9, help="ONNX opset version.")] = 17,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Compare onnxruntime with torch log-probs.")
+    ] = True,
+) -> None:
+    """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`."""
+    from rich.table import Table
+
+    from platocr.onnx_export import export_checkpoint
+    from platocr.progress import console
+
+    result = export_checkpoint(checkpoint, out, opset=opset, check=check)
+    table = Table(title=f"export {checkpoint}", show_header=False)
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    table.add_row("written", str(result.path))
+    table.add_row("opset", str(result.opset))
+    table.add_row("size", f"{result.bytes / 1e6:.2f} MB")
+    table.add_row("export time", f"{result.seconds:.1f} s")
+    if result.max_abs_diff is not None:
+        table.add_row(
+            f"max |onnx - torch| log-prob (batch {result.check_batch})", f"{result.max_abs_diff:.2e}"
+        )
+    console.print(table)
+    if result.max_abs_diff is not None:
+        typer.echo(f"max abs diff (log-probs, onnxruntime vs torch): {result.max_abs_diff:.3e}")

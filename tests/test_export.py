@@ -1,0 +1,66 @@
+"""ONNX export: dynamic batch, metadata round trip, torch == onnxruntime for GRU and LSTM, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_predictor import crops, tiny_checkpoint  # shared tiny-model helpers (tests/ is on sys.path)
+from typer.testing import CliRunner
+
+
+@pytest.mark.parametrize("rnn", ["gru", "lstm"])
+def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path) -> None:
+    from platocr import Predictor
+    from platocr.cli import app
+    from platocr.onnx_export import read_onnx_metadata
+
+    checkpoint = tiny_checkpoint(tmp_path / f"{rnn}.pt", rnn=rnn)
+    out = tmp_path / "model.onnx"
+    result = CliRunner().invoke(app, ["export", str(checkpoint), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    diff = float(result.output.rsplit("max abs diff (log-probs, onnxruntime vs torch):", 1)[1].split()[0])
+    assert diff < 1e-4
+
+    config, tokenizer, meta = read_onnx_metadata(out)  # the .onnx alone carries vocab and config
+    assert tokenizer.vocab == "0123456789ABC" and config.model.rnn == rnn
+    assert meta["path"] == str(checkpoint)
+
+    images = crops(9, seed=3)  # 9: neither the export batch (2) nor the check batch (3)
+    with_torch = Predictor.load(checkpoint, device="cpu").predict(images)
+    with_onnx = Predictor.load(out, backend="onnx", device="cpu").predict(images, batch_size=4)
+    assert len({p.text for p in with_torch}) > 1
+    assert [p.text for p in with_onnx] == [p.text for p in with_torch]
+    assert [p.confidence for p in with_onnx] == pytest.approx([p.confidence for p in with_torch], abs=1e-4)
+
+
+def test_onnx_backend_from_checkpoint_exports_in_memory(tmp_path: Path) -> None:
+    from platocr import Predictor
+
+    checkpoint = tiny_checkpoint(tmp_path / "tiny.pt")
+    predictor = Predictor.load(checkpoint, backend="onnx", device="cpu")
+    assert predictor.backend == "onnx"
+    images = crops(4, seed=5)
+    expected = Predictor.load(checkpoint, device="cpu").predict(images)
+    assert [p.text for p in predictor.predict(images)] == [p.text for p in expected]
+
+
+def test_export_errors(tmp_path: Path) -> None:
+    from platocr import PlatocrError, Predictor
+    from platocr.cli import app
+
+    checkpoint = tiny_checkpoint(tmp_path / "tiny.pt")
+    runner = CliRunner()
+    result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / "model.bin")])
+    assert result.exit_code == 2 and "expected a .onnx file name" in result.output
+    result = runner.invoke(app, ["export", str(tmp_path / "none.pt"), "--out", str(tmp_path / "m.onnx")])
+    assert result.exit_code == 2 and "checkpoint not found" in result.output
+    result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / "m.onnx"), "--no-check"])
+    assert result.exit_code == 0, result.output
+    assert "max abs diff" not in result.output
+    with pytest.raises(PlatocrError, match="needs backend='onnx'"):
+        Predictor.load(tmp_path / "m.onnx")
+    foreign = tmp_path / "foreign.onnx"
+    foreign.write_bytes(b"\x08\x07")  # a valid protobuf header, no platocr metadata
+    with pytest.raises(PlatocrError, match="no platocr metadata"):
+        Predictor.load(foreign, backend="onnx")
