@@ -1,0 +1,41 @@
+"""platocr bench --quick: the JSON report's schema (never its timings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+
+def test_bench_quick_json_schema(tmp_path: Path) -> None:
+    from platocr.cli import app
+    from platocr.config import load_config, save_config
+
+    config = save_config(
+        load_config(
+            None, ["input.height=32", "input.width=128", "model.rnn_hidden=32", "model.gate_channels=32"]
+        ),
+        tmp_path / "tiny.yaml",
+    )
+    out = tmp_path / "bench.json"
+    args = ["bench", "--quick", "--out", str(out), "--config", str(config), "--device", "cpu"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["schema"] == "platocr-bench/1"
+    assert {"cores", "torch", "onnxruntime", "load_avg", "cuda_device"} <= set(report["machine"])
+    assert report["model"]["random_init"] is True and report["model"]["input"] == [32, 128]
+    assert any("speed does not depend on the weights" in note for note in report["model"]["notes"])
+    crops = {(row["backend"], row["device"], row["batch"]) for row in report["crops"]}
+    assert crops == {(backend, "cpu", batch) for backend in ("torch", "onnx") for batch in (1, 8)}
+    assert all(row["crops_per_s"] > 0 and row["repeats"] >= 1 for row in report["crops"])
+    assert [row["mode"] for row in report["video"]] == ["sequential", "threaded"]
+    assert all(row["frames"] == 4 and row["fps"] > 0 and row["size"] == [320, 240] for row in report["video"])
+
+
+def test_bench_rejects_model_and_config_together(tmp_path: Path) -> None:
+    from platocr.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "--quick", "--model", "x.pt", "--config", "y.yaml"])
+    assert result.exit_code == 2 and "exclude each other" in result.output
