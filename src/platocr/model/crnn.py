@@ -134,14 +134,38 @@ def create_backbone(name: str, *, pretrained: bool, feature_stage: int) -> nn.Mo
         raise PlatocrError(f"model.backbone: unknown timm model {name!r}{hint}")
     try:
         with _hub_offline():
-            return timm.create_model(
+            backbone = timm.create_model(
                 name, features_only=True, pretrained=pretrained, out_indices=(feature_stage,)
             )
     except (IndexError, AssertionError) as exc:
         raise PlatocrError(f"model.feature_stage {feature_stage} is out of range for {name}: {exc}") from None
     except Exception as exc:  # timm raises assorted types for missing weights / no features_only support
-        what = "pretrained weights are not in the local cache" if pretrained else "cannot build features"
-        raise PlatocrError(f"model.backbone {name!r}: {what}: {type(exc).__name__}: {exc}") from None
+        if pretrained:
+            raise PlatocrError(
+                f"model.backbone {name!r}: pretrained weights are not in the local Hugging Face cache and "
+                f"platocr never downloads ({type(exc).__name__}); set model.pretrained=false"
+            ) from None
+        raise PlatocrError(
+            f"model.backbone {name!r}: cannot build features: {type(exc).__name__}: {exc}"
+        ) from None
+    prune_unused_blocks(backbone)
+    return backbone
+
+
+def prune_unused_blocks(backbone: nn.Module) -> None:
+    """Drop blocks after the requested stage (in place) where timm would still run them.
+
+    timm's MobileNetV3Features / EfficientNetFeatures execute every block even when the requested
+    stage is an earlier one; their forward collects the stage output after block ``stage - 1``, so
+    cutting ``blocks`` there leaves the output unchanged and saves the wasted compute.
+    """
+    stage_out = getattr(backbone, "_stage_out_idx", None)
+    blocks = getattr(backbone, "blocks", None)
+    if not stage_out or not isinstance(blocks, nn.Sequential) or getattr(backbone, "feature_hooks", None):
+        return
+    keep = max(stage_out)
+    if 0 < keep < len(blocks):
+        backbone.blocks = blocks[:keep]
 
 
 def relax_time_stride(
@@ -170,7 +194,11 @@ def relax_time_stride(
 
 
 def downsampling_points(backbone: nn.Module, image_size: tuple[int, int]) -> list[list[nn.Module]]:
-    """Stride-2 conv/pool modules grouped by input width, widest (earliest) first."""
+    """Stride-2 conv/pool modules before the stage output, grouped by input width, widest first.
+
+    Modules that run after the output (a wider input than the output proves they come before it)
+    are left out.
+    """
     seen: dict[int, list[nn.Module]] = {}
     hooks = []
 
@@ -183,11 +211,11 @@ def downsampling_points(backbone: nn.Module, image_size: tuple[int, int]) -> lis
             hooks.append(module.register_forward_pre_hook(record))
     try:
         with torch.no_grad(), _eval_mode(backbone):
-            backbone(torch.zeros(1, 3, *image_size))
+            out_width = backbone(torch.zeros(1, 3, *image_size))[-1].shape[-1]
     finally:
         for hook in hooks:
             hook.remove()
-    return [seen[width] for width in sorted(seen, reverse=True)]
+    return [seen[width] for width in sorted(seen, reverse=True) if width > out_width]
 
 
 @contextmanager
