@@ -127,10 +127,12 @@ def benchmark_video(
     codec: Codec = "h264",
     ms_per_crop: float = 5.0,
     batch_frames: int = 1,
+    rois: Sequence[tuple[int, int, int, int]] = (),
 ) -> dict[str, dict[str, Any]]:
     """Run the annotator on ``input_path`` (or a generated clip of ``frames`` at ``size``) once per mode.
 
-    ``recognize`` defaults to ``sleeping_recognizer(ms_per_crop)``. Returns ``{mode: run_video stats}``
+    ``recognize`` defaults to ``sleeping_recognizer(ms_per_crop)``; ``rois`` empty = the whole frame is the
+    crop. Returns ``{mode: run_video stats}``
     (frames, wall_s, fps, per-stage p50/p95 ms, bottleneck).
     """
     from platocr.video.annotator import run_video
@@ -143,6 +145,6 @@ def benchmark_video(
         for mode in modes:
             results[mode] = run_video(
                 str(input_path), Path(tmp) / f"out_{mode}.mp4", recognize, mode=mode, codec=codec,
-                batch_frames=batch_frames, max_frames=frames,
+                batch_frames=batch_frames, max_frames=frames, rois=rois,
             )  # fmt: skip
     return results

@@ -1,8 +1,10 @@
 """Frame sources: a video file, a camera index or a stream URL, read with PyAV or OpenCV.
 
-PyAV is the default for files and URLs: on this 2-core box it decoded 720p H.264 faster than
-``cv2.VideoCapture`` (see ``platocr.video.bench.measure_decode``); OpenCV is the fallback and the only
-backend for camera indices (PyAV would need a platform-specific capture format).
+PyAV is the default for files and URLs. On the shared 2-core box both decoders turned 720p H.264 into
+BGR arrays at a few hundred fps (``bench.measure_decode``; the two were within run-to-run noise), far
+above what the encoder and OCR sustain, so the choice rests on the rest: PyAV reports FFmpeg's reason for
+a bad file, exact fps/frame-count metadata, and an open timeout for streams. OpenCV is the fallback and
+the only backend for camera indices (PyAV would need a platform-specific capture format).
 """
 
 from __future__ import annotations
