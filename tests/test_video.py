@@ -21,6 +21,7 @@ from platocr.video.pipeline import LatestSlot, run_stages
 from platocr.video.regions import whole_frame
 from platocr.video.sources import SourceInfo, open_source
 from platocr.video.stages import AnnotatorStages
+from platocr.video.writers import open_writer
 
 FRAMES, SIZE = 30, (320, 240)
 
@@ -69,7 +70,7 @@ class ListWriter:
     def __init__(self) -> None:
         self.frames: list[np.ndarray] = []
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time_s: float | None = None) -> None:
         self.frames.append(frame.copy())
 
     def close(self) -> None:
@@ -194,6 +195,18 @@ def test_live_source_follows_real_time_without_hanging() -> None:
     stages = AnnotatorStages(ListSource(60, live=True), writer, slow, whole_frame)
     stats = run_stages(stages, mode="threaded", live=True)
     assert stats["frames"] == len(writer.frames) and stats["frames"] + stats["dropped"] <= 60
+
+
+def test_h264_writer_places_live_frames_at_their_capture_times(tmp_path: Path) -> None:
+    import av
+
+    writer = open_writer(tmp_path / "live.mp4", 25.0, SIZE, "h264")
+    for t in (100.0, 100.04, 100.4, 100.4):  # a gap (dropped frames), then a repeated time
+        writer.write(synthetic_frame(0, SIZE), time_s=t)
+    writer.close()
+    with av.open(str(tmp_path / "live.mp4")) as container:
+        times = [round(float(f.time), 2) for f in container.decode(video=0)]
+    assert times == [0.0, 0.04, 0.4, 0.44]
 
 
 def test_cli_unreadable_input_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

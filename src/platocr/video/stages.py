@@ -7,6 +7,7 @@ the runners only differ in how frames travel between them.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
@@ -30,6 +31,7 @@ class FrameItem:
 
     index: int
     frame: np.ndarray
+    time_s: float  # monotonic capture time (places live frames in the output's timeline)
     regions: list[Region] = field(default_factory=list)
     predictions: list[Prediction] = field(default_factory=list)
 
@@ -70,7 +72,7 @@ class AnnotatorStages:
         frame = self.source.read()
         if frame is None:
             return None
-        item = FrameItem(self._next_index, frame)
+        item = FrameItem(self._next_index, frame, time.monotonic())
         self._next_index += 1
         return item
 
@@ -98,7 +100,7 @@ class AnnotatorStages:
 
     def write(self, item: FrameItem) -> None:
         """Encode the annotated frame, append its JSONL line, call the test/bench hook."""
-        self.writer.write(item.frame)
+        self.writer.write(item.frame, item.time_s if self.source.info.live else None)
         if self.jsonl is not None:
             self.jsonl.write(json.dumps(frame_record(item)) + "\n")
         if self.on_frame is not None:

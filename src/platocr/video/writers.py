@@ -25,7 +25,9 @@ DEFAULT_H264_PRESET = "ultrafast"
 class FrameWriter(Protocol):
     """Accepts BGR uint8 frames of the size it was opened with; ``close`` finalises the file."""
 
-    def write(self, frame: np.ndarray) -> None: ...
+    def write(self, frame: np.ndarray, time_s: float | None = None) -> None:
+        """Append ``frame``; ``time_s`` (capture time, live sources) places it in time where supported."""
+        ...
 
     def close(self) -> None: ...
 
@@ -47,21 +49,28 @@ class PyAVH264Writer:
         self._rate = Fraction(fps).limit_denominator(1001)  # 29.97 -> 30000/1001
         try:
             self._container = av.open(str(path), mode="w")
-        except (av.FFmpegError, OSError) as exc:
+        except (av.FFmpegError, OSError, ValueError) as exc:  # ValueError: no format for the extension
             raise PlatocrError(f"{path}: cannot create output video ({exc})") from None
         self._stream = self._container.add_stream("libx264", rate=self._rate)
         self._stream.width, self._stream.height = width, height
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {"preset": preset}
-        self._index = 0
+        self._next_pts = 0
+        self._start_s: float | None = None
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time_s: float | None = None) -> None:
+        """Frames without ``time_s`` follow each other at the stream rate; with it (live sources, where
+        the reader drops frames) they keep their capture times, so the file plays in real time."""
         import av
 
+        pts = self._next_pts
+        if time_s is not None:
+            self._start_s = time_s if self._start_s is None else self._start_s
+            pts = max(pts, round((time_s - self._start_s) * self._rate))
         video_frame = av.VideoFrame.from_ndarray(frame, format="bgr24")
-        video_frame.pts = self._index
+        video_frame.pts = pts
         video_frame.time_base = 1 / self._rate
-        self._index += 1
+        self._next_pts = pts + 1
         self._container.mux(self._stream.encode(video_frame))
 
     def close(self) -> None:
@@ -81,8 +90,8 @@ class OpenCVWriter:
         if not self._writer.isOpened():
             raise PlatocrError(f"{path}: cannot create output video with OpenCV (mp4v)")
 
-    def write(self, frame: np.ndarray) -> None:
-        self._writer.write(frame)
+    def write(self, frame: np.ndarray, time_s: float | None = None) -> None:
+        self._writer.write(frame)  # constant rate only: a live run with dropped frames plays fast
 
     def close(self) -> None:
         self._writer.release()
