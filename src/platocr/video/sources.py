@@ -9,6 +9,7 @@ the only backend for camera indices (PyAV would need a platform-specific capture
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,8 +95,17 @@ class OpenCVSource:
     def __init__(self, spec: str, live: bool) -> None:
         import cv2
 
-        self._cap = cv2.VideoCapture(int(spec) if is_camera(spec) else spec)
+        # OpenCV and its FFmpeg print WARN lines for every failed open; our one-line error says it better.
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        try:
+            self._cap = cv2.VideoCapture(int(spec) if is_camera(spec) else spec)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
         if not self._cap.isOpened():
+            if is_camera(spec):
+                raise PlatocrError(f"camera {spec}: cannot open it (no such device, or it is busy)")
             raise PlatocrError(f"{spec}: cannot open as video (OpenCV VideoCapture failed)")
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))

@@ -42,8 +42,11 @@ class StageTimes:
 
 
 def bottleneck(stages: dict[str, dict[str, float]]) -> str | None:
-    """The stage with the most busy time: in the threaded pipeline it caps the frame rate."""
-    return max(stages, key=lambda s: stages[s]["total_s"], default=None)
+    """The stage with the highest mean busy time per frame: in the threaded pipeline it caps the frame rate.
+
+    Per frame rather than in total because a live reader handles frames that later stages never see.
+    """
+    return max(stages, key=lambda s: stages[s]["total_s"] / stages[s]["frames"], default=None)
 
 
 def stats_table(stats: dict[str, Any]) -> Any:
