@@ -21,6 +21,7 @@ from platocr.video.pipeline import LatestSlot, run_stages
 from platocr.video.regions import whole_frame
 from platocr.video.sources import SourceInfo, open_source
 from platocr.video.stages import AnnotatorStages
+from platocr.video.stats import StageTimes, bottleneck
 from platocr.video.writers import open_writer
 
 FRAMES, SIZE = 30, (320, 240)
@@ -277,3 +278,14 @@ def test_cli_without_predictor_says_what_is_missing(
     monkeypatch.setitem(sys.modules, "platocr.predictor", None)  # as before issue #4 landed
     result = CliRunner().invoke(app, ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m"])
     assert result.exit_code == 2 and "needs platocr.predictor" in result.output
+
+
+def test_stage_times_percentiles_and_bottleneck_per_frame() -> None:
+    times = StageTimes()
+    for ms in (1, 2, 3, 4):
+        times.record("read", ms / 1000)
+    times.record("ocr", 0.040, frames=4)  # one batch of 4 frames = 10 ms each
+    summary = times.summary()
+    assert summary["read"]["frames"] == 4 and summary["read"]["p50_ms"] == pytest.approx(2.5)
+    assert summary["ocr"]["frames"] == 4 and summary["ocr"]["p95_ms"] == pytest.approx(10)
+    assert bottleneck(summary) == "ocr" and bottleneck({}) is None
