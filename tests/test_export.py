@@ -5,17 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_predictor import crops, tiny_checkpoint  # shared tiny-model helpers (tests/ is on sys.path)
+
+# Shared tiny-model helpers and session fixtures (pytest puts tests/ on sys.path).
+from test_predictor import crops, gru_checkpoint, lstm_checkpoint  # noqa: F401
 from typer.testing import CliRunner
 
 
 @pytest.mark.parametrize("rnn", ["gru", "lstm"])
-def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path) -> None:
+def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     from platocr import Predictor
     from platocr.cli import app
     from platocr.onnx_export import read_onnx_metadata
 
-    checkpoint = tiny_checkpoint(tmp_path / f"{rnn}.pt", rnn=rnn)
+    checkpoint = request.getfixturevalue(f"{rnn}_checkpoint")
     out = tmp_path / "model.onnx"
     result = CliRunner().invoke(app, ["export", str(checkpoint), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -32,24 +34,16 @@ def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path) -> None:
     assert len({p.text for p in with_torch}) > 1
     assert [p.text for p in with_onnx] == [p.text for p in with_torch]
     assert [p.confidence for p in with_onnx] == pytest.approx([p.confidence for p in with_torch], abs=1e-4)
+    if rnn == "gru":  # a .pt with backend="onnx" is exported in memory
+        in_memory = Predictor.load(checkpoint, backend="onnx", device="cpu").predict(images)
+        assert [p.text for p in in_memory] == [p.text for p in with_torch]
 
 
-def test_onnx_backend_from_checkpoint_exports_in_memory(tmp_path: Path) -> None:
-    from platocr import Predictor
-
-    checkpoint = tiny_checkpoint(tmp_path / "tiny.pt")
-    predictor = Predictor.load(checkpoint, backend="onnx", device="cpu")
-    assert predictor.backend == "onnx"
-    images = crops(4, seed=5)
-    expected = Predictor.load(checkpoint, device="cpu").predict(images)
-    assert [p.text for p in predictor.predict(images)] == [p.text for p in expected]
-
-
-def test_export_errors(tmp_path: Path) -> None:
+def test_export_errors(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     from platocr import PlatocrError, Predictor
     from platocr.cli import app
 
-    checkpoint = tiny_checkpoint(tmp_path / "tiny.pt")
+    checkpoint = request.getfixturevalue("gru_checkpoint")
     runner = CliRunner()
     result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / "model.bin")])
     assert result.exit_code == 2 and "expected a .onnx file name" in result.output

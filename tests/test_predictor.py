@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,11 +47,22 @@ def crops(count: int, seed: int = 0) -> list[np.ndarray]:
             for _ in range(count)]  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def gru_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per session (model building is the slow part); test_export imports it too."""
+    return tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "gru.pt", rnn="gru")
+
+
+@pytest.fixture(scope="session")
+def lstm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "lstm.pt", rnn="lstm")
+
+
 @pytest.fixture(scope="module")
-def predictor(tmp_path_factory: pytest.TempPathFactory):
+def predictor(gru_checkpoint: Path):
     from platocr import Predictor
 
-    return Predictor.load(tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny.pt"), device="cpu")
+    return Predictor.load(gru_checkpoint, device="cpu")
 
 
 def test_single_list_and_batch_inputs_agree(predictor) -> None:
@@ -112,13 +124,15 @@ def test_bad_inputs_raise_platocr_error(predictor, tmp_path: Path) -> None:
         predictor.predict(crops(2), batch_size=0)
 
 
-def test_bundled_names_resolve_only_when_shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bundled_names_resolve_only_when_shipped(
+    gru_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from platocr import PlatocrError, Predictor, bundled
 
     monkeypatch.setattr(bundled, "MODELS_DIR", tmp_path)
     with pytest.raises(PlatocrError, match="'plates-ru' .* is not bundled yet"):
         bundled.resolve_model("plates-ru")
-    tiny_checkpoint(tmp_path / "plates-ru.pt")
+    shutil.copy(gru_checkpoint, tmp_path / "plates-ru.pt")
     assert bundled.bundled_models() == {"plates-ru": tmp_path / "plates-ru.pt"}
     assert bundled.resolve_model("plates-ru") == tmp_path / "plates-ru.pt"
     predictor = Predictor.load("plates-ru", device="cpu")
@@ -127,7 +141,10 @@ def test_bundled_names_resolve_only_when_shipped(tmp_path: Path, monkeypatch: py
 
 
 def test_import_platocr_stays_light() -> None:
-    code = "import sys, platocr; assert 'torch' not in sys.modules; from platocr import Predictor; print(Predictor)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    import platocr
+    from platocr.predictor import Predictor
+
+    assert platocr.Predictor is Predictor  # lazy module attribute
+    code = "import sys, platocr; assert 'torch' not in sys.modules"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert "platocr.predictor.Predictor" in out.stdout
