@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from platocr.config import Config
+from platocr.config import Config, TrainConfig
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
 from platocr.train.augment import build_augmenter
 from platocr.train.data import Collate, MixedSampler, parse_source
-from platocr.train.schedule import lr_factor
+from platocr.train.schedule import build_scheduler, lr_factor, plan_epochs, set_total_steps
 from platocr.train.steps import ctc_loss
 
 
@@ -79,3 +79,20 @@ def test_augmenter_is_seeded_and_keeps_the_input_size() -> None:
     assert any(not np.array_equal(augmenter(crop), outs[0]) for _ in range(5))
     off = build_augmenter(cfg.augment.__class__(enabled=False), cfg.input)
     assert np.array_equal(off(crop), off(crop))
+
+
+def test_time_budget_plan_shrinks_the_schedule_to_fit() -> None:
+    # 3 epochs done in 90 s of a 300 s budget at 30 s each: 7 more fit, capped by the plan.
+    assert plan_epochs(done=3, planned=40, elapsed_s=90, budget_s=300, epoch_s=30) == 10
+    assert plan_epochs(done=3, planned=5, elapsed_s=90, budget_s=300, epoch_s=30) == 5
+    assert plan_epochs(done=3, planned=40, elapsed_s=310, budget_s=300, epoch_s=30) == 3  # over: stop now
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = build_scheduler(optimizer, TrainConfig(schedule="onecycle", warmup_pct=0.1), 1000)
+    for _ in range(50):
+        optimizer.step()
+        scheduler.step()
+    set_total_steps(scheduler, 100)
+    for _ in range(49):
+        optimizer.step()
+        scheduler.step()
+    assert optimizer.param_groups[0]["lr"] < 0.01  # annealed at the new, earlier end

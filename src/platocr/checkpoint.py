@@ -109,10 +109,15 @@ def save_checkpoint(
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The raw checkpoint dict (tensors on CPU); PlatocrError if missing, unreadable or not platocr's."""
-    path = Path(path)
-    if not path.is_file():
-        raise PlatocrError(f"checkpoint not found: {path}")
+    """The raw checkpoint dict (tensors on CPU); PlatocrError if missing, unreadable or not platocr's.
+
+    ``path`` may also be a bundled model name (see :mod:`platocr.bundled`).
+    """
+    from platocr.bundled import resolve_model
+
+    path = resolve_model(path)
+    if path.suffix.lower() == ".onnx":
+        raise PlatocrError(f"{path}: an ONNX export holds no training config; pass the .pt checkpoint")
     try:
         # weights_only=False: the dict also holds optimizer/RNG state; only load files you trust.
         payload = torch.load(path, map_location="cpu", weights_only=False)

@@ -1,13 +1,14 @@
 """``platocr eval``: a checkpoint on a label file -> StringMatch, edit distance, CER, confusions, speed.
 
 The metrics are :mod:`platocr.metrics`, the same code training validates with; the crops go through
-the same loader and preprocessing as validation (:func:`platocr.train.steps.predict_loader`).
+the same loader and preprocessing as validation (:func:`platocr.train.steps.predict_loader`), then
+the checkpoint's CTC decoder (``config.decode``) or the one ``decode=`` names (:mod:`platocr.decoding`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ class EvalReport:
     seconds: float
     out_of_vocab: int = 0  # rows whose target the model cannot produce (counted as errors)
     unknown_chars: str = ""
+    decode: str = "greedy"  # the CTC decoder that produced ``decoded``
+    decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
     rows: list[LabelRow] = field(default_factory=list)
     decoded: list[Decoded] = field(default_factory=list)
 
@@ -49,14 +52,21 @@ class EvalReport:
             "seconds": self.seconds,
             "out_of_vocab": self.out_of_vocab,
             "unknown_chars": self.unknown_chars,
+            "decode": self.decode,
+            **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
         }
 
 
 def predict_rows(
-    loaded: LoadedModel, rows: Sequence[LabelRow], *, batch_size: int = 64, progress: bool = True
+    loaded: LoadedModel,
+    rows: Sequence[LabelRow],
+    *,
+    batch_size: int = 64,
+    progress: bool = True,
+    decode: Callable[[Any, Any], list[Decoded]] | None = None,
 ) -> tuple[list[Decoded], float]:
-    """Greedy predictions for ``rows`` (in order) and the seconds it took end to end
-    (read + preprocess + forward + decode)."""
+    """Predictions for ``rows`` (in order; ``decode`` = a :mod:`platocr.decoding` decoder, default greedy)
+    and the seconds it took end to end (read + preprocess + forward + decode)."""
     import torch
 
     from platocr.progress import make_progress
@@ -73,8 +83,9 @@ def predict_rows(
         task = bar.add_task("predict", total=len(rows))
         with torch.inference_mode():
             preds = predict_loader(
-                loaded.model, loader, loaded.tokenizer, precision, lambda n: bar.update(task, advance=n)
-            )
+                loaded.model, loader, loaded.tokenizer, precision, lambda n: bar.update(task, advance=n),
+                decode=decode,
+            )  # fmt: skip
     return preds.decoded, preds.seconds
 
 
@@ -85,13 +96,25 @@ def evaluate(
     batch_size: int = 64,
     device: str = "auto",
     progress: bool = True,
+    decode: str | None = None,
+    compare: bool = False,
 ) -> EvalReport:
-    """Evaluate ``checkpoint`` on every row of ``labels`` (label file or dataset folder)."""
+    """Evaluate ``checkpoint`` on every row of ``labels`` (label file or dataset folder).
+
+    ``decode`` names the CTC decoder (default: the checkpoint config's); ``compare`` also runs every
+    decoder on the same outputs (``EvalReport.decoder_comparison``; crops/s then includes them all).
+    """
+    from platocr.decoder_report import DecoderRecorder, compare_decoders
+    from platocr.decoding import get_decoder
     from platocr.train.ddp import pick_device
 
+    if decode is not None:
+        get_decoder(decode)  # an unknown name fails before the model loads
     loaded = load_checkpoint(checkpoint, pick_device(device))
+    name = decode or loaded.config.decode
+    decoder = DecoderRecorder(name) if compare else get_decoder(name)
     rows = open_dataset(labels, check_images=True)
-    decoded, seconds = predict_rows(loaded, rows, batch_size=batch_size, progress=progress)
+    decoded, seconds = predict_rows(loaded, rows, batch_size=batch_size, progress=progress, decode=decoder)
     targets = [row.text for row in rows]
     predicted = [d.text for d in decoded]
     unknown: Counter[str] = Counter()
@@ -110,6 +133,8 @@ def evaluate(
         seconds=seconds,
         out_of_vocab=out_of_vocab,
         unknown_chars="".join(ch for ch, _ in unknown.most_common()),
+        decode=name,
+        decoder_comparison=compare_decoders(targets, decoder) if compare else None,  # type: ignore[arg-type]
         rows=rows,
         decoded=decoded,
     )
@@ -122,6 +147,7 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     summary.add_column("metric")
     summary.add_column("value", justify="right")
     summary.add_row("crops", str(m.n))
+    summary.add_row("decoder", report.decode)
     summary.add_row("StringMatch", f"{m.string_match:.4f}")
     summary.add_row("EditDistance (mean)", f"{m.edit_distance:.4f}")
     summary.add_row("CER", f"{m.cer:.4f}")

@@ -22,6 +22,17 @@ def eval_command(
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+    decode: Annotated[
+        str | None,
+        typer.Option(
+            "--decode",
+            help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's).",
+        ),
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare-decoders", help="Also run every decoder on the same outputs, side by side."),
+    ] = False,
 ) -> None:
     """Evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions)."""
     import json
@@ -29,8 +40,20 @@ def eval_command(
     from platocr.evaluate import evaluate, print_report
     from platocr.progress import console
 
-    report = evaluate(checkpoint, labels, batch_size=batch_size, device=device, progress=progress)
+    report = evaluate(
+        checkpoint,
+        labels,
+        batch_size=batch_size,
+        device=device,
+        progress=progress,
+        decode=decode,
+        compare=compare,
+    )
     print_report(report, console)
+    if report.decoder_comparison is not None:
+        from platocr.decoder_report import print_comparison
+
+        print_comparison(report.decoder_comparison, console)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(

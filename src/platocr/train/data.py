@@ -2,8 +2,8 @@
 
 A source is ``LABELS[:WEIGHT]``; the weight is the source's SHARE of the training stream, whatever
 its size (``real:1 synth:0.5`` -> two thirds real, one third synthetic). Rows the model cannot learn
-(characters outside the vocab, text longer than ``data.max_text_len``) are dropped and reported per
-source, never silently.
+(characters outside the vocab, text longer than ``data.max_text_len`` or than the model's T frames
+can align) are dropped and reported per source, never silently.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class FilterReport:
     kept: int
     out_of_vocab: int = 0
     too_long: int = 0
+    too_many_frames: int = 0
     unknown_chars: Counter[str] = field(default_factory=Counter)
 
     def message(self) -> str | None:
@@ -54,6 +55,11 @@ class FilterReport:
             parts.append(f"{self.out_of_vocab} with characters outside the vocab ({chars!r})")
         if self.too_long:
             parts.append(f"{self.too_long} longer than data.max_text_len")
+        if self.too_many_frames:
+            parts.append(
+                f"{self.too_many_frames} need more CTC frames than the model's T gives "
+                "(lower model.time_stride or widen input.width)"
+            )
         return f"{self.name}: excluded {self.total - self.kept} of {self.total} rows: " + "; ".join(parts)
 
 
@@ -90,10 +96,15 @@ def resolve_vocab(vocab: str, sources: Sequence[Source]) -> str:
     return derived
 
 
+def ctc_frames_needed(text: str) -> int:
+    """Fewest frames CTC needs for ``text``: one per character, plus a blank between repeated ones."""
+    return len(text) + sum(a == b for a, b in zip(text, text[1:], strict=False))
+
+
 def filter_rows(
-    source: Source, tokenizer: Tokenizer, max_text_len: int | None
+    source: Source, tokenizer: Tokenizer, max_text_len: int | None = None, frames: int | None = None
 ) -> tuple[Source, FilterReport]:
-    """Keep the rows the model can learn; ``max_text_len=None`` keeps any length (validation)."""
+    """Keep the rows the model can learn; ``None`` limits keep any length (validation)."""
     report = FilterReport(name=source.name, total=len(source.rows), kept=0)
     kept = []
     for row in source.rows:
@@ -103,6 +114,8 @@ def filter_rows(
             report.unknown_chars.update(ch for ch in row.text if ch in unknown)
         elif max_text_len is not None and len(row.text) > max_text_len:
             report.too_long += 1
+        elif frames is not None and ctc_frames_needed(row.text) > frames:
+            report.too_many_frames += 1
         else:
             kept.append(row)
     report.kept = len(kept)

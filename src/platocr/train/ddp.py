@@ -85,13 +85,13 @@ def sum_over_ranks(value: float, ctx: DistContext) -> float:
     return float(tensor.item())
 
 
-def broadcast_flag(flag: bool, ctx: DistContext) -> bool:
-    """Rank 0's decision, seen by every rank (so all stop at the same epoch)."""
+def broadcast_int(value: int, ctx: DistContext) -> int:
+    """Rank 0's value, seen by every rank (so all follow the same plan and stop at the same epoch)."""
     if not ctx.distributed:
-        return flag
-    tensor = torch.tensor([int(flag)], dtype=torch.int32, device=_comm_device(ctx))
+        return value
+    tensor = torch.tensor([value], dtype=torch.int64, device=_comm_device(ctx))
     dist.broadcast(tensor, src=0)
-    return bool(tensor.item())
+    return int(tensor.item())
 
 
 def _comm_device(ctx: DistContext) -> torch.device:

@@ -12,13 +12,14 @@ from platocr.progress import make_progress
 
 
 class TrainDisplay:
-    """Progress bar and epoch summaries on rank 0 (``enabled=False`` shows nothing)."""
+    """Progress bar (``show_bar``) and epoch summaries, on the main process only."""
 
-    def __init__(self, *, enabled: bool, epochs: int, world_size: int = 1) -> None:
+    def __init__(self, *, show_bar: bool, is_main: bool, epochs: int, world_size: int = 1) -> None:
         self.epochs = epochs
         self.world_size = world_size
+        self.is_main = is_main
         self.progress = make_progress(
-            enabled=enabled,
+            enabled=show_bar and is_main,
             extra="loss {task.fields[loss]:.4f}  lr {task.fields[lr]:.2e}  {task.fields[rate]:.0f} samples/s",
         )
 
@@ -55,8 +56,14 @@ class TrainDisplay:
     def done(self, task: int) -> None:
         self.progress.remove_task(task)
 
+    def note(self, message: str) -> None:
+        if self.is_main:
+            self.progress.console.print(message, highlight=False, soft_wrap=True)
+
     def epoch_line(self, row: dict, best_epoch: int, stop_reason: str) -> None:
         """One summary line (+ a few validation errors) after each epoch."""
+        if not self.is_main:
+            return
         parts = [f"epoch {row['epoch']}/{self.epochs}", f"train_loss {row['train_loss']:.4f}"]
         if not math.isnan(row["string_match"]):
             parts += [

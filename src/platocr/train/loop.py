@@ -28,9 +28,9 @@ from platocr.progress import err_console
 from platocr.train import ddp
 from platocr.train.display import TrainDisplay
 from platocr.train.history import improved, plot_curves, selection_value, write_metrics_csv
-from platocr.train.prepare import PreparedData, prepare_data
+from platocr.train.prepare import PreparedData, open_training_sources, prepare_data
 from platocr.train.rng import restore_rng_state, rng_state, seed_everything
-from platocr.train.schedule import build_optimizer, build_scheduler
+from platocr.train.schedule import build_optimizer, build_scheduler, plan_epochs, set_total_steps
 from platocr.train.steps import Precision, predict_loader, train_one_epoch
 
 
@@ -116,9 +116,15 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     cfg = _resolve_config(request)
     payload = _resume_payload(request, cfg)
     seed_everything(cfg.train.seed)
-    data = prepare_data(cfg, request.train, request.val, ctx, vocab=payload["vocab"] if payload else None)
-    vocab = data.tokenizer.vocab
-    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, vocab=vocab))
+    sources, tokenizer = open_training_sources(
+        cfg, request.train, vocab=payload["vocab"] if payload else None
+    )
+    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, vocab=tokenizer.vocab))
+    model = build_model(cfg, tokenizer.num_classes).to(ctx.device)
+    # Labels needing more frames than the model's T cannot be aligned by CTC: drop and report them.
+    frames = getattr(model, "seq_len", None)
+    data = prepare_data(cfg, sources, tokenizer, request.val, ctx, frames=frames)
+    vocab = tokenizer.vocab
     out = request.out
     if ctx.is_main:
         out.mkdir(parents=True, exist_ok=True)
@@ -131,19 +137,19 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     precision = Precision(
         ctx.device, amp=cfg.train.amp and cuda, channels_last=cfg.train.channels_last and cuda
     )
-    model = build_model(cfg, data.tokenizer.num_classes).to(ctx.device)
     if precision.channels_last:
         model = model.to(memory_format=torch.channels_last)
     optimizer = build_optimizer(model, cfg.train)
     steps_per_epoch = len(data.train_loader)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch * cfg.train.epochs)
-    scaler = torch.amp.GradScaler("cuda", enabled=precision.amp and precision.amp_dtype == torch.float16)
+    scaler = torch.amp.GradScaler("cuda", enabled=precision.amp)
     state = RunState()
     start_epoch = 1
     if payload is not None:
         model.load_state_dict(payload["model"])
         optimizer.load_state_dict(payload["optimizer"])
         scheduler.load_state_dict(payload["scheduler"])
+        set_total_steps(scheduler, steps_per_epoch * cfg.train.epochs)  # train.epochs may have grown
         extra = payload.get("extra", {})
         if "scaler" in extra:
             scaler.load_state_dict(extra["scaler"])
@@ -156,9 +162,10 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     has_val = data.val_rows > 0
     metric = cfg.train.metric
     stop_reason = "epochs"
+    planned = cfg.train.epochs  # last epoch of the LR schedule (shortened to fit train.max_minutes)
     started = time.monotonic()
     display = TrainDisplay(
-        enabled=ctx.is_main and request.progress, epochs=cfg.train.epochs, world_size=ctx.world_size
+        show_bar=request.progress, is_main=ctx.is_main, epochs=cfg.train.epochs, world_size=ctx.world_size
     )
     with display:
         for epoch in range(start_epoch, cfg.train.epochs + 1):
@@ -184,16 +191,20 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
             }
             row.update(_validate(model, data, precision, display) if ctx.is_main and has_val else _no_val())
             row["seconds"] = time.monotonic() - epoch_start
-            stop = False
+            last_epoch = planned
             if ctx.is_main:
                 state.history.append(row)
-                stop_reason = _after_epoch(row, state, cfg, metric, has_val, started)
-                stop = stop_reason != "epochs"
+                runs_here = epoch - start_epoch + 1
+                stop_reason, last_epoch = _after_epoch(row, state, cfg, has_val, started, planned, runs_here)
                 _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state)
                 display.epoch_line(row, state.best_epoch, stop_reason)
-            if ddp.broadcast_flag(stop, ctx):
+            last_epoch = ddp.broadcast_int(last_epoch, ctx)  # every rank follows rank 0's plan
+            if epoch >= last_epoch:
                 break
-            ddp.barrier(ctx)
+            if last_epoch < planned:
+                planned = last_epoch
+                set_total_steps(scheduler, planned * steps_per_epoch)
+                display.note(f"time budget: the LR schedule now ends with epoch {planned}")
     return TrainResult(
         run_dir=out,
         last_epoch=state.history[-1]["epoch"] if state.history else start_epoch - 1,
@@ -230,19 +241,31 @@ def _validate(
     }
 
 
-def _after_epoch(row: dict, state: RunState, cfg: Config, metric: str, has_val: bool, started: float) -> str:
-    """Update best/patience; the reason to stop now, or "epochs" to go on."""
-    value = selection_value(row, metric, has_val)
-    row["is_best"] = improved(value, state.best_value, metric, has_val)
+def _after_epoch(
+    row: dict, state: RunState, cfg: Config, has_val: bool, started: float, planned: int, runs_here: int
+) -> tuple[str, int]:
+    """Update best/patience and the plan: (why the run ends now, or "epochs"; the last epoch to run)."""
+    epoch = row["epoch"]
+    value = selection_value(row, cfg.train.metric, has_val)
+    row["is_best"] = improved(value, state.best_value, cfg.train.metric, has_val)
     if row["is_best"]:
-        state.best_value, state.best_epoch, state.bad_epochs = value, row["epoch"], 0
+        state.best_value, state.best_epoch, state.bad_epochs = value, epoch, 0
     else:
         state.bad_epochs += 1
     if cfg.train.early_stopping and state.bad_epochs >= cfg.train.early_stopping:
-        return "early stopping"
-    if cfg.train.max_minutes is not None and time.monotonic() - started >= cfg.train.max_minutes * 60:
-        return "time budget"
-    return "epochs"
+        return "early stopping", epoch
+    if cfg.train.max_minutes is not None:
+        elapsed = time.monotonic() - started
+        planned = plan_epochs(
+            done=epoch,
+            planned=planned,
+            elapsed_s=elapsed,
+            budget_s=cfg.train.max_minutes * 60,
+            epoch_s=elapsed / runs_here,
+        )
+        if planned <= epoch < cfg.train.epochs:
+            return "time budget", epoch
+    return "epochs", planned
 
 
 def _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state: RunState) -> None:

@@ -69,27 +69,34 @@ def make_loader(
     )
 
 
+def open_training_sources(
+    cfg: Config, train_specs: Sequence[str], *, vocab: str | None = None
+) -> tuple[list[Source], Tokenizer]:
+    """Open the ``--train`` sources and settle the vocab (``vocab`` wins, e.g. a resumed run's)."""
+    if not train_specs:
+        raise PlatocrError("no training data: give at least one --train LABELS[:WEIGHT]")
+    sources = open_sources(train_specs)
+    return sources, Tokenizer(vocab or resolve_vocab(cfg.data.vocab, sources))
+
+
 def prepare_data(
     cfg: Config,
-    train_specs: Sequence[str],
+    sources: Sequence[Source],
+    tokenizer: Tokenizer,
     val_spec: str | None,
     ctx: DistContext,
     *,
-    vocab: str | None = None,
+    frames: int | None = None,
 ) -> PreparedData:
-    """Open sources, settle the vocab (``vocab`` wins, e.g. a resumed run's), filter, build loaders.
+    """Filter the sources (vocab, ``data.max_text_len``, the model's ``frames`` T) and build loaders.
 
     ``train.batch_size`` is per process; an epoch is ``steps_per_epoch`` steps of every process, or
     one pass over all usable training rows split across processes.
     """
-    if not train_specs:
-        raise PlatocrError("no training data: give at least one --train LABELS[:WEIGHT]")
-    sources = open_sources(train_specs)
-    tokenizer = Tokenizer(vocab or resolve_vocab(cfg.data.vocab, sources))
     notes: list[str] = []
     kept: list[Source] = []
     for source in sources:
-        filtered, report = filter_rows(source, tokenizer, cfg.data.max_text_len)
+        filtered, report = filter_rows(source, tokenizer, cfg.data.max_text_len, frames)
         if (message := report.message()) is not None:
             notes.append(message)
         if filtered.rows:
@@ -97,7 +104,7 @@ def prepare_data(
         else:
             notes.append(f"{source.name}: no usable rows left, dropped from the mix")
     if not kept:
-        raise PlatocrError("no usable training rows: every row was excluded (see the notes above)")
+        raise PlatocrError("no usable training rows: " + "; ".join(notes))
     batch_size = cfg.train.batch_size
     if cfg.train.steps_per_epoch:
         num_samples = cfg.train.steps_per_epoch * batch_size * ctx.world_size

@@ -12,7 +12,6 @@ from the new total (torch's OneCycleLR would refuse to step past its original to
 from __future__ import annotations
 
 import math
-from functools import partial
 
 import torch
 from torch import nn
@@ -55,8 +54,41 @@ def lr_factor(step: int, *, total_steps: int, schedule: str, warmup_pct: float) 
     raise ValueError(f"unknown schedule {schedule!r}")
 
 
+class LrShape:
+    """``factor(step)`` for LambdaLR with a re-plannable ``total_steps``.
+
+    Under ``train.max_minutes`` the loop shortens the plan once it knows how long an epoch takes,
+    so that the LR anneals before the budget runs out instead of being cut mid-schedule.
+    (LambdaLR saves this object's ``__dict__`` in its state; the loop sets the total after loading.)
+    """
+
+    def __init__(self, total_steps: int, schedule: str, warmup_pct: float) -> None:
+        self.total_steps = max(1, total_steps)
+        self.schedule = schedule
+        self.warmup_pct = warmup_pct
+
+    def __call__(self, step: int) -> float:
+        return lr_factor(
+            step, total_steps=self.total_steps, schedule=self.schedule, warmup_pct=self.warmup_pct
+        )
+
+
 def build_scheduler(
     optimizer: torch.optim.Optimizer, cfg: TrainConfig, total_steps: int
 ) -> torch.optim.lr_scheduler.LambdaLR:
-    fn = partial(lr_factor, total_steps=max(1, total_steps), schedule=cfg.schedule, warmup_pct=cfg.warmup_pct)
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, fn)
+    """LambdaLR whose single shape is ``scheduler.lr_lambdas[0]`` (an :class:`LrShape`)."""
+    shape = LrShape(total_steps, cfg.schedule, cfg.warmup_pct)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, shape)
+
+
+def set_total_steps(scheduler: torch.optim.lr_scheduler.LambdaLR, total_steps: int) -> None:
+    """Re-plan every parameter group's shape to end at ``total_steps``."""
+    for shape in scheduler.lr_lambdas:
+        shape.total_steps = max(1, total_steps)
+
+
+def plan_epochs(*, done: int, planned: int, elapsed_s: float, budget_s: float, epoch_s: float) -> int:
+    """Last epoch to run so the run ends within ``budget_s``: ``done`` + the whole epochs that fit
+    (at ``epoch_s`` each) in the time left; never later than ``planned``."""
+    fit = int(max(0.0, budget_s - elapsed_s) // max(epoch_s, 1e-9))
+    return min(planned, done + fit)

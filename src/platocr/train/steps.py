@@ -24,15 +24,11 @@ class Precision:
     amp: bool = False
     channels_last: bool = False
 
-    @property
-    def amp_dtype(self) -> torch.dtype:
-        # bf16 needs no loss scaling; older GPUs fall back to fp16 + GradScaler.
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-
     def autocast(self) -> contextlib.AbstractContextManager:
         if not self.amp:
             return contextlib.nullcontext()
-        return torch.autocast(device_type="cuda", dtype=self.amp_dtype)
+        # fp16 + GradScaler: the path every CUDA GPU and cuDNN's RNN kernels support.
+        return torch.autocast(device_type="cuda", dtype=torch.float16)
 
     def images(self, batch: Batch) -> torch.Tensor:
         images = batch.images.to(self.device, non_blocking=True)
@@ -132,8 +128,12 @@ def predict_loader(
     tokenizer: Tokenizer,
     precision: Precision,
     on_batch: Callable[[int], None] | None = None,
+    decode: Callable[[torch.Tensor, Tokenizer], list[Decoded]] | None = None,
 ) -> Predictions:
-    """Greedy-decode every batch (model in eval mode) and average the CTC loss."""
+    """Decode every batch (model in eval mode) and average the CTC loss.
+
+    ``decode(log_probs, tokenizer)`` is a :mod:`platocr.decoding` decoder; default greedy.
+    """
     model.eval()
     texts: list[str] = []
     decoded: list[Decoded] = []
@@ -147,7 +147,7 @@ def predict_loader(
         if learnable:
             loss_sum += float(ctc_loss(log_probs, batch)) * learnable
             loss_rows += learnable
-        decoded.extend(tokenizer.decode_greedy(log_probs))
+        decoded.extend(decode(log_probs, tokenizer) if decode else tokenizer.decode_greedy(log_probs))
         texts.extend(batch.texts)
         if on_batch is not None:
             on_batch(len(batch.texts))
