@@ -106,7 +106,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    decode: str = "greedy"  # greedy for now; beam / constrained decoders arrive with issue #5
+    decode: str = "greedy"  # CTC decoder: greedy | beam | checksum-ean | plate-ru (platocr.decoding)
 
 
 def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:
@@ -131,7 +131,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "model.collapse": ("conv", "mean"),
     "train.schedule": ("onecycle", "cosine"),
     "train.metric": ("string_match", "cer", "edit_distance", "loss"),
-    "decode": ("greedy",),
+    "decode": ("greedy", "beam", "checksum-ean", "plate-ru"),  # = platocr.decoding.list_decoders()
 }
 POSITIVE = (
     "input.height",

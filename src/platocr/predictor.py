@@ -2,12 +2,13 @@
 
 One predictor = a model (torch or onnxruntime backend) + its config + tokenizer. Crops go through
 ``preprocess.to_model_input`` (the same path as training and eval) in chunks of ``batch_size``,
-then greedy CTC decoding::
+then CTC decoding with the config's ``decode`` (``platocr.decoding``) unless ``decode=`` overrides it::
 
     from platocr import Predictor
     predictor = Predictor.load("runs/plates/best.pt")          # or a bundled name, or model.onnx
     predictor.predict(cv2.imread("crop.jpg"))                   # -> Prediction(text, confidence, ...)
     predictor.predict(["a.jpg", "b.jpg"], batch_size=32)        # -> list[Prediction]
+    Predictor.load("runs/barcodes/best.pt", decode="checksum-ean")  # another decoder
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Predictor:
         device: ``"cpu"`` or ``"cuda[:i]"``.
         batch_size: default number of crops per forward pass.
         source: what was loaded (path, bundled name or ``"<in-memory>"``).
+        decode: the CTC decoder's name (``config.decode`` unless overridden).
     """
 
     def __init__(
@@ -94,7 +96,10 @@ class Predictor:
         device: str,
         batch_size: int = 64,
         source: str = "<in-memory>",
+        decode: str | None = None,
     ) -> None:
+        from platocr.decoding import get_decoder
+
         if batch_size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {batch_size}")
         self._forward = forward
@@ -104,18 +109,26 @@ class Predictor:
         self.device = device
         self.batch_size = batch_size
         self.source = source
+        self.decode = decode or config.decode
+        self._decoder = get_decoder(self.decode)  # PlatocrError listing the names when unknown
 
     def __repr__(self) -> str:
         return f"Predictor({self.source!r}, backend={self.backend!r}, device={self.device!r})"
 
     @classmethod
     def load(
-        cls, model: str | Path, device: str = "auto", backend: str = "torch", batch_size: int = 64
+        cls,
+        model: str | Path,
+        device: str = "auto",
+        backend: str = "torch",
+        batch_size: int = 64,
+        decode: str | None = None,
     ) -> Predictor:
         """Load a checkpoint (``.pt``), an exported ``.onnx`` or a bundled model name.
 
         ``backend="onnx"`` with a ``.pt`` uses the bundled ``.onnx`` next to it when there is one,
         else exports the checkpoint in memory (a few seconds). ``.onnx`` files need ``backend="onnx"``.
+        ``decode`` names the CTC decoder (see :mod:`platocr.decoding`); default: the model config's.
         """
         from platocr.bundled import bundled_models, bundled_onnx, resolve_model
         from platocr.checkpoint import load_checkpoint
@@ -130,10 +143,12 @@ class Predictor:
             shipped = bundled_onnx(str(model)) if str(model) in bundled_models() else None
             onnx_path = path if path.suffix.lower() == ".onnx" else shipped
             if onnx_path is not None:
-                return cls.from_onnx(onnx_path, device=device, batch_size=batch_size, source=str(model))
+                return cls.from_onnx(
+                    onnx_path, device=device, batch_size=batch_size, source=str(model), decode=decode
+                )
         loaded = load_checkpoint(path, "cpu")
         return cls.from_loaded(
-            loaded, device=device, backend=backend, batch_size=batch_size, source=str(model)
+            loaded, device=device, backend=backend, batch_size=batch_size, source=str(model), decode=decode
         )
 
     @classmethod
@@ -145,6 +160,7 @@ class Predictor:
         backend: str = "torch",
         batch_size: int = 64,
         source: str = "<in-memory>",
+        decode: str | None = None,
     ) -> Predictor:
         """From a :class:`platocr.checkpoint.LoadedModel` (e.g. a freshly built, untrained model)."""
         if backend == "onnx":
@@ -152,14 +168,20 @@ class Predictor:
 
             session = onnx_session(export_onnx_bytes(loaded), device)
             return cls(onnx_forward(session), loaded.config, loaded.tokenizer, backend="onnx",
-                       device=device, batch_size=batch_size, source=source)  # fmt: skip
+                       device=device, batch_size=batch_size, source=source, decode=decode)  # fmt: skip
         forward = torch_forward(loaded.model, device)
         return cls(forward, loaded.config, loaded.tokenizer, backend="torch", device=device,
-                   batch_size=batch_size, source=source)  # fmt: skip
+                   batch_size=batch_size, source=source, decode=decode)  # fmt: skip
 
     @classmethod
     def from_onnx(
-        cls, path: str | Path, *, device: str = "cpu", batch_size: int = 64, source: str | None = None
+        cls,
+        path: str | Path,
+        *,
+        device: str = "cpu",
+        batch_size: int = 64,
+        source: str | None = None,
+        decode: str | None = None,
     ) -> Predictor:
         """From an ``.onnx`` written by ``platocr export`` (config and vocab read from its metadata)."""
         from platocr.onnx_export import onnx_session, read_onnx_metadata
@@ -167,7 +189,7 @@ class Predictor:
         config, tokenizer, _ = read_onnx_metadata(path)
         forward = onnx_forward(onnx_session(path, device))
         return cls(forward, config, tokenizer, backend="onnx", device=device, batch_size=batch_size,
-                   source=source or str(path))  # fmt: skip
+                   source=source or str(path), decode=decode)  # fmt: skip
 
     def predict(
         self,
@@ -209,7 +231,7 @@ class Predictor:
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
             batch = to_model_input(chunk, self.config.input, rgb=rgb)  # (n, 3, H, W)
-            decoded = self.tokenizer.decode_greedy(self._forward(batch))
+            decoded = self._decoder(self._forward(batch), self.tokenizer)
             results.extend(Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded)
         return results
 

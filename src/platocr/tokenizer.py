@@ -1,8 +1,8 @@
 """Text <-> CTC label indices, and greedy CTC decoding with per-character confidences.
 
-Index 0 is the CTC blank; vocabulary character ``i`` is class ``i + 1``. Decoding strategies other
-than greedy (beam, checksum-constrained EAN, plate-format-constrained) are planned for issue #5 and
-belong next to :meth:`Tokenizer.decode_greedy`, selected by ``Config.decode``.
+Index 0 is the CTC blank; vocabulary character ``i`` is class ``i + 1``. The other decoders (beam,
+checksum-constrained EAN, plate-format-constrained) are in :mod:`platocr.decoding`, selected by
+``Config.decode``; they reuse :meth:`Tokenizer.decode_greedy` and its confidence definitions.
 """
 
 from __future__ import annotations

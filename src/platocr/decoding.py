@@ -1,0 +1,256 @@
+"""CTC decoders selected by ``Config.decode`` (``greedy | beam | checksum-ean | plate-ru``).
+
+Every decoder is a function ``(log_probs (B, T, C) tensor, tokenizer) -> list[Decoded]``; look one up
+with :func:`get_decoder`. The format-aware decoders rescore the n-best list of a CTC prefix beam
+search with the text's own rules:
+
+- ``greedy``: :meth:`Tokenizer.decode_greedy` (best path).
+- ``beam``: CTC prefix beam search (width 8), which sums the probability of every alignment of a
+  prefix, so a text spread over several likely paths can beat the single best path.
+- ``checksum-ean``: the first candidate (greedy string first, then the beam's n-best) whose EAN/UPC
+  check digit is valid (8 = EAN-8 or UPC-E, 12 = UPC-A, 13 = EAN-13 digits); none valid -> NO READ
+  (empty text, confidence 0): a barcode read with one wrong digit is worse than no read.
+- ``plate-ru``: an empty greedy read stays empty (a negative); otherwise the first candidate that is
+  a Russian plate (series letter, 3 digits, 2 letters, valid 2-3 digit region code); when none is,
+  the beam's best candidate, so that plates of other formats (taxi, transit, police) are still read.
+
+Confidences are defined the same way for every decoder, so thresholds carry over between them:
+a character's confidence is the highest probability it gets among the frames that emit it along
+the most probable alignment kept for the prefix (greedy: the argmax run), the string confidence is
+the product of the character confidences, and an empty string's is the mean blank probability.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+import torch
+
+from platocr.errors import PlatocrError
+from platocr.tokenizer import Decoded, Tokenizer
+
+Decoder = Callable[[torch.Tensor, Tokenizer], list[Decoded]]
+
+BEAM_WIDTH = 8
+# A frame's characters below this probability are never extended (besides the top-k cut): they
+# cannot change the n-best list of a trained model but would multiply the work on flat frames.
+CHAR_MIN_PROB = 1e-3
+NO_READ = Decoded("", 0.0, [])
+_NEG_INF = -math.inf
+
+
+def _logaddexp(a: float, b: float) -> float:
+    if a == _NEG_INF:
+        return b
+    if b == _NEG_INF:
+        return a
+    if a < b:
+        a, b = b, a
+    return a + math.log1p(math.exp(b - a))
+
+
+class _Prefix:
+    """Beam entry: log-probabilities of the prefix ending in blank / in its last character, and the
+    character confidences of its most probable contribution so far."""
+
+    __slots__ = ("blank", "char", "confs", "best")
+
+    def __init__(self) -> None:
+        self.blank = _NEG_INF
+        self.char = _NEG_INF
+        self.confs: tuple[float, ...] = ()
+        self.best = _NEG_INF  # log-probability of the contribution ``confs`` came from
+
+    def add(self, log_prob: float, confs: tuple[float, ...], *, ends_in_blank: bool) -> None:
+        if log_prob == _NEG_INF:
+            return
+        if ends_in_blank:
+            self.blank = _logaddexp(self.blank, log_prob)
+        else:
+            self.char = _logaddexp(self.char, log_prob)
+        if log_prob > self.best:
+            self.best, self.confs = log_prob, confs
+
+    @property
+    def total(self) -> float:
+        return _logaddexp(self.blank, self.char)
+
+
+def _beam_one(
+    top_lp: list[list[float]], top_idx: list[list[int]], blank_lp: list[float], width: int, min_lp: float
+) -> list[tuple[tuple[int, ...], _Prefix]]:
+    """Prefix beam search over one row: per frame t the top-k classes ``top_idx[t]`` with log-probs
+    ``top_lp[t]`` and the blank log-prob ``blank_lp[t]``. Returns (labels, entry), best first."""
+    blank = Tokenizer.blank
+    start = _Prefix()
+    start.blank, start.best = 0.0, 0.0
+    beam: list[tuple[tuple[int, ...], _Prefix]] = [((), start)]
+    for lps, idxs, lp_blank in zip(top_lp, top_idx, blank_lp, strict=True):
+        chars = [
+            (c, lp, math.exp(lp)) for c, lp in zip(idxs, lps, strict=True) if c != blank and lp >= min_lp
+        ]
+        following: dict[tuple[int, ...], _Prefix] = {}
+        for labels, entry in beam:
+            total = entry.total
+            same = following.get(labels)
+            if same is None:
+                same = following[labels] = _Prefix()
+            same.add(total + lp_blank, entry.confs, ends_in_blank=True)
+            last = labels[-1] if labels else None
+            for c, lp, prob in chars:
+                longer = labels + (c,)
+                extended = following.get(longer)
+                if extended is None:
+                    extended = following[longer] = _Prefix()
+                if c == last:
+                    # Repeat without a blank in between: the same character continues (collapsed)...
+                    repeat_confs = (*entry.confs[:-1], max(entry.confs[-1], prob))
+                    same.add(entry.char + lp, repeat_confs, ends_in_blank=False)
+                    # ...and only a path ending in blank can start a second copy of it.
+                    extended.add(entry.blank + lp, (*entry.confs, prob), ends_in_blank=False)
+                else:
+                    extended.add(total + lp, (*entry.confs, prob), ends_in_blank=False)
+        if len(following) > width:
+            ranked = sorted(following.items(), key=lambda item: item[1].total, reverse=True)[:width]
+        else:
+            ranked = list(following.items())
+        beam = [item for item in ranked if item[1].total > _NEG_INF]
+    return sorted(beam, key=lambda item: item[1].total, reverse=True)
+
+
+def _check(log_probs: torch.Tensor, tokenizer: Tokenizer, who: str) -> torch.Tensor:
+    if log_probs.dim() != 3 or log_probs.shape[-1] != tokenizer.num_classes:
+        raise PlatocrError(
+            f"{who} expects (B, T, {tokenizer.num_classes}) log-probabilities, got {tuple(log_probs.shape)}"
+        )
+    return log_probs.detach().float().cpu()
+
+
+def beam_nbest(
+    log_probs: torch.Tensor,
+    tokenizer: Tokenizer,
+    *,
+    width: int = BEAM_WIDTH,
+    top_k: int | None = None,
+    min_prob: float = CHAR_MIN_PROB,
+) -> list[list[Decoded]]:
+    """CTC prefix beam search: the n-best texts of each row, most probable prefix first.
+
+    Args:
+        log_probs: (B, T, C) log-probabilities.
+        width: prefixes kept after each frame (n of the n-best).
+        top_k: classes considered per frame (default ``width``); characters below ``min_prob`` are
+            skipped too, so confident frames cost one extension per prefix.
+
+    Returns:
+        B lists of up to ``width`` :class:`Decoded` (confidences as described in the module doc).
+    """
+    if width < 1:
+        raise PlatocrError(f"beam width must be >= 1, got {width}")
+    frames = _check(log_probs, tokenizer, "beam search")
+    k = min(top_k or width, tokenizer.num_classes)
+    top_lp, top_idx = frames.topk(k, dim=-1)  # (B, T, k) each: one batched call, then plain floats
+    blank_lp = frames[..., tokenizer.blank]  # (B, T)
+    min_lp = math.log(min_prob) if min_prob > 0 else _NEG_INF
+    results = []
+    for b in range(frames.shape[0]):
+        beam = _beam_one(top_lp[b].tolist(), top_idx[b].tolist(), blank_lp[b].tolist(), width, min_lp)
+        empty_conf = float(blank_lp[b].exp().mean()) if frames.shape[1] else 0.0
+        row = []
+        for labels, entry in beam:
+            conf = math.prod(entry.confs) if labels else empty_conf
+            row.append(Decoded(tokenizer.decode_indices(labels), conf, list(entry.confs)))
+        results.append(row)
+    return results
+
+
+def _merged(greedy: Decoded, nbest: list[Decoded]) -> list[Decoded]:
+    """The greedy read first, then the beam's n-best texts not already listed."""
+    seen = {greedy.text}
+    return [greedy, *(d for d in nbest if d.text not in seen and not seen.add(d.text))]
+
+
+def candidates(log_probs: torch.Tensor, tokenizer: Tokenizer, width: int = BEAM_WIDTH) -> list[list[Decoded]]:
+    """Per row: the greedy read first, then the beam's n-best texts not already listed."""
+    greedy = tokenizer.decode_greedy(log_probs)
+    nbest = beam_nbest(log_probs, tokenizer, width=width)
+    return [_merged(g, n) for g, n in zip(greedy, nbest, strict=True)]
+
+
+def decode_greedy(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+    """Best path decoding: :meth:`Tokenizer.decode_greedy`."""
+    return tokenizer.decode_greedy(log_probs)
+
+
+def decode_beam(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+    """The most probable prefix of each row (see :func:`beam_nbest`)."""
+    return [row[0] if row else NO_READ for row in beam_nbest(log_probs, tokenizer)]
+
+
+def is_valid_ean(text: str) -> bool:
+    """An EAN-13 / UPC-A / EAN-8 / UPC-E digit string with a correct check digit."""
+    from platocr.synth.symbology import check_digit_valid
+
+    return check_digit_valid(text)
+
+
+def decode_checksum_ean(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+    """The first candidate with a valid EAN/UPC check digit, else NO READ (see the module doc)."""
+    return [
+        next((d for d in row if is_valid_ean(d.text)), NO_READ) for row in candidates(log_probs, tokenizer)
+    ]
+
+
+def _plate_pattern() -> re.Pattern[str]:
+    from platocr.data.regions import PLATE_LETTERS
+
+    letter = f"[{PLATE_LETTERS}]"
+    return re.compile(rf"{letter}\d{{3}}{letter}{{2}}(\d{{2,3}})")
+
+
+_PLATE = _plate_pattern()
+
+
+def is_plate_ru(text: str) -> bool:
+    """A standard Russian plate: series letter, 3 digits, 2 letters, valid region (``A123BC77``, ``...777``)."""
+    from platocr.data.regions import is_region_code
+
+    match = _PLATE.fullmatch(text)
+    return match is not None and is_region_code(match.group(1))
+
+
+def decode_plate_ru(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+    """Empty greedy read -> empty; else the first plate-formatted candidate, else the beam's best."""
+    results = []
+    greedy = tokenizer.decode_greedy(log_probs)
+    nbest = beam_nbest(log_probs, tokenizer)
+    for first, beam in zip(greedy, nbest, strict=True):
+        if not first.text:  # the model's best reading is "no plate": keep the negative
+            results.append(first)
+            continue
+        fallback = beam[0] if beam else first
+        results.append(next((d for d in _merged(first, beam) if is_plate_ru(d.text)), fallback))
+    return results
+
+
+DECODERS: dict[str, Decoder] = {
+    "greedy": decode_greedy,
+    "beam": decode_beam,
+    "checksum-ean": decode_checksum_ean,
+    "plate-ru": decode_plate_ru,
+}
+
+
+def list_decoders() -> list[str]:
+    """Names accepted by ``Config.decode``, ``--decode`` and :func:`get_decoder`."""
+    return list(DECODERS)
+
+
+def get_decoder(name: str) -> Decoder:
+    """The decoder registered as ``name``; PlatocrError listing the known names otherwise."""
+    try:
+        return DECODERS[name]
+    except KeyError:
+        raise PlatocrError(f"unknown decoder {name!r} (known: {', '.join(DECODERS)})") from None
