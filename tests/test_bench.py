@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 
 def test_bench_quick_json_schema(tmp_path: Path) -> None:
+    import torch
+
     from platocr.cli import app
     from platocr.config import load_config, save_config
 
@@ -19,11 +21,16 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
         tmp_path / "tiny.yaml",
     )
     out = tmp_path / "bench.json"
-    args = ["bench", "--quick", "--out", str(out), "--config", str(config), "--device", "cpu"]
-    result = CliRunner().invoke(app, args)
+    args = [*"bench --quick --device cpu --threads 1".split(), "--out", str(out), "--config", str(config)]
+    threads = torch.get_num_threads()
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        torch.set_num_threads(threads)  # --threads is process-wide: leave other tests as they were
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert report["schema"] == "platocr-bench/1"
+    assert report["settings"]["batch_sizes"] == [1, 8] and report["settings"]["threads"] == 1
     assert {"cores", "torch", "onnxruntime", "load_avg", "cuda_device"} <= set(report["machine"])
     assert report["model"]["random_init"] is True and report["model"]["input"] == [32, 128]
     assert any("speed does not depend on the weights" in note for note in report["model"]["notes"])

@@ -8,6 +8,7 @@ on the weights, so without a model a randomly initialised one of ``configs/quick
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -39,6 +40,7 @@ class BenchSettings:
     backends: tuple[str, ...] = ("torch", "onnx")
     devices: tuple[str, ...] = ("cpu",)
     video: bool = True
+    threads: int | None = None  # CPU threads for torch and onnxruntime; None = their defaults
 
     @classmethod
     def quick(cls, **changes: Any) -> BenchSettings:
@@ -173,7 +175,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": torch.get_num_threads(),  # after --threads was applied
         "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "torch": torch.__version__,
         "onnxruntime": onnxruntime.__version__,
@@ -204,14 +206,16 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
     ``on_result(kind, row)`` is called after each figure (the CLI prints progress with it).
     """
     import onnxruntime as ort
+    import torch
 
-    from platocr.predictor import Predictor
-
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
         "model": model_info(bench_model),
+        "settings": dataclasses.asdict(settings),
         "crops": [],
         "video": [],
     }
@@ -224,8 +228,7 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
             ):
                 report["model"]["notes"].append("onnx on cuda skipped: onnxruntime has no CUDA provider")
                 continue
-            predictor = Predictor.from_loaded(bench_model.loaded, device=device, backend=backend,
-                                              source=bench_model.source)  # fmt: skip
+            predictor = make_predictor(bench_model, backend, device, settings.threads)
             for batch in settings.batch_sizes:
                 report["crops"].append(time_crops(predictor, batch, settings))
                 if on_result:
@@ -237,6 +240,21 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
                         on_result("video", row)
     report["machine"]["load_avg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     return report
+
+
+def make_predictor(bench_model: BenchModel, backend: str, device: str, threads: int | None) -> Any:
+    """A Predictor of the benchmarked model; the onnx one with ``threads`` intra-op threads."""
+    from platocr.predictor import Predictor
+
+    loaded = bench_model.loaded
+    if backend == "onnx" and threads:
+        from platocr.onnx_export import export_onnx_bytes, onnx_session
+        from platocr.predictor import onnx_forward
+
+        session = onnx_session(export_onnx_bytes(loaded), device, threads=threads)
+        return Predictor(onnx_forward(session), loaded.config, loaded.tokenizer, backend="onnx",
+                         device=device, source=bench_model.source)  # fmt: skip
+    return Predictor.from_loaded(loaded, device=device, backend=backend, source=bench_model.source)
 
 
 def model_info(bench_model: BenchModel) -> dict[str, Any]:

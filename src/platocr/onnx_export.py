@@ -110,8 +110,11 @@ def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, d
     return config, Tokenizer(props["platocr.vocab"]), meta
 
 
-def onnx_session(model: str | Path | bytes, device: str = "cpu") -> Any:
-    """onnxruntime InferenceSession; on ``cuda`` the CUDA provider first (CPU as fallback)."""
+def onnx_session(model: str | Path | bytes, device: str = "cpu", threads: int | None = None) -> Any:
+    """onnxruntime InferenceSession; on ``cuda`` the CUDA provider first (CPU as fallback).
+
+    ``threads`` caps the intra-op thread pool (None = onnxruntime's default, one per core).
+    """
     import onnxruntime as ort
 
     providers = ["CPUExecutionProvider"]
@@ -123,6 +126,8 @@ def onnx_session(model: str | Path | bytes, device: str = "cpu") -> Any:
         providers.insert(0, "CUDAExecutionProvider")
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: no provider-assignment chatter
+    if threads:
+        options.intra_op_num_threads = threads
     source = model if isinstance(model, bytes) else str(model)
     try:
         return ort.InferenceSession(source, sess_options=options, providers=providers)

@@ -28,6 +28,10 @@ def bench_command(
     backend: Annotated[str, typer.Option("--backend", help="both, torch or onnx.")] = "both",
     video: Annotated[bool, typer.Option("--video/--no-video", help="Also time the video annotator.")] = True,
     quick: Annotated[bool, typer.Option("--quick", help="A short run (small batches, tiny clip).")] = False,
+    threads: Annotated[
+        int,
+        typer.Option("--threads", min=0, help="CPU threads for torch and onnxruntime (0 = their default)."),
+    ] = 0,
 ) -> None:
     """Measure recognition speed; without --model/--config a random configs/quick.yaml model is timed."""
     from platocr.bench import BenchSettings, available_devices, pick_model, run_bench
@@ -40,6 +44,7 @@ def bench_command(
         "devices": available_devices(device),
         "backends": ("torch", "onnx") if backend == "both" else (backend,),
         "video": video,
+        "threads": threads or None,
     }
     settings = BenchSettings.quick(**changes) if quick else BenchSettings(**changes)
     bench_model = pick_model(model, config)
@@ -59,6 +64,10 @@ def bench_command(
         console.print(f"wrote {out}", highlight=False)
 
 
+def fmt_load(load: list[float] | None) -> str:
+    return " ".join(f"{x:.2f}" for x in load) if load else "n/a"
+
+
 def report_tables(report: dict[str, Any]) -> Any:
     """Rich renderable: a machine/model header, crops/s per batch and video fps."""
     from rich.console import Group
@@ -70,7 +79,10 @@ def report_tables(report: dict[str, Any]) -> Any:
     header.add_column("value")
     header.add_row("machine", f"{machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}, "
                    f"onnxruntime {machine['onnxruntime']}, cuda: {machine['cuda_device'] or 'none'}")  # fmt: skip
-    header.add_row("load avg (start / end)", f"{machine['load_avg']} / {machine['load_avg_end']}")
+    header.add_row("torch threads", str(machine["torch_threads"]))
+    header.add_row(
+        "load avg (start / end)", f"{fmt_load(machine['load_avg'])} / {fmt_load(machine['load_avg_end'])}"
+    )
     header.add_row("model", f"{model['source']} ({model['backbone']} + {model['rnn']}, input "
                    f"{model['input'][0]}x{model['input'][1]}, {model['parameters']:,} params)")  # fmt: skip
     for note in model["notes"]:
