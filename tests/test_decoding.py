@@ -36,12 +36,12 @@ def frames_for(
     tokenizer: Tokenizer, text: str, ambiguous: dict[int, dict[str, float]] | None = None
 ) -> torch.Tensor:
     """(1, T, C) log-probs: each character on one certain frame followed by a certain blank frame;
-    ``ambiguous[i]`` replaces character ``i``'s frame by the given {char: probability} mix."""
+    ``ambiguous[i]`` replaces character ``i``'s frame by the given {char: probability} mix ("" = blank)."""
     rows = []
     for i, char in enumerate(text):
         frame = torch.zeros(tokenizer.num_classes)
         for c, p in (ambiguous or {}).get(i, {char: 1.0}).items():
-            frame[tokenizer.encode(c)[0]] = p
+            frame[tokenizer.encode(c)[0] if c else tokenizer.blank] = p
         blank = torch.zeros(tokenizer.num_classes)
         blank[tokenizer.blank] = 1.0
         rows += [frame, blank]
@@ -85,7 +85,7 @@ def test_checksum_ean_picks_the_valid_candidate_or_no_read() -> None:
     assert read.confidence == pytest.approx(0.4)
     others = [d for d in "0123456789" if d != code[5]][:2]
     hopeless = frames_for(DIGITS, code, {5: {others[0]: 0.6, others[1]: 0.4}})
-    assert [d.text for d in candidates(hopeless, DIGITS)[0]] == [
+    assert [d.text for d in candidates(hopeless, DIGITS)[0][0]] == [
         code[:5] + others[0] + code[6:],
         code[:5] + others[1] + code[6:],
     ]
@@ -99,6 +99,8 @@ def test_plate_ru_prefers_the_plate_format_and_keeps_odd_formats() -> None:
     assert decode(series, PLATE)[0].text == "B123BC77"
     region = frames_for(PLATE, "A123BC01", {7: {"0": 0.6, "1": 0.4}})  # region 00 does not exist
     assert decode(region, PLATE)[0].text == "A123BC01"
+    odd_region = frames_for(PLATE, "A001CC172", {8: {"2": 0.99, "": 0.01}})  # 172 is no region code
+    assert decode(odd_region, PLATE)[0].text == "A001CC172"  # "A001CC17" fits but is 99x less likely
     taxi = frames_for(PLATE, "AB12377", {1: {"8": 0.6, "B": 0.4}})  # no candidate is a standard plate
     assert decode(taxi, PLATE)[0].text == "A812377"
     negative = torch.full((1, 6, PLATE.num_classes), 1e-4).index_fill_(-1, torch.tensor([0]), 0.99).log()

@@ -1,8 +1,10 @@
 """CTC decoders selected by ``Config.decode`` (``greedy | beam | checksum-ean | plate-ru``).
 
 Every decoder is a function ``(log_probs (B, T, C) tensor, tokenizer) -> list[Decoded]``; look one up
-with :func:`get_decoder`. The format-aware decoders rescore the n-best list of a CTC prefix beam
-search with the text's own rules:
+with :func:`get_decoder`. The format-aware decoders choose among the greedy read and the n-best list
+of a CTC prefix beam search with the text's own rules, considering only texts at least
+``CANDIDATE_MIN_RATIO`` (5%) as probable as the beam's best: a far less likely text that fits the
+format (a dropped digit of a right read, say) is a guess, not a correction.
 
 - ``greedy``: :meth:`Tokenizer.decode_greedy` (best path).
 - ``beam``: CTC prefix beam search (width 8), which sums the probability of every alignment of a
@@ -22,21 +24,28 @@ the product of the character confidences, and an empty string's is the mean blan
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
 
 import torch
 
+from platocr.data.regions import PLATE_LETTERS, is_region_code
 from platocr.errors import PlatocrError
+from platocr.synth.symbology import check_digit_valid
 from platocr.tokenizer import Decoded, Tokenizer
 
 Decoder = Callable[[torch.Tensor, Tokenizer], list[Decoded]]
 
 BEAM_WIDTH = 8
 # A frame's characters below this probability are never extended (besides the top-k cut): they
-# cannot change the n-best list of a trained model but would multiply the work on flat frames.
+# rarely reach the n-best list of a trained model but would multiply the work on flat frames.
 CHAR_MIN_PROB = 1e-3
+# A format-aware decoder only considers beam texts at least this fraction as probable as the best.
+CANDIDATE_MIN_RATIO = 0.05
 NO_READ = Decoded("", 0.0, [])
 _NEG_INF = -math.inf
 
@@ -86,14 +95,13 @@ def _beam_one(
     blank = Tokenizer.blank
     start = _Prefix()
     start.blank, start.best = 0.0, 0.0
-    beam: list[tuple[tuple[int, ...], _Prefix]] = [((), start)]
+    beam: list[tuple[float, tuple[int, ...], _Prefix]] = [(0.0, (), start)]  # (total, labels, entry)
     for lps, idxs, lp_blank in zip(top_lp, top_idx, blank_lp, strict=True):
         chars = [
             (c, lp, math.exp(lp)) for c, lp in zip(idxs, lps, strict=True) if c != blank and lp >= min_lp
         ]
         following: dict[tuple[int, ...], _Prefix] = {}
-        for labels, entry in beam:
-            total = entry.total
+        for total, labels, entry in beam:
             same = following.get(labels)
             if same is None:
                 same = following[labels] = _Prefix()
@@ -112,12 +120,11 @@ def _beam_one(
                     extended.add(entry.blank + lp, (*entry.confs, prob), ends_in_blank=False)
                 else:
                     extended.add(total + lp, (*entry.confs, prob), ends_in_blank=False)
-        if len(following) > width:
-            ranked = sorted(following.items(), key=lambda item: item[1].total, reverse=True)[:width]
-        else:
-            ranked = list(following.items())
-        beam = [item for item in ranked if item[1].total > _NEG_INF]
-    return sorted(beam, key=lambda item: item[1].total, reverse=True)
+        scored = [(entry.total, labels, entry) for labels, entry in following.items()]
+        if len(scored) > width:
+            scored = heapq.nlargest(width, scored, key=itemgetter(0))
+        beam = [item for item in scored if item[0] > _NEG_INF]
+    return [(labels, entry) for _, labels, entry in sorted(beam, key=itemgetter(0), reverse=True)]
 
 
 def _check(log_probs: torch.Tensor, tokenizer: Tokenizer, who: str) -> torch.Tensor:
@@ -128,15 +135,16 @@ def _check(log_probs: torch.Tensor, tokenizer: Tokenizer, who: str) -> torch.Ten
     return log_probs.detach().float().cpu()
 
 
-def beam_nbest(
+def beam_scored(
     log_probs: torch.Tensor,
     tokenizer: Tokenizer,
     *,
     width: int = BEAM_WIDTH,
     top_k: int | None = None,
     min_prob: float = CHAR_MIN_PROB,
-) -> list[list[Decoded]]:
-    """CTC prefix beam search: the n-best texts of each row, most probable prefix first.
+) -> list[list[tuple[Decoded, float]]]:
+    """CTC prefix beam search: the n-best texts of each row with their log-probabilities (summed
+    over every alignment), most probable first.
 
     Args:
         log_probs: (B, T, C) log-probabilities.
@@ -145,7 +153,7 @@ def beam_nbest(
             skipped too, so confident frames cost one extension per prefix.
 
     Returns:
-        B lists of up to ``width`` :class:`Decoded` (confidences as described in the module doc).
+        B lists of up to ``width`` (:class:`Decoded`, log-probability) pairs.
     """
     if width < 1:
         raise PlatocrError(f"beam width must be >= 1, got {width}")
@@ -161,22 +169,36 @@ def beam_nbest(
         row = []
         for labels, entry in beam:
             conf = math.prod(entry.confs) if labels else empty_conf
-            row.append(Decoded(tokenizer.decode_indices(labels), conf, list(entry.confs)))
+            row.append((Decoded(tokenizer.decode_indices(labels), conf, list(entry.confs)), entry.total))
         results.append(row)
     return results
 
 
-def _merged(greedy: Decoded, nbest: list[Decoded]) -> list[Decoded]:
-    """The greedy read first, then the beam's n-best texts not already listed."""
-    seen = {greedy.text}
-    return [greedy, *(d for d in nbest if d.text not in seen and not seen.add(d.text))]
+def beam_nbest(log_probs: torch.Tensor, tokenizer: Tokenizer, **options: Any) -> list[list[Decoded]]:
+    """The n-best texts of each row, most probable first (options: see :func:`beam_scored`)."""
+    return [[d for d, _ in row] for row in beam_scored(log_probs, tokenizer, **options)]
 
 
-def candidates(log_probs: torch.Tensor, tokenizer: Tokenizer, width: int = BEAM_WIDTH) -> list[list[Decoded]]:
-    """Per row: the greedy read first, then the beam's n-best texts not already listed."""
+def candidates(
+    log_probs: torch.Tensor, tokenizer: Tokenizer, *, min_ratio: float = CANDIDATE_MIN_RATIO
+) -> list[tuple[list[Decoded], Decoded]]:
+    """Per row: (the candidates a format rule may choose from, the beam's best read).
+
+    The candidates are the greedy read first, then the beam's n-best texts not already listed
+    whose probability is at least ``min_ratio`` times the beam's best (a far less likely text that
+    happens to fit the format is a guess, not a correction).
+    """
+    rows = []
     greedy = tokenizer.decode_greedy(log_probs)
-    nbest = beam_nbest(log_probs, tokenizer, width=width)
-    return [_merged(g, n) for g, n in zip(greedy, nbest, strict=True)]
+    for first, scored in zip(greedy, beam_scored(log_probs, tokenizer), strict=True):
+        floor = scored[0][1] + math.log(min_ratio) if scored else _NEG_INF
+        seen, row = {first.text}, [first]
+        for decoded, log_prob in scored:
+            if decoded.text not in seen and log_prob >= floor:
+                seen.add(decoded.text)
+                row.append(decoded)
+        rows.append((row, scored[0][0] if scored else first))
+    return rows
 
 
 def decode_greedy(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
@@ -185,38 +207,28 @@ def decode_greedy(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded
 
 
 def decode_beam(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
-    """The most probable prefix of each row (see :func:`beam_nbest`)."""
-    return [row[0] if row else NO_READ for row in beam_nbest(log_probs, tokenizer)]
+    """The most probable prefix of each row (see :func:`beam_scored`)."""
+    return [row[0][0] if row else NO_READ for row in beam_scored(log_probs, tokenizer)]
 
 
 def is_valid_ean(text: str) -> bool:
     """An EAN-13 / UPC-A / EAN-8 / UPC-E digit string with a correct check digit."""
-    from platocr.synth.symbology import check_digit_valid
-
     return check_digit_valid(text)
 
 
 def decode_checksum_ean(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
     """The first candidate with a valid EAN/UPC check digit, else NO READ (see the module doc)."""
     return [
-        next((d for d in row if is_valid_ean(d.text)), NO_READ) for row in candidates(log_probs, tokenizer)
+        next((d for d in row if is_valid_ean(d.text)), NO_READ) for row, _ in candidates(log_probs, tokenizer)
     ]
 
 
-def _plate_pattern() -> re.Pattern[str]:
-    from platocr.data.regions import PLATE_LETTERS
-
-    letter = f"[{PLATE_LETTERS}]"
-    return re.compile(rf"{letter}\d{{3}}{letter}{{2}}(\d{{2,3}})")
-
-
-_PLATE = _plate_pattern()
+# Series letter, 3 digits, 2 letters, region (checked against data.regions separately).
+_PLATE = re.compile(rf"[{PLATE_LETTERS}]\d{{3}}[{PLATE_LETTERS}]{{2}}(\d{{2,3}})")
 
 
 def is_plate_ru(text: str) -> bool:
     """A standard Russian plate: series letter, 3 digits, 2 letters, valid region (``A123BC77``, ``...777``)."""
-    from platocr.data.regions import is_region_code
-
     match = _PLATE.fullmatch(text)
     return match is not None and is_region_code(match.group(1))
 
@@ -224,14 +236,11 @@ def is_plate_ru(text: str) -> bool:
 def decode_plate_ru(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
     """Empty greedy read -> empty; else the first plate-formatted candidate, else the beam's best."""
     results = []
-    greedy = tokenizer.decode_greedy(log_probs)
-    nbest = beam_nbest(log_probs, tokenizer)
-    for first, beam in zip(greedy, nbest, strict=True):
-        if not first.text:  # the model's best reading is "no plate": keep the negative
-            results.append(first)
-            continue
-        fallback = beam[0] if beam else first
-        results.append(next((d for d in _merged(first, beam) if is_plate_ru(d.text)), fallback))
+    for row, beam_best in candidates(log_probs, tokenizer):
+        if not row[0].text:  # the model's best path reads "no plate": keep the negative
+            results.append(row[0])
+        else:
+            results.append(next((d for d in row if is_plate_ru(d.text)), beam_best))
     return results
 
 
