@@ -10,6 +10,7 @@ import typer
 from platocr.cli._app import command
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from platocr.probe import Distribution, ProbeReport
@@ -77,8 +78,7 @@ def probe_command(
         soft_wrap=True,
     )
     for table in (stats_table(report), candidates_table(report)):
-        # Piped output would be cut at 80 columns; a terminal keeps its own width.
-        console.print(table, width=None if console.is_terminal else console.measure(table).maximum)
+        print_full_width(console, table)
     h, w = report.input_size
     console.print(f"recommended input: {h}x{w} (95th percentile aspect {s.aspect.percentiles[95]:.2f})")
     best = report.best
@@ -97,6 +97,17 @@ def probe_command(
     if write_config is not None:
         path, changes = write_probe_config(report, cfg, write_config)
         console.print(f"wrote {path}: " + "; ".join(changes), soft_wrap=True)
+
+
+def print_full_width(console: Console, table: Table) -> None:
+    """Print ``table`` uncut: piped output (80 columns by default) gets the table's natural width."""
+    from rich.console import Console
+
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = console.measure(table, options=console.options.update_width(1000)).maximum
+    Console(file=console.file, width=max(natural, console.width), highlight=False).print(table)
 
 
 def _row(name: str, d: Distribution, fmt: str) -> list[str]:
