@@ -37,7 +37,14 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
     crops = {(row["backend"], row["device"], row["batch"]) for row in report["crops"]}
     assert crops == {(backend, "cpu", batch) for backend in ("torch", "onnx") for batch in (1, 8)}
     assert all(row["crops_per_s"] > 0 and row["repeats"] >= 1 for row in report["crops"])
-    assert [row["mode"] for row in report["video"]] == ["sequential", "threaded"]
+    modes = [(row["backend"], row["mode"]) for row in report["video"]]
+    assert modes == [
+        ("torch", "sequential"),
+        ("torch", "threaded"),
+        ("onnx", "sequential"),
+        ("onnx", "threaded"),
+    ]
+    assert all({"read", "ocr", "write"} <= set(row["stages_p50_ms"]) for row in report["video"])
     assert all(row["frames"] == 4 and row["fps"] > 0 and row["size"] == [320, 240] for row in report["video"])
 
 

@@ -161,6 +161,7 @@ def time_video(predictor: Any, settings: BenchSettings) -> list[dict[str, Any]]:
                 "backend": predictor.backend, "device": predictor.device, "mode": mode,
                 "size": list(settings.video_size), "roi": list(roi), "frames": stats["frames"],
                 "wall_s": stats["wall_s"], "fps": stats["fps"], "bottleneck": stats["bottleneck"],
+                "stages_p50_ms": {name: stage["p50_ms"] for name, stage in stats["stages"].items()},
             })  # fmt: skip
     return rows
 
@@ -233,7 +234,7 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
                 report["crops"].append(time_crops(predictor, batch, settings))
                 if on_result:
                     on_result("crops", report["crops"][-1])
-            if settings.video and backend == settings.backends[0]:
+            if settings.video:
                 for row in time_video(predictor, settings):
                     report["video"].append(row)
                     if on_result:
