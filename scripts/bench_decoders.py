@@ -4,7 +4,7 @@ Two kinds of frames: ``trained`` imitates a trained model (each frame gives 0.9-
 mostly blank, characters one or two frames wide, one frame in ten torn between two characters);
 ``flat`` is softmax(N(0, 1)) logits, the worst case (every class above the pruning threshold).
 
-    .venv/bin/python scripts/bench_decoders.py --batch 64 --repeats 3
+    .venv/bin/python scripts/bench_decoders.py --batch 64 --repeats 3 [--threads 1]
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3, help="best of N timings")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0 = torch's default)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
     print(
         f"torch threads={torch.get_num_threads()}  batch={args.batch}  ms per crop (best of {args.repeats})"
