@@ -94,8 +94,8 @@ def print_comparison(comparison: dict[str, Any], console: Console) -> None:
     """One rich table row per decoder, then what the EAN check digit did to greedy's reads."""
     table = Table(title="decoders on the same model outputs")
     table.add_column("decoder", no_wrap=True)
-    for column in ("StringMatch", "CER", "reads", "wrong", "no read", "fixed", "broke", "ms/crop"):
-        table.add_column(column, justify="right")
+    for column in ("match", "CER", "reads", "wrong", "none", "fixed", "broke", "ms"):
+        table.add_column(column, justify="right", no_wrap=True)
     for name, entry in comparison.items():
         vs = entry.get("vs_greedy")
         changes = (
@@ -103,12 +103,14 @@ def print_comparison(comparison: dict[str, Any], console: Console) -> None:
             if vs
             else ["-", "-"]
         )
-        table.add_row(name, f"{entry['string_match']:.4f}", f"{entry['cer']:.4f}", str(entry["reads"]),
+        table.add_row(name, f"{entry['string_match']:.3f}", f"{entry['cer']:.3f}", str(entry["reads"]),
                       str(entry["wrong_reads"]), str(entry["no_reads"]), *changes,
                       f"{entry['decode_ms_per_crop']:.2f}")  # fmt: skip
     console.print(table)
     console.print(
-        "wrong = non-empty reads that differ from the target; fixed / broke = versus greedy", style="dim"
+        "match = StringMatch; ms = decoding ms per crop; wrong = non-empty reads that differ from the target; none = NO READ on a "
+        "non-empty target; fixed / broke = rows whose greedy read the decoder made right / wrong",
+        style="dim",
     )
     checksum = comparison.get("checksum-ean", {}).get("vs_greedy")
     if checksum is not None:
