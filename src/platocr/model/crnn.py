@@ -23,7 +23,7 @@ from platocr.config import Config
 from platocr.errors import PlatocrError
 from platocr.model.registry import register_model
 
-POOLING_TYPES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+DOWNSAMPLING_TYPES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 
 
 class CRNN(nn.Module):
@@ -104,7 +104,10 @@ class CRNN(nn.Module):
         return x.mean(dim=2).transpose(1, 2)  # (B, T, G)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) float normalised images -> (B, T, num_classes) log-probabilities."""
+        """(B, 3, H, W) float normalised images -> (B, T, num_classes) log-probabilities.
+
+        T equals ``seq_len`` at the configured ``image_size``; another width gives another T.
+        """
         x, _ = self.rnn(self.features(images))  # (B, T, 2*hidden)
         return self.head(self.dropout(x)).log_softmax(dim=-1)
 
@@ -207,7 +210,7 @@ def downsampling_points(backbone: nn.Module, image_size: tuple[int, int]) -> lis
 
     for module in backbone.modules():
         stride = getattr(module, "stride", None)
-        if isinstance(module, POOLING_TYPES) and stride in (2, (2, 2)):
+        if isinstance(module, DOWNSAMPLING_TYPES) and stride in (2, (2, 2)):
             hooks.append(module.register_forward_pre_hook(record))
     try:
         with torch.no_grad(), _eval_mode(backbone):
