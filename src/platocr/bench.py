@@ -67,15 +67,16 @@ def pick_model(model: str | None = None, config: str | Path | None = None) -> Be
     else a random ``configs/quick.yaml`` model (package defaults when the repo's configs are absent)."""
     from platocr.bundled import bundled_models, resolve_model
     from platocr.checkpoint import load_checkpoint
+    from platocr.errors import PlatocrError
 
     if model is not None and config is not None:
-        from platocr.errors import PlatocrError
-
         raise PlatocrError("--model and --config exclude each other (a checkpoint brings its own config)")
     if model is None and config is None and bundled_models():
         model = next(iter(bundled_models()))
     if model is not None:
         path = resolve_model(model)
+        if path.suffix.lower() == ".onnx":
+            raise PlatocrError(f"--model {path}: bench takes a checkpoint (.pt); it times both backends")
         return BenchModel(load_checkpoint(path, "cpu"), source=str(model), random_init=False)
     notes = ["randomly initialised weights: speed does not depend on the weights"]
     if config is None and (REPO_CONFIGS / "quick.yaml").is_file():
