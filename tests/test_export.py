@@ -58,3 +58,19 @@ def test_export_errors(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     foreign.write_bytes(b"\x08\x07")  # a valid protobuf header, no platocr metadata
     with pytest.raises(PlatocrError, match="no platocr metadata"):
         Predictor.load(foreign, backend="onnx")
+
+
+def test_bundled_name_uses_the_shipped_onnx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    import shutil
+
+    from platocr import Predictor, bundled
+    from platocr.onnx_export import export_checkpoint
+
+    monkeypatch.setattr(bundled, "MODELS_DIR", tmp_path)
+    shutil.copy(request.getfixturevalue("gru_checkpoint"), tmp_path / "demo.pt")
+    # The shipped .onnx comes from the LSTM model, so its config tells which file was loaded.
+    export_checkpoint(request.getfixturevalue("lstm_checkpoint"), tmp_path / "demo.onnx", check=False)
+    assert Predictor.load("demo", backend="onnx", device="cpu").config.model.rnn == "lstm"
+    assert Predictor.load("demo", backend="torch", device="cpu").config.model.rnn == "gru"
