@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,16 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers must not be forked from a process that already runs torch/OpenCV thread pools.
+
+    A plain fork copies those pools' locks in a held state and the workers deadlock (seen when the
+    demo ran after a training test in the same process); forkserver forks from a clean server.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -53,7 +64,7 @@ def parallel_map(
                 results.append(fn(item))
                 progress.advance(task)
             return results
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             futures = [pool.submit(_run_chunk, fn, chunk) for chunk in _chunks(items, chunk_size)]
             for future in futures:
                 chunk_results = future.result()
