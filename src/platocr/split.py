@@ -74,14 +74,34 @@ def split_rows(
     if test_fraction > 0:
         fractions["test"] = test_fraction
     targets = {name: fraction * len(rows) for name, fraction in fractions.items()}
+    groups = len({row.group for row in rows})
+    if groups < len(targets):
+        raise PlatocrError(
+            f"too few groups to split: {groups} distinct plates/sources for {len(targets)} sides"
+        )
+    sides = deal_groups(rows, targets, seed)
+    counts = {name: len(side) for name, side in sides.items()}
+    empty = [name for name, count in counts.items() if count == 0]
+    if empty:
+        detail = ", ".join(f"{name} wants {targets[name]:.1f} rows" for name in empty)
+        raise PlatocrError(
+            f"too few rows/groups to fill every side ({len(rows)} rows in {groups} groups; {detail}): "
+            "use a larger fraction or more data"
+        )
+    return sides
 
+
+def deal_groups(
+    rows: Sequence[LabelRow], targets: dict[str, float], seed: int = 0
+) -> dict[str, list[LabelRow]]:
+    """Deal whole groups of ``rows`` to the sides named in ``targets`` (wanted row counts, all > 0).
+
+    Also used for the grouped folds of ``platocr audit``. A side may come out empty when there are
+    few groups; rows keep their input order within a side.
+    """
     members: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         members[row.group].append(index)
-    if len(members) < len(targets):
-        raise PlatocrError(
-            f"too few groups to split: {len(members)} distinct plates/sources for {len(targets)} sides"
-        )
     groups = sorted(members)  # fixed order before the seeded shuffle: independent of row order quirks
     random.Random(seed).shuffle(groups)
     groups.sort(key=lambda key: len(members[key]), reverse=True)  # stable: ties keep the shuffled order
@@ -93,14 +113,6 @@ def split_rows(
         side = min(targets, key=lambda name: (counts[name] + size) / targets[name])
         assignment[key] = side
         counts[side] += size
-
-    empty = [name for name, count in counts.items() if count == 0]
-    if empty:
-        detail = ", ".join(f"{name} wants {targets[name]:.1f} rows" for name in empty)
-        raise PlatocrError(
-            f"too few rows/groups to fill every side ({len(rows)} rows in {len(members)} groups; {detail}): "
-            "use a larger fraction or more data"
-        )
     sides: dict[str, list[LabelRow]] = {name: [] for name in targets}
     for row in rows:
         sides[assignment[row.group]].append(row)
