@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from platocr.cli import app
+from platocr.errors import PlatocrError
 from platocr.synth import effects
+from platocr.synth.barcode_distortion import Distortion
 from platocr.synth.barcode_photo import synth_barcode_photo
 from platocr.synth.barcode_render import render_label
 from platocr.synth.barcodes import ANNOTATION_HEADER, generate_barcode_dataset
@@ -180,3 +182,51 @@ def test_cli_rejects_bad_output(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["synth", "barcodes", str(target), "--count", "1"])
     assert result.exit_code == 2
     assert "not a folder" in result.output
+
+
+@pytest.mark.parametrize("strength", [0.0, -1.0, 3.01, float("nan")])
+def test_strength_out_of_range_is_rejected(tmp_path: Path, strength: float) -> None:
+    with pytest.raises(PlatocrError, match="--strength must be in"):
+        generate_barcode_dataset(tmp_path / "x", count=1, strength=strength, workers=1, show_progress=False)
+
+
+def test_stronger_distortion_widens_every_range() -> None:
+    base, hard = Distortion.for_strength(1.0), Distortion.for_strength(1.5)
+    assert Distortion.for_strength(3.0).strength == 3.0  # the upper bound is allowed
+    for name in ("tilt_deg", "big_tilt_deg", "perspective", "curve_share", "shadow_share", "glare_share"):
+        assert getattr(hard, name) > getattr(base, name), name
+    for name in ("cast", "lowres_share", "gauss_share", "motion_share", "noise_share"):
+        assert getattr(hard, name) > getattr(base, name), name
+    for name in ("curvature", "shadow", "glare", "gauss_sigma", "motion_length", "noise_sigma"):
+        assert getattr(hard, name)[1] > getattr(base, name)[1], name
+    assert hard.jpeg_quality[0] < base.jpeg_quality[0] and hard.min_region_px < base.min_region_px
+    assert hard.lowres[0] < base.lowres[0]
+    assert Distortion.for_strength(3.0).big_tilt_deg < 45  # a tilted label must still give a wide box
+
+
+def test_strength_one_is_the_default_and_other_strengths_differ(tmp_path: Path) -> None:
+    kwargs = {"count": 3, "seed": 4, "workers": 1, "show_progress": False}
+    default = generate_barcode_dataset(tmp_path / "d", **kwargs)
+    same = generate_barcode_dataset(tmp_path / "s", strength=1.0, **kwargs)
+    hard = generate_barcode_dataset(tmp_path / "h", strength=1.5, **kwargs)
+    assert default.strength == same.strength == 1.0 and hard.strength == 1.5
+    names = sorted(p.name for p in (tmp_path / "d/images").glob("*.jpg"))
+    assert len(names) == 3
+    for name in names:
+        assert (tmp_path / "d/images" / name).read_bytes() == (tmp_path / "s/images" / name).read_bytes()
+    assert (tmp_path / "d/annotations.tsv").read_bytes() == (tmp_path / "s/annotations.tsv").read_bytes()
+    assert any(
+        (tmp_path / "d/images" / name).read_bytes() != (tmp_path / "h/images" / name).read_bytes()
+        for name in names
+    )
+
+
+def test_cli_strength_option(tmp_path: Path) -> None:
+    args = ["synth", "barcodes", str(tmp_path / "bc"), "--count", "2", "--workers", "1"]
+    result = CliRunner().invoke(app, [*args, "--strength", "1.5"])
+    assert result.exit_code == 0, result.output
+    assert "strength" in result.output and "1.5" in result.output
+    assert len(_read_rows(tmp_path / "bc")) >= 2
+    bad = CliRunner().invoke(app, [*args, "--strength", "4"])
+    assert bad.exit_code == 2
+    assert "--strength must be in (0, 3]" in bad.output

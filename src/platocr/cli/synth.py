@@ -18,7 +18,9 @@ app.add_typer(synth_app, name="synth")
 Out = Annotated[Path, typer.Argument(help="Output folder (created; existing files are overwritten).")]
 Count = Annotated[int, typer.Option("--count", "-n", min=1, help="Number of images to write.")]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")]
-Workers = Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Processes (default: all cores).")]
+Workers = Annotated[
+    int | None, typer.Option("--workers", "-j", min=1, help="Processes (default: all cores).")
+]
 Preview = Annotated[
     Path | None, typer.Option("--preview", help="Also write a contact sheet of the first images to this PNG.")
 ]
@@ -31,12 +33,22 @@ def barcodes_command(
     seed: Seed = 0,
     workers: Workers = None,
     preview: Preview = None,
+    strength: Annotated[
+        float,
+        typer.Option(
+            "--strength",
+            help="Distortion strength in (0, 3]: 1.0 = training look; e.g. 1.5 (and another seed) "
+            "for a harder validation split.",
+        ),
+    ] = 1.0,
 ) -> None:
     """Photos of EAN-13 / UPC-A / UPC-E / EAN-8 barcodes: OUT/images/*.jpg + OUT/annotations.tsv."""
     from platocr.progress import console
     from platocr.synth.barcodes import generate_barcode_dataset
 
-    report = generate_barcode_dataset(out, count=count, seed=seed, workers=workers, preview=preview)
+    report = generate_barcode_dataset(
+        out, count=count, seed=seed, workers=workers, preview=preview, strength=strength
+    )
     console.print(report.summary())
 
 
@@ -46,10 +58,14 @@ def plates_command(
     count: Count = 200,
     seed: Seed = 0,
     layout: Annotated[
-        str, typer.Option("--layout", help="tsv: crops/ + labels.tsv; cropnumbers: NumBase/ with the label in the name.")
+        str,
+        typer.Option(
+            "--layout", help="tsv: crops/ + labels.tsv; cropnumbers: NumBase/ with the label in the name."
+        ),
     ] = "tsv",
     negatives: Annotated[
-        float, typer.Option("--negatives", min=0.0, max=0.9, help="Fraction of crops with no plate (empty text).")
+        float,
+        typer.Option("--negatives", min=0.0, max=0.9, help="Fraction of crops with no plate (empty text)."),
     ] = 0.0,
     workers: Workers = None,
     preview: Preview = None,

@@ -38,11 +38,13 @@ class LabelInk:
 
     ``region``: (x0, y0, x1, y1) in label pixels, the barcode's bars plus its human-readable digits
     (the annotated box), excluding quiet zones, ISBN line and add-on.
+    ``digit_boxes``: (x0, y0, x1, y1) ink box of each human-readable digit, in label pixels.
     """
 
     ink: np.ndarray
     region: tuple[float, float, float, float]
     module_px: int
+    digit_boxes: tuple[tuple[float, float, float, float], ...] = ()
 
 
 class _Pen:
@@ -136,4 +138,5 @@ def render_label(
 
     boxes = np.array(pen.bounds + [(x_bars, y_top, x_bars + n * m, y_top + bar_h + guard_ext)], np.float64)
     region = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-    return LabelInk(np.asarray(image), tuple(float(v) for v in region), m)  # type: ignore[arg-type]
+    digit_boxes = tuple(tuple(float(v) for v in box) for box in pen.bounds)
+    return LabelInk(np.asarray(image), tuple(float(v) for v in region), m, digit_boxes)  # type: ignore[arg-type]

@@ -3,7 +3,8 @@
 Writes ``OUT/images/000001.jpg ...`` and ``OUT/annotations.tsv`` (header
 ``filename code x_from y_from width height``; one row per barcode, two rows for a photo with two).
 Image ``i`` is drawn from ``np.random.SeedSequence([seed, i])`` alone, so the files are
-byte-identical for a seed whatever the number of workers.
+byte-identical for a seed whatever the number of workers. ``strength`` scales every distortion
+(see ``platocr.synth.barcode_distortion``): 1.0 for training, e.g. 1.5 for a harder validation split.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from platocr.errors import PlatocrError
 from platocr.parallel import default_workers, parallel_map
+from platocr.synth.barcode_distortion import Distortion, check_strength
 from platocr.synth.barcode_photo import synth_barcode_photo
 
 ANNOTATION_HEADER = ("filename", "code", "x_from", "y_from", "width", "height")
@@ -49,6 +51,7 @@ class BarcodeDatasetReport:
     barcodes: int = 0
     vertical: int = 0
     preview: Path | None = None
+    strength: float = 1.0
 
     @property
     def photos_per_second(self) -> float:
@@ -58,6 +61,7 @@ class BarcodeDatasetReport:
         """A rich table: counts, time, throughput and the symbology mix."""
         table = Table(title=f"synthetic barcodes -> {self.out}", show_header=False)
         table.add_row("photos", str(self.photos))
+        table.add_row("strength", f"{self.strength:g}")
         table.add_row("barcodes", f"{self.barcodes} ({self.barcodes - self.photos} photos with two)")
         table.add_row("vertical", f"{self.vertical} ({self.vertical / max(1, self.barcodes):.1%})")
         table.add_row("time", f"{self.seconds:.1f} s with {self.workers} worker(s)")
@@ -78,13 +82,14 @@ def image_name(index: int, count: int) -> str:
     return f"images/{index + 1:0{max(6, len(str(count)))}d}.jpg"
 
 
-def _make_photo(task: tuple[str, int, int, int]) -> list[AnnotationRow]:
+def _make_photo(task: tuple[str, int, int, int, float]) -> list[AnnotationRow]:
     """Draw photo ``index`` from (seed, index), write it as JPEG and return its rows (top-level: picklable)."""
-    out, seed, index, count = task
+    out, seed, index, count, strength = task
     cv2.setNumThreads(1)  # parallelism comes from processes; threads would only fight over the cores
     rng = np.random.default_rng(np.random.SeedSequence([seed, index]))
-    photo, barcodes = synth_barcode_photo(rng)
-    quality = int(rng.integers(45, 96))
+    distortion = Distortion.for_strength(strength)
+    photo, barcodes = synth_barcode_photo(rng, distortion)
+    quality = int(rng.integers(*distortion.jpeg_quality))
     ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover - cv2 always encodes a uint8 BGR image
         raise RuntimeError("cv2.imencode failed")
@@ -140,13 +145,16 @@ def generate_barcode_dataset(
     workers: int | None = None,
     preview: Path | str | None = None,
     show_progress: bool = True,
+    strength: float = 1.0,
 ) -> BarcodeDatasetReport:
     """Write ``count`` synthetic barcode photos and annotations.tsv to ``out`` (layout a).
 
     Mix: ~70% EAN-13, 12% UPC-A, 8% UPC-E, 10% EAN-8; ~5% vertical; ~12% photos with two barcodes.
+    ``strength`` in (0, 3] scales the distortions (1.0 = training look; PlatocrError outside).
     """
     if count < 1:
         raise PlatocrError(f"--count must be at least 1, got {count}")
+    strength = check_strength(strength)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise PlatocrError(f"output {out} exists and is not a folder")
@@ -155,7 +163,7 @@ def generate_barcode_dataset(
     threads = cv2.getNumThreads()
     start = time.perf_counter()
     try:
-        tasks = [(str(out), seed, i, count) for i in range(count)]
+        tasks = [(str(out), seed, i, count, strength) for i in range(count)]
         per_photo = parallel_map(
             _make_photo, tasks, workers=workers, description="synth barcodes", show_progress=show_progress
         )
@@ -172,6 +180,7 @@ def generate_barcode_dataset(
         symbologies=Counter(r.symbology for r in rows),
         barcodes=len(rows),
         vertical=sum(1 for r in rows if r.box[3] > r.box[2]),
+        strength=strength,
     )
     if preview is not None:
         report.preview = write_preview(out, rows, Path(preview))
