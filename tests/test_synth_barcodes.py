@@ -14,7 +14,7 @@ from platocr.cli import app
 from platocr.errors import PlatocrError
 from platocr.synth import effects
 from platocr.synth.barcode_distortion import Distortion
-from platocr.synth.barcode_photo import synth_barcode_photo
+from platocr.synth.barcode_photo import BOX_MARGIN_PX, _place_label, synth_barcode_photo
 from platocr.synth.barcode_render import render_label
 from platocr.synth.barcodes import ANNOTATION_HEADER, generate_barcode_dataset
 from platocr.synth.symbology import (
@@ -230,3 +230,17 @@ def test_cli_strength_option(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, [*args, "--strength", "4"])
     assert bad.exit_code == 2
     assert "--strength must be in (0, 3]" in bad.output
+
+
+def test_label_is_enlarged_until_its_digits_are_tall_enough() -> None:
+    canvas = np.full((480, 640, 3), 128, np.uint8)
+    distortion = Distortion.for_strength(1.0)
+    boxes = {}
+    for floor in (1.0, 14.0):  # same draws, only the digit floor differs
+        rng = np.random.default_rng(11)
+        placed = _place_label(canvas, rng, 60.0, [], distortion, floor)
+        assert placed is not None
+        boxes[floor] = placed[1].box
+    small, large = boxes[1.0], boxes[14.0]
+    assert large[2] > small[2] and large[3] > small[3]
+    assert min(large[2], large[3]) >= 14 + 2 * BOX_MARGIN_PX  # digits + margin fit in the short side
