@@ -13,6 +13,7 @@ from platocr.cli import (  # noqa: E402,F401  isort: skip
     train,
     eval,
     gallery,
+    audit,
     video,
     export,
     bench,

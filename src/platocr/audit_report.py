@@ -1,0 +1,93 @@
+"""The files and the console summary of ``platocr audit run`` (see :mod:`platocr.audit`)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from platocr.audit import AuditResult, OofRow
+
+OOF_COLUMNS = ("path", "label", "predicted", "confidence", "distance", "fold")
+CORRECTION_COLUMNS = ("path", "label", "suggested", "confidence", "fold")
+
+
+def _write_tsv(path: Path, header: Sequence[str], lines: Sequence[Sequence[object]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE)
+        writer.writerow(header)
+        writer.writerows(lines)
+    return path
+
+
+def write_oof_tables(result: AuditResult) -> dict[str, Path]:
+    """``oof.tsv`` (every row, input order) and ``corrections.tsv`` (the ranked suspects)."""
+    oof = _write_tsv(
+        result.out / "oof.tsv",
+        OOF_COLUMNS,
+        [(r.path, r.row.text, r.predicted, f"{r.confidence:.4f}", r.distance, r.fold) for r in result.rows],
+    )
+    corrections = _write_tsv(
+        result.out / "corrections.tsv",
+        CORRECTION_COLUMNS,
+        [(r.path, r.row.text, r.predicted, f"{r.confidence:.4f}", r.fold) for r in result.suspects],
+    )
+    return {"oof": oof, "corrections": corrections}
+
+
+def gallery_order(rows: Sequence[OofRow]) -> list[OofRow]:
+    """Disagreements first (most confident first, ties larger edit distance), then agreements, least confident first."""
+    wrong = sorted((r for r in rows if not r.correct), key=lambda r: (-r.confidence, -r.distance))
+    right = sorted((r for r in rows if r.correct), key=lambda r: r.confidence)
+    return wrong + right
+
+
+def write_gallery(result: AuditResult, title: str, *, limit: int) -> dict[str, Path]:
+    """``suspects.html`` and ``suspects.png`` with the first ``limit`` crops of :func:`gallery_order`."""
+    import cv2
+
+    from platocr.gallery import GalleryItem, render_html, render_png
+    from platocr.tokenizer import Decoded
+
+    items = [
+        GalleryItem(r.row, Decoded(r.predicted, r.confidence, [])) for r in gallery_order(result.rows)[:limit]
+    ]
+    page = result.out / "suspects.html"
+    page.write_text(render_html(items, title), encoding="utf-8")
+    grid = result.out / "suspects.png"
+    cv2.imwrite(str(grid), render_png(items))
+    return {"gallery_html": page, "gallery_png": grid}
+
+
+def print_summary(result: AuditResult, console: Console, *, top: int = 10) -> None:
+    """Rich tables: rows, folds, out-of-fold metrics, suspects, files; then the top suspects."""
+    m = result.metrics
+    table = Table(title=f"audit {result.out}", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("rows", str(len(result.rows)))
+    table.add_row("groups (plates/sources)", str(result.groups))
+    table.add_row("folds (rows each)", f"{len(result.fold_sizes)} ({', '.join(map(str, result.fold_sizes))})")
+    table.add_row("out-of-fold StringMatch", f"{m.string_match:.4f}")
+    table.add_row("out-of-fold CER", f"{m.cer:.4f}")
+    table.add_row("disagreements", str(result.disagreements))
+    table.add_row(f"suspects (confidence >= {result.min_confidence:g})", str(len(result.suspects)))
+    for name, path in result.files.items():
+        table.add_row(name, escape(str(path)))
+    console.print(table)
+    if result.suspects:
+        best = Table(title=f"top {min(top, len(result.suspects))} suspects (corrections.tsv)")
+        for name in ("path", "label", "suggested", "confidence", "fold"):
+            best.add_column(name, justify="right" if name in ("confidence", "fold") else "left")
+        for r in result.suspects[:top]:
+            best.add_row(
+                escape(r.path), escape(r.row.text or "(empty)"), escape(r.predicted or "(empty)"),
+                f"{r.confidence:.3f}", str(r.fold),
+            )  # fmt: skip
+        console.print(best)

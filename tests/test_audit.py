@@ -1,0 +1,163 @@
+"""``platocr audit``: grouped cross-fitted folds, out-of-fold predictions, corrections, apply."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from conftest import QUICK_CONFIG, TINY_RUN, write_tiny_crops
+from typer.testing import CliRunner
+
+from platocr.audit import OofRow, apply_corrections, make_folds, rank_suspects
+from platocr.cli import app
+from platocr.data.labels import LabelRow, read_label_file
+from platocr.errors import PlatocrError
+
+runner = CliRunner()
+TEXTS = ["A12", "B345", "C678", "0123", "9AB", "4C5"]  # 18 rows, 6 groups (a text = a group)
+WRONG = {1: "B355", 8: "C1"}  # row index -> deliberately wrong label
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@pytest.fixture(scope="module")
+def noisy_labels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """18 rendered crops of 6 texts, two of them with a wrong label."""
+    labels = write_tiny_crops(tmp_path_factory.mktemp("noisy"), 18, seed=3, texts=TEXTS)
+    lines = labels.read_text(encoding="utf-8").splitlines()
+    for index, wrong in WRONG.items():
+        path = lines[index + 1].split("\t")[0]
+        lines[index + 1] = f"{path}\t{wrong}"
+    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return labels
+
+
+@pytest.fixture(scope="module")
+def audit_dir(noisy_labels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("audit") / "audit"
+    args = [
+        "audit",
+        "run",
+        str(noisy_labels),
+        "--folds",
+        "2",
+        "--out",
+        str(out),
+        "--config",
+        str(QUICK_CONFIG),
+    ]
+    args += [
+        *TINY_RUN,
+        "--set",
+        "data.vocab=auto",
+        "--min-confidence",
+        "0",
+        "--no-progress",
+        "--device",
+        "cpu",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "out-of-fold StringMatch" in result.output
+    return out
+
+
+def test_every_row_predicted_once_out_of_fold(noisy_labels: Path, audit_dir: Path) -> None:
+    rows = read_label_file(noisy_labels)
+    oof = _read_tsv(audit_dir / "oof.tsv")
+    assert [r["path"] for r in oof] == [f"crops/{i:04d}.png" for i in range(len(rows))]
+    assert [r["label"] for r in oof] == [row.text for row in rows]
+    for k in (0, 1):
+        fold_dir = audit_dir / f"fold_{k}"
+        heldout = {row.path for row in read_label_file(fold_dir / "heldout.tsv")}
+        trained = {row.path for row in read_label_file(fold_dir / "train.tsv")}
+        assert heldout and not heldout & trained
+        assert heldout == {row.path for row, r in zip(rows, oof, strict=True) if r["fold"] == str(k)}
+        assert (fold_dir / "last.pt").is_file() and (fold_dir / "metrics.csv").is_file()
+
+
+def test_folds_are_grouped(audit_dir: Path) -> None:
+    folds_of_label: dict[str, set[str]] = {}
+    for r in _read_tsv(audit_dir / "oof.tsv"):
+        folds_of_label.setdefault(r["label"], set()).add(r["fold"])
+    assert all(len(folds) == 1 for folds in folds_of_label.values())
+
+
+def test_corrections_ranked_with_columns_and_gallery(audit_dir: Path) -> None:
+    with (audit_dir / "corrections.tsv").open(encoding="utf-8") as handle:
+        assert handle.readline().rstrip("\n").split("\t") == [
+            "path",
+            "label",
+            "suggested",
+            "confidence",
+            "fold",
+        ]
+    suspects = _read_tsv(audit_dir / "corrections.tsv")
+    oof = _read_tsv(audit_dir / "oof.tsv")
+    # --min-confidence 0: every disagreement is a suspect, most confident first.
+    assert len(suspects) == sum(r["label"] != r["predicted"] for r in oof)
+    confidences = [float(s["confidence"]) for s in suspects]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(s["label"] != s["suggested"] for s in suspects)
+    assert (audit_dir / "suspects.png").stat().st_size > 0
+    assert "audit of" in (audit_dir / "suspects.html").read_text(encoding="utf-8")
+    assert '"rows": 18' in (audit_dir / "summary.json").read_text(encoding="utf-8")
+
+
+def test_rank_suspects_confidence_then_edit_distance() -> None:
+    def oof(text: str, predicted: str, confidence: float) -> OofRow:
+        return OofRow(LabelRow(Path(f"/x/{text}.png"), text), f"{text}.png", 0, predicted, confidence)
+
+    rows = [oof("A1", "A7", 0.9), oof("B2", "XYZ", 0.9), oof("C3", "C3", 0.99), oof("D4", "D5", 0.5)]
+    ranked = rank_suspects(rows, 0.6)
+    assert [r.row.text for r in ranked] == ["B2", "A1"]
+
+
+def test_make_folds_keeps_groups_together() -> None:
+    rows = [LabelRow(Path(f"/x/{i}.png"), TEXTS[i % 3]) for i in range(9)]
+    folds = make_folds(rows, 3)
+    assert sorted(len(fold) for fold in folds) == [3, 3, 3]
+    assert all(len({row.text for row in fold}) == 1 for fold in folds)
+    with pytest.raises(PlatocrError, match="only 3 groups"):
+        make_folds(rows, 4)
+
+
+@pytest.mark.parametrize("folds", ["1", "99"])
+def test_bad_folds_exit_2(noisy_labels: Path, tmp_path: Path, folds: str) -> None:
+    result = runner.invoke(app, ["audit", "run", str(noisy_labels), "--folds", folds, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--folds" in result.output
+    assert not (tmp_path / "fold_0").exists()
+
+
+def test_apply_changes_exactly_the_listed_rows(noisy_labels: Path, tmp_path: Path) -> None:
+    accepted = tmp_path / "kept.tsv"
+    accepted.write_text(
+        "path\tlabel\tsuggested\tconfidence\tfold\n"
+        "crops/0001.png\tB355\tB345\t0.9\t0\n"
+        "crops/0008.png\tC1\tC678\t0.8\t1\n",
+        encoding="utf-8",
+    )
+    fixed = tmp_path / "fixed.tsv"
+    assert apply_corrections(noisy_labels, accepted, fixed) == 2
+    before, after = read_label_file(noisy_labels), read_label_file(fixed)
+    assert [row.path for row in after] == [row.path for row in before]
+    changed = {
+        i: (b.text, a.text) for i, (b, a) in enumerate(zip(before, after, strict=True)) if b.text != a.text
+    }
+    assert changed == {1: ("B355", "B345"), 8: ("C1", "C678")}
+
+
+def test_apply_unknown_path_exit_2_names_the_line(noisy_labels: Path, tmp_path: Path) -> None:
+    accepted = tmp_path / "kept.tsv"
+    accepted.write_text("path\tsuggested\ncrops/0001.png\tB345\ncrops/nope.png\tA12\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["audit", "apply", str(noisy_labels), str(accepted), "--out", str(tmp_path / "f.tsv")]
+    )
+    assert result.exit_code == 2
+    assert f"{accepted}:3" in result.output and "nope.png" in result.output
+    assert not (tmp_path / "f.tsv").exists()
