@@ -36,21 +36,11 @@ def noisy_labels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return labels
 
 
-@pytest.fixture(scope="module")
-def audit_dir(noisy_labels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("audit") / "audit"
-    args = [
-        "audit",
-        "run",
-        str(noisy_labels),
-        "--folds",
-        "2",
-        "--out",
-        str(out),
-        "--config",
-        str(QUICK_CONFIG),
-    ]
-    args += [
+def _run_args(labels: Path, out: Path) -> list[str]:
+    """``audit run`` of ``labels`` into ``out``: 2 folds, 2 training steps each, every disagreement a suspect."""
+    args = ["audit", "run", str(labels), "--folds", "2", "--out", str(out), "--config", str(QUICK_CONFIG)]
+    return [
+        *args,
         *TINY_RUN,
         "--set",
         "data.vocab=auto",
@@ -60,7 +50,16 @@ def audit_dir(noisy_labels: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         "--device",
         "cpu",
     ]
-    result = runner.invoke(app, args)
+
+
+@pytest.fixture(scope="module")
+def audit_dir(noisy_labels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``audit run --folds 2`` with an extra training source whose texts bring new characters (X, Y)."""
+    root = tmp_path_factory.mktemp("audit")
+    extra = write_tiny_crops(root / "extra", 4, seed=4, texts=["XY7", "7YX"])
+    out = root / "audit"
+    args = _run_args(noisy_labels, out)
+    result = runner.invoke(app, [*args, "--train-extra", f"{extra}:0.5"])
     assert result.exit_code == 0, result.output
     assert "out-of-fold StringMatch" in result.output
     return out
@@ -78,6 +77,8 @@ def test_every_row_predicted_once_out_of_fold(noisy_labels: Path, audit_dir: Pat
         assert heldout and not heldout & trained
         assert heldout == {row.path for row, r in zip(rows, oof, strict=True) if r["fold"] == str(k)}
         assert (fold_dir / "last.pt").is_file() and (fold_dir / "metrics.csv").is_file()
+        # data.vocab=auto: one vocab for every fold, from the labels and the --train-extra source.
+        assert (fold_dir / "vocab.txt").read_text(encoding="utf-8").strip() == "0123456789ABCXY"
 
 
 def test_folds_are_grouped(audit_dir: Path) -> None:
@@ -106,6 +107,17 @@ def test_corrections_ranked_with_columns_and_gallery(audit_dir: Path) -> None:
     assert (audit_dir / "suspects.png").stat().st_size > 0
     assert "audit of" in (audit_dir / "suspects.html").read_text(encoding="utf-8")
     assert '"rows": 18' in (audit_dir / "summary.json").read_text(encoding="utf-8")
+
+
+def test_resume_reads_finished_folds_and_rerun_needs_resume(noisy_labels: Path, audit_dir: Path) -> None:
+    before = (audit_dir / "oof.tsv").read_text(encoding="utf-8")
+    args = _run_args(noisy_labels, audit_dir)
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "--resume" in again.output
+    resumed = runner.invoke(app, [*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "done earlier" in resumed.output
+    assert (audit_dir / "oof.tsv").read_text(encoding="utf-8") == before
 
 
 def test_rank_suspects_confidence_then_edit_distance() -> None:

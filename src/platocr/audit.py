@@ -146,11 +146,26 @@ def _fold_vocab(request: AuditRequest, rows: Sequence[LabelRow]) -> str | None:
 def _train_and_predict(
     request: AuditRequest, k: int, train_rows: list[LabelRow], heldout: list[LabelRow], vocab: str | None
 ) -> list[tuple[str, float]]:
-    """Train fold ``k`` in ``OUT/fold_k`` and predict its held-out rows: [(text, confidence)]."""
+    """Train fold ``k`` in ``OUT/fold_k`` and predict its held-out rows: [(text, confidence)].
+
+    With ``request.resume`` a fold whose ``predictions.tsv`` exists is done (read back), one with
+    only ``last.pt`` continues training.
+    """
+    from platocr.audit_report import read_fold_predictions, write_fold_predictions
     from platocr.predictor import Predictor
+    from platocr.progress import err_console
     from platocr.train import TrainRequest, train
 
     fold_dir = request.out / f"fold_{k}"
+    cached = fold_dir / "predictions.tsv"
+    if request.resume and cached.is_file():
+        err_console.print(f"fold {k}: done earlier, reading {cached}", highlight=False, soft_wrap=True)
+        return read_fold_predictions(cached, [relative_path(row.path, fold_dir.resolve()) for row in heldout])
+    err_console.print(
+        f"fold {k}/{request.folds - 1}: training on {len(train_rows)} rows, holding out {len(heldout)}",
+        highlight=False,
+        soft_wrap=True,
+    )
     with_source = any(row.source for row in train_rows + heldout)
     train_file = write_label_file(train_rows, fold_dir / "train.tsv", with_source=with_source)
     heldout_file = write_label_file(heldout, fold_dir / "heldout.tsv", with_source=with_source)
@@ -168,8 +183,10 @@ def _train_and_predict(
         )
     )
     predictor = Predictor.load(fold_dir / "last.pt", device=request.device)
-    predictions = predictor.predict_many([row.path for row in heldout])
-    return [(p.text, p.confidence) for p in predictions]
+    predicted = [(p.text, p.confidence) for p in predictor.predict_many([row.path for row in heldout])]
+    paths = [relative_path(row.path, fold_dir.resolve()) for row in heldout]
+    write_fold_predictions(cached, paths, predicted)
+    return predicted
 
 
 def run_audit(request: AuditRequest) -> AuditResult:

@@ -41,6 +41,26 @@ def write_oof_tables(result: AuditResult) -> dict[str, Path]:
     return {"oof": oof, "corrections": corrections}
 
 
+def write_fold_predictions(path: Path, paths: Sequence[str], predicted: Sequence[tuple[str, float]]) -> Path:
+    """A fold's held-out predictions (``fold_k/predictions.tsv``): what ``--resume`` reads back."""
+    lines = [(p, text, repr(confidence)) for p, (text, confidence) in zip(paths, predicted, strict=True)]
+    return _write_tsv(path, ("path", "predicted", "confidence"), lines)
+
+
+def read_fold_predictions(path: Path, paths: Sequence[str]) -> list[tuple[str, float]]:
+    """Read :func:`write_fold_predictions` back; PlatocrError unless it holds exactly ``paths`` in order."""
+    from platocr.errors import PlatocrError
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    if [row["path"] for row in rows] != list(paths):
+        raise PlatocrError(
+            f"{path}: made for other held-out rows (labels, --folds or --seed changed?); "
+            "delete it to predict this fold again"
+        )
+    return [(row["predicted"] or "", float(row["confidence"])) for row in rows]
+
+
 def gallery_order(rows: Sequence[OofRow]) -> list[OofRow]:
     """Disagreements first (most confident first, ties larger edit distance), then agreements, least confident first."""
     wrong = sorted((r for r in rows if not r.correct), key=lambda r: (-r.confidence, -r.distance))
