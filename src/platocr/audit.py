@@ -159,10 +159,10 @@ def _train_and_predict(
     fold_dir = request.out / f"fold_{k}"
     cached = fold_dir / "predictions.tsv"
     if request.resume and cached.is_file():
-        err_console.print(f"fold {k}: done earlier, reading {cached}", highlight=False, soft_wrap=True)
+        err_console.print(f"fold_{k}: done earlier, reading {cached}", highlight=False, soft_wrap=True)
         return read_fold_predictions(cached, [relative_path(row.path, fold_dir.resolve()) for row in heldout])
     err_console.print(
-        f"fold {k}/{request.folds - 1}: training on {len(train_rows)} rows, holding out {len(heldout)}",
+        f"fold_{k} ({k + 1} of {request.folds}): training on {len(train_rows)} rows, holding out {len(heldout)}",
         highlight=False,
         soft_wrap=True,
     )
