@@ -20,17 +20,25 @@ def train_command(
         list[str],
         typer.Option(
             "--train",
+            metavar="LABELS[:WEIGHT]",
             help="Training labels (label file or dataset folder), optionally LABELS:WEIGHT; repeat to mix "
             "sources, the weight being the source's share of the stream (real:1 synth:0.5).",
         ),
     ],
-    val: Annotated[str | None, typer.Option("--val", help="Validation labels (model selection).")] = None,
+    val: Annotated[
+        str | None, typer.Option("--val", metavar="LABELS", help="Validation labels (model selection).")
+    ] = None,
     vocab: Annotated[
-        str | None, typer.Option("--vocab", help="Alphabet, or 'auto' to take it from the training labels.")
+        str | None,
+        typer.Option(
+            "--vocab", metavar="CHARS|auto", help="Alphabet, or 'auto' to take it from the training labels."
+        ),
     ] = None,
     overrides: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Config override KEY=VALUE, e.g. train.epochs=5 (repeat)."),
+        typer.Option(
+            "--set", metavar="KEY=VALUE", help="Config override KEY=VALUE, e.g. train.epochs=5 (repeat)."
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the run in --out from its last.pt.")

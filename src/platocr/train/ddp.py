@@ -63,11 +63,6 @@ def cleanup() -> None:
         dist.destroy_process_group()
 
 
-def barrier(ctx: DistContext) -> None:
-    if ctx.distributed:
-        dist.barrier()
-
-
 def mean_over_ranks(value: float, ctx: DistContext) -> float:
     """Average a scalar over all ranks (e.g. the epoch's training loss)."""
     if not ctx.distributed:
