@@ -9,6 +9,11 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # One torch thread: the tests run beside DataLoader workers and subprocesses on a 2-core CI
+    # machine, where two OpenMP threads spin against them and a forward pass stalls for seconds.
+    import torch
+
+    torch.set_num_threads(1)
     config.addinivalue_line("markers", "slow: takes more than a few seconds (deselect with -m 'not slow')")
 
 
