@@ -289,3 +289,13 @@ def test_stage_times_percentiles_and_bottleneck_per_frame() -> None:
     assert summary["read"]["frames"] == 4 and summary["read"]["p50_ms"] == pytest.approx(2.5)
     assert summary["ocr"]["frames"] == 4 and summary["ocr"]["p95_ms"] == pytest.approx(10)
     assert bottleneck(summary) == "ocr" and bottleneck({}) is None
+
+
+@pytest.mark.timeout(60)
+def test_jsonl_results_are_empty_when_nothing_is_read(clip: Path, tmp_path: Path) -> None:
+    def read_nothing(crops: list[np.ndarray]) -> list[Prediction]:
+        return [Prediction("", 0.95) for _ in crops]
+
+    run_video(str(clip), tmp_path / "out.mp4", read_nothing, jsonl=tmp_path / "out.jsonl", max_frames=3)
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert records == [{"frame": i, "results": []} for i in range(3)]

@@ -37,10 +37,14 @@ class FrameItem:
 
 
 def frame_record(item: FrameItem) -> dict:
-    """The JSONL object of one frame: ``{"frame": i, "results": [{"text", "confidence", "box"}]}``."""
+    """The JSONL object of one frame: ``{"frame": i, "results": [{"text", "confidence", "box"}]}``.
+
+    A region read as empty text (no plate, no barcode) is left out: nothing read -> ``[]``.
+    """
     results = [
         {"text": p.text, "confidence": round(float(p.confidence), 4), "box": [int(v) for v in r.box]}
         for r, p in zip(item.regions, item.predictions, strict=True)
+        if p.text
     ]
     return {"frame": item.index, "results": results}
 
