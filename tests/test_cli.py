@@ -10,7 +10,20 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 
-SUBCOMMANDS = ["synth", "crop", "split", "probe", "train", "eval", "gallery", "audit", "video", "export", "bench", "demo"]
+SUBCOMMANDS = [
+    "synth",
+    "crop",
+    "split",
+    "probe",
+    "train",
+    "eval",
+    "gallery",
+    "audit",
+    "video",
+    "export",
+    "bench",
+    "demo",
+]
 runner = CliRunner()
 
 

@@ -12,8 +12,12 @@ from platocr.cli._app import command
 
 @command("demo")
 def demo_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder for every artefact of the tour.")] = Path("runs/demo"),
-    photos: Annotated[int, typer.Option("--photos", min=20, help="Synthetic barcode photos to start from.")] = 300,
+    out: Annotated[Path, typer.Option("--out", help="Folder for every artefact of the tour.")] = Path(
+        "runs/demo"
+    ),
+    photos: Annotated[
+        int, typer.Option("--photos", min=20, help="Synthetic barcode photos to start from.")
+    ] = 300,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the synthetic data.")] = 0,
 ) -> None:
     """One-command tour: synthesise barcode photos, crop, split (train/eval/video steps join as they land)."""

@@ -82,7 +82,9 @@ def read_label_file(label_file: str | Path, *, check_images: bool = False) -> li
     return rows
 
 
-def write_label_file(rows: Iterable[LabelRow], label_file: str | Path, *, with_source: bool | None = None) -> Path:
+def write_label_file(
+    rows: Iterable[LabelRow], label_file: str | Path, *, with_source: bool | None = None
+) -> Path:
     """Write rows atomically with paths relative to the label file's folder (POSIX separators)."""
     label_file = Path(label_file)
     label_file.parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +109,9 @@ def write_label_file(rows: Iterable[LabelRow], label_file: str | Path, *, with_s
     return label_file
 
 
-def open_dataset(source: str | Path, *, check_images: bool = False, allow_empty: bool = False) -> list[LabelRow]:
+def open_dataset(
+    source: str | Path, *, check_images: bool = False, allow_empty: bool = False
+) -> list[LabelRow]:
     """Open any dataset platocr understands and return its rows.
 
     - a label file (``*.tsv`` with header ``path<TAB>text``);
