@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import os
 import platform
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,24 +146,27 @@ def center_roi(size: tuple[int, int]) -> tuple[int, int, int, int]:
 
 def time_video(predictor: Any, settings: BenchSettings) -> list[dict[str, Any]]:
     """Annotator fps (sequential, threaded) on a generated clip, OCR on one ROI crop per frame."""
-    from platocr.video import run_video
-    from platocr.video.bench import write_synthetic_clip
+    from platocr.video import benchmark_video
 
     roi = center_roi(settings.video_size)
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = write_synthetic_clip(Path(tmp) / "clip.mp4", settings.video_frames, settings.video_size,
-                                    codec="h264")  # fmt: skip
-        for mode in ("sequential", "threaded"):
-            stats = run_video(str(clip), Path(tmp) / f"out_{mode}.mp4", predictor.predict, rois=[roi],
-                              mode=mode, codec="h264", max_frames=settings.video_frames)  # fmt: skip
-            rows.append({
-                "backend": predictor.backend, "device": predictor.device, "mode": mode,
-                "size": list(settings.video_size), "roi": list(roi), "frames": stats["frames"],
-                "wall_s": stats["wall_s"], "fps": stats["fps"], "bottleneck": stats["bottleneck"],
-                "stages_p50_ms": {name: stage["p50_ms"] for name, stage in stats["stages"].items()},
-            })  # fmt: skip
-    return rows
+    runs = benchmark_video(
+        recognize=predictor.predict, frames=settings.video_frames, size=settings.video_size, rois=[roi]
+    )
+    return [
+        {
+            "backend": predictor.backend,
+            "device": predictor.device,
+            "mode": mode,
+            "size": list(settings.video_size),
+            "roi": list(roi),
+            "frames": stats["frames"],
+            "wall_s": stats["wall_s"],
+            "fps": stats["fps"],
+            "bottleneck": stats["bottleneck"],
+            "stages_p50_ms": {name: stage["p50_ms"] for name, stage in stats["stages"].items()},
+        }  # fmt: skip
+        for mode, stats in runs.items()
+    ]
 
 
 def machine_info() -> dict[str, Any]:
