@@ -46,12 +46,20 @@ def write_synthetic_clip(
     size: tuple[int, int] = (320, 240),
     fps: float = 25.0,
     codec: Codec = "mp4v",
+    overlay: Callable[[int, np.ndarray], None] | None = None,
 ) -> Path:
-    """Write ``frames`` synthetic frames of ``size`` = (width, height) to ``path``; returns the path."""
+    """Write ``frames`` synthetic frames of ``size`` = (width, height) to ``path``; returns the path.
+
+    ``overlay(index, frame)`` draws onto each BGR frame in place before it is written (``platocr demo``
+    pastes barcode crops at a known ROI this way).
+    """
     writer = open_writer(path, fps, size, codec)
     try:
         for i in range(frames):
-            writer.write(synthetic_frame(i, size))
+            frame = synthetic_frame(i, size)
+            if overlay is not None:
+                overlay(i, frame)
+            writer.write(frame)
     finally:
         writer.close()
     return Path(path)
