@@ -93,3 +93,20 @@ def test_pretrained_never_downloads(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))  # an empty cache
     with pytest.raises(PlatocrError, match="platocr never downloads"):
         create_backbone("resnet18", pretrained=True, feature_stage=-1)
+
+
+@pytest.mark.parametrize("size", ["t", "s", "m"])
+def test_platocr_vgg_backbones_with_skip(size: str) -> None:
+    """platocr's own timm-registered backbones: reduction 16, relaxed pools keep the width exactly."""
+    backbone = timm.create_model(f"platocr_vgg_{size}", features_only=True)
+    assert backbone.feature_info.reduction() == [2, 4, 8, 16]
+    model = build_model(
+        _cfg(f"platocr_vgg_{size}", 32, 128, "model.time_stride=4", "model.rnn_skip=true"), NUM_CLASSES
+    )
+    assert model.seq_len == 128 // 4 and model.feature_shape[1] == 2
+    log_probs = model(torch.randn(2, 3, 32, 128))
+    assert log_probs.shape == (2, 32, NUM_CLASSES)
+    log_probs.sum().backward()
+    assert model.skip is not None and model.skip.weight.grad is not None
+    with pytest.raises(PlatocrError, match="platocr never downloads"):
+        create_backbone(f"platocr_vgg_{size}", pretrained=True, feature_stage=-1)

@@ -46,6 +46,9 @@ class ModelConfig:
     rnn_layers: int = 2
     rnn_hidden: int = 128
     rnn_dropout: float = 0.1
+    # Add a linear projection of the CNN frames to the RNN output: the CNN gets a direct gradient
+    # path, so CTC training from scratch leaves the all-blank plateau several times sooner.
+    rnn_skip: bool = False
 
 
 @dataclass

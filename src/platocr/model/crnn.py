@@ -2,7 +2,7 @@
 
 Shapes for an input of (B, 3, H, W) with a backbone stage of C channels and reduction R:
     backbone (B, C, h, T) -> gate (B, G, h, T) -> collapse (B, G, T) -> RNN (B, T, 2*hidden)
-    -> linear (B, T, num_classes) -> log_softmax.
+    [+ linear skip of the frames, (B, T, 2*hidden)] -> linear (B, T, num_classes) -> log_softmax.
 h, T and the RNN input size come from a dry forward pass at construction, never from constants,
 so any backbone, stage and input size works. ``time_stride`` shrinks the horizontal reduction of
 the chosen stage (e.g. 32 -> 8, so T = W / 8) by giving the last stride-2 downsampling points a
@@ -50,6 +50,7 @@ class CRNN(nn.Module):
         rnn_layers: int = 2,
         rnn_hidden: int = 128,
         rnn_dropout: float = 0.1,
+        rnn_skip: bool = False,
     ) -> None:
         super().__init__()
         if num_classes < 2:
@@ -94,6 +95,8 @@ class CRNN(nn.Module):
             batch_first=True,
             dropout=rnn_dropout if rnn_layers > 1 else 0.0,
         )
+        # rnn_skip: frames -> 2*hidden added to the RNN output (see ModelConfig.rnn_skip).
+        self.skip = nn.Linear(seq_features, 2 * rnn_hidden) if rnn_skip else None
         self.dropout = nn.Dropout(rnn_dropout)
         self.head = nn.Linear(2 * rnn_hidden, num_classes)
 
@@ -108,7 +111,10 @@ class CRNN(nn.Module):
 
         T equals ``seq_len`` at the configured ``image_size``; another width gives another T.
         """
-        x, _ = self.rnn(self.features(images))  # (B, T, 2*hidden)
+        frames = self.features(images)  # (B, T, G)
+        x, _ = self.rnn(frames)  # (B, T, 2*hidden)
+        if self.skip is not None:
+            x = x + self.skip(frames)
         return self.head(self.dropout(x)).log_softmax(dim=-1)
 
     @torch.no_grad()
@@ -262,4 +268,5 @@ def build_crnn(cfg: Config, num_classes: int) -> CRNN:
         rnn_layers=m.rnn_layers,
         rnn_hidden=m.rnn_hidden,
         rnn_dropout=m.rnn_dropout,
+        rnn_skip=m.rnn_skip,
     )
