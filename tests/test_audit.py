@@ -37,8 +37,8 @@ def noisy_labels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run_args(labels: Path, out: Path) -> list[str]:
-    """``audit run`` of ``labels`` into ``out``: 2 folds, 2 training steps each, every disagreement a suspect."""
-    args = ["audit", "run", str(labels), "--folds", "2", "--out", str(out), "--config", str(QUICK_CONFIG)]
+    """``audit`` of ``labels`` into ``out``: 2 folds, 2 training steps each, every disagreement a suspect."""
+    args = ["audit", str(labels), "--folds", "2", "--out", str(out), "--config", str(QUICK_CONFIG)]
     return [
         *args,
         *TINY_RUN,
@@ -54,7 +54,7 @@ def _run_args(labels: Path, out: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def audit_dir(noisy_labels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``audit run --folds 2`` with an extra training source whose texts bring new characters (X, Y)."""
+    """``audit --folds 2`` with an extra training source whose texts bring new characters (X, Y)."""
     root = tmp_path_factory.mktemp("audit")
     extra = write_tiny_crops(root / "extra", 4, seed=4, texts=["XY7", "7YX"])
     out = root / "audit"
@@ -140,7 +140,7 @@ def test_make_folds_keeps_groups_together() -> None:
 
 @pytest.mark.parametrize("folds", ["1", "99"])
 def test_bad_folds_exit_2(noisy_labels: Path, tmp_path: Path, folds: str) -> None:
-    result = runner.invoke(app, ["audit", "run", str(noisy_labels), "--folds", folds, "--out", str(tmp_path)])
+    result = runner.invoke(app, ["audit", str(noisy_labels), "--folds", folds, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--folds" in result.output
     assert not (tmp_path / "fold_0").exists()
@@ -168,8 +168,14 @@ def test_apply_unknown_path_exit_2_names_the_line(noisy_labels: Path, tmp_path: 
     accepted = tmp_path / "kept.tsv"
     accepted.write_text("path\tsuggested\ncrops/0001.png\tB345\ncrops/nope.png\tA12\n", encoding="utf-8")
     result = runner.invoke(
-        app, ["audit", "apply", str(noisy_labels), str(accepted), "--out", str(tmp_path / "f.tsv")]
+        app, ["audit", str(noisy_labels), "--apply", str(accepted), "--out", str(tmp_path / "f.tsv")]
     )
     assert result.exit_code == 2
     assert f"{accepted}:3" in result.output and "nope.png" in result.output
     assert not (tmp_path / "f.tsv").exists()
+
+
+def test_audit_without_folds_or_apply_exit_2(noisy_labels: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", str(noisy_labels), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "needs --folds" in result.output

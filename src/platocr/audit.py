@@ -10,7 +10,7 @@ A row is a *suspect* when its out-of-fold prediction differs from the label with
 ``min_confidence``; suspects are ranked by confidence, ties by edit distance (larger first).
 Files in OUT: ``oof.tsv`` (every row), ``corrections.tsv`` (the suspects, paths as in the label
 file), ``suspects.html``/``.png`` (disagreements first), ``summary.json``, ``fold_k/``.
-Accepting corrections: :func:`apply_corrections` (``platocr audit apply``) with the rows one keeps.
+Accepting corrections: :func:`apply_corrections` (``platocr audit --apply``) with the rows one keeps.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from platocr.split import deal_groups
 
 @dataclass
 class AuditRequest:
-    """What ``platocr audit run`` was asked for (see the CLI for each option)."""
+    """What ``platocr audit`` was asked for (see the CLI for each option)."""
 
     labels: Path
     out: Path

@@ -1,4 +1,4 @@
-"""The files and the console summary of ``platocr audit run`` (see :mod:`platocr.audit`)."""
+"""The files and the console summary of ``platocr audit`` (see :mod:`platocr.audit`)."""
 
 from __future__ import annotations
 

@@ -7,27 +7,31 @@ from typing import Annotated
 
 import typer
 
-from platocr.cli._app import app, command
+from platocr.cli._app import command
 
-audit_app = typer.Typer(
-    help="Find label errors: `audit run` trains K grouped cross-fitted models and lists the rows whose "
-    "out-of-fold prediction confidently disagrees with the label (OUT/corrections.tsv); review it, keep "
-    "the rows you agree with, then `audit apply LABELS KEPT.tsv --out FIXED.tsv` writes the fixed labels.",
-    no_args_is_help=True,
-)
-app.add_typer(audit_app, name="audit")
-
-
-@command("run", target=audit_app)
-def run_command(
+@command("audit")
+def audit_command(
     labels: Annotated[Path, typer.Argument(help="Label file (or dataset folder) to audit.")],
-    folds: Annotated[int, typer.Option("--folds", "-k", help="Number of grouped folds (>= 2).")],
     out: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="Audit folder: corrections.tsv, oof.tsv, suspects.html/.png, fold_k/ runs."
+            "--out",
+            "-o",
+            help="Audit folder (corrections.tsv, oof.tsv, suspects.html/.png, fold_k/ runs); "
+            "with --apply, the fixed label file to write.",
         ),
     ],
+    folds: Annotated[
+        int | None, typer.Option("--folds", "-k", help="Number of grouped folds (>= 2).")
+    ] = None,
+    apply: Annotated[
+        Path | None,
+        typer.Option(
+            "--apply",
+            help="Instead of auditing: a TSV with columns path and suggested (the corrections.tsv lines "
+            "you kept); writes LABELS with those texts to --out.",
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="YAML training config (default: built-in defaults).")
     ] = None,
@@ -57,17 +61,25 @@ def run_command(
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
-    """Train K cross-fitted models on grouped folds; rank rows whose out-of-fold prediction disagrees.
+    """Find label errors with K cross-fitted models; `--apply KEPT.tsv` writes the fixes you accept.
 
     Fold k's model (OUT/fold_k/, a normal `platocr train` run folder) never trains on fold k's
     rows (no plate text / source photo is in two folds) and predicts them. Suspects = disagreements
     with confidence >= --min-confidence, most confident first, written to OUT/corrections.tsv
     (path, label, suggested, confidence, fold; paths as in LABELS). Keep the lines you agree with
-    and run `platocr audit apply LABELS KEPT.tsv --out FIXED.tsv`.
+    and run `platocr audit LABELS --apply KEPT.tsv --out FIXED.tsv`.
     """
-    from platocr.audit import AuditRequest, run_audit
+    from platocr.audit import AuditRequest, apply_corrections, run_audit
     from platocr.audit_report import print_summary
+    from platocr.errors import PlatocrError
     from platocr.progress import console
+
+    if apply is not None:
+        changed = apply_corrections(labels, apply, out)
+        console.print(f"wrote {out}: {changed} labels changed", highlight=False, soft_wrap=True)
+        return
+    if folds is None:
+        raise PlatocrError("audit needs --folds K (K >= 2), or --apply KEPT.tsv to write accepted fixes")
 
     result = run_audit(
         AuditRequest(
@@ -87,21 +99,3 @@ def run_command(
     )
     print_summary(result, console)
 
-
-@command("apply", target=audit_app)
-def apply_command(
-    labels: Annotated[Path, typer.Argument(help="The label file that was audited.")],
-    accepted: Annotated[
-        Path,
-        typer.Argument(help="TSV with columns path and suggested: the corrections.tsv lines you kept."),
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Fixed label file to write (may be LABELS itself).")
-    ],
-) -> None:
-    """Write LABELS with text = suggested for every path in ACCEPTED (a path not in LABELS is an error)."""
-    from platocr.audit import apply_corrections
-    from platocr.progress import console
-
-    changed = apply_corrections(labels, accepted, out)
-    console.print(f"wrote {out}: {changed} labels changed", highlight=False, soft_wrap=True)
