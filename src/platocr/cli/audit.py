@@ -9,6 +9,7 @@ import typer
 
 from platocr.cli._app import command
 
+
 @command("audit")
 def audit_command(
     labels: Annotated[Path, typer.Argument(help="Label file (or dataset folder) to audit.")],
@@ -98,4 +99,3 @@ def audit_command(
         )
     )
     print_summary(result, console)
-
