@@ -74,3 +74,22 @@ def test_bundled_name_uses_the_shipped_onnx(
     export_checkpoint(request.getfixturevalue("lstm_checkpoint"), tmp_path / "demo.onnx", check=False)
     assert Predictor.load("demo", backend="onnx", device="cpu").config.model.rnn == "lstm"
     assert Predictor.load("demo", backend="torch", device="cpu").config.model.rnn == "gru"
+
+
+def test_export_slim_checkpoint_predicts_the_same(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    import torch
+
+    from platocr import Predictor
+    from platocr.cli import app
+
+    checkpoint = request.getfixturevalue("gru_checkpoint")
+    slim = tmp_path / "shipped.pt"
+    result = CliRunner().invoke(app, ["export", str(checkpoint), "--out", str(slim)])
+    assert result.exit_code == 0, result.output
+    payload = torch.load(slim, map_location="cpu", weights_only=False)
+    assert {"optimizer", "scheduler", "extra"}.isdisjoint(payload) and {"config", "vocab", "model"} <= set(
+        payload
+    )
+    images = crops(5, seed=4)
+    expected = [p.text for p in Predictor.load(checkpoint, device="cpu").predict(images)]
+    assert [p.text for p in Predictor.load(slim, device="cpu").predict(images)] == expected

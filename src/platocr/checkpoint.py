@@ -108,6 +108,27 @@ def save_checkpoint(
         raise
 
 
+def write_slim_checkpoint(source: str | Path, out: str | Path) -> int:
+    """Copy a checkpoint without its optimizer, scheduler and resume state (what ships as a model).
+
+    Returns:
+        The size of the written file in bytes.
+    """
+    payload = read_checkpoint(source)
+    slim = {key: value for key, value in payload.items() if key not in ("optimizer", "scheduler", "extra")}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}-", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(slim, tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out.stat().st_size
+
+
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """The raw checkpoint dict (tensors on CPU); PlatocrError if missing, unreadable or not platocr's.
 

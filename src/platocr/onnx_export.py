@@ -160,7 +160,7 @@ def export_checkpoint(
 
     out = Path(out)
     if out.suffix.lower() != ".onnx":
-        raise PlatocrError(f"--out {out}: expected a .onnx file name")
+        raise PlatocrError(f"--out {out}: expected a .onnx file name (or .pt for a slim checkpoint)")
     path = resolve_model(checkpoint)
     if path.suffix.lower() == ".onnx":
         raise PlatocrError(f"{path} is already an ONNX file; export takes a .pt checkpoint")

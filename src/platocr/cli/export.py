@@ -1,4 +1,5 @@
-"""`platocr export`: a checkpoint -> ONNX (dynamic batch, vocab + config in the file's metadata)."""
+"""`platocr export`: a checkpoint -> ONNX (dynamic batch, vocab + config in the file's metadata),
+or -> a slim ``.pt`` (weights, config, vocab and metrics; no optimizer state), the form models ship in."""
 
 from __future__ import annotations
 
@@ -10,22 +11,40 @@ import typer
 from platocr.cli._app import command
 
 
-@command("export", help="Export a checkpoint to ONNX (dynamic batch); checks it against torch.")
+@command(
+    "export",
+    help="Export a checkpoint to ONNX (dynamic batch; checked against torch), or to a slim .pt for shipping.",
+)
 def export_command(
     checkpoint: Annotated[
         str, typer.Argument(metavar="CHECKPOINT", help="Checkpoint .pt or bundled model name.")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="ONNX file to write.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="File to write: .onnx, or .pt for a slim checkpoint without optimizer state."
+        ),
+    ],
     opset: Annotated[int, typer.Option("--opset", min=9, help="ONNX opset version.")] = 17,
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Compare onnxruntime with torch log-probs.")
     ] = True,
 ) -> None:
-    """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`."""
+    """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`.
+
+    With `--out X.pt` it writes a slim checkpoint instead (what `src/platocr/models/` holds).
+    """
     from rich.table import Table
 
     from platocr.onnx_export import export_checkpoint
     from platocr.progress import console
+
+    if out.suffix.lower() == ".pt":
+        from platocr.checkpoint import write_slim_checkpoint
+
+        size = write_slim_checkpoint(checkpoint, out)
+        console.print(f"wrote {out}: slim checkpoint, {size / 1e6:.2f} MB", highlight=False, soft_wrap=True)
+        return
 
     result = export_checkpoint(checkpoint, out, opset=opset, check=check)
     table = Table(title=f"export {checkpoint}", show_header=False)
