@@ -148,3 +148,13 @@ def test_import_platocr_stays_light() -> None:
     code = "import sys, platocr; assert 'torch' not in sys.modules"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_auto_backend_is_onnx_on_cpu(gru_checkpoint: Path) -> None:
+    from platocr import Predictor
+
+    auto = Predictor.load(gru_checkpoint, backend="auto", device="cpu")
+    assert auto.backend == "onnx"
+    images = crops(4, seed=5)
+    expected = [p.text for p in Predictor.load(gru_checkpoint, device="cpu").predict(images)]
+    assert [p.text for p in auto.predict(images)] == expected

@@ -11,7 +11,7 @@ from platocr.cli._app import command
 from platocr.errors import PlatocrError
 
 
-def load_recognizer(model: str, device: str, backend: str = "torch") -> tuple[Any, str]:
+def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any, str]:
     """``(recognize, device)`` from ``platocr.predictor.Predictor`` (tests monkeypatch this)."""
     try:
         from platocr.predictor import Predictor
@@ -50,7 +50,12 @@ def video_command(
     batch_frames: Annotated[
         int, typer.Option("--batch-frames", min=0, help="Frames per OCR batch; 0 = 8 on CUDA, 1 on CPU.")
     ] = 0,
-    backend: Annotated[str, typer.Option("--backend", help="Inference runtime: torch or onnx.")] = "torch",
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend", help="Inference runtime: torch, onnx or auto (onnx on a CPU, torch on CUDA)."
+        ),
+    ] = "auto",
     decoder: Annotated[str, typer.Option("--decoder", help="Video decoder: auto, pyav or opencv.")] = "auto",
     max_frames: Annotated[
         int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")
