@@ -150,3 +150,24 @@ def test_ddp_two_cpu_processes(tiny_dataset: tuple[Path, Path], tmp_path: Path) 
     rows = metrics_rows(tmp_path / "ddp")
     assert len(rows) == 1 and float(rows[0]["samples_per_s"]) > 0
     assert read_checkpoint(tmp_path / "ddp" / "last.pt")["epoch"] == 1
+
+
+def test_init_starts_from_a_checkpoint_and_refreshes_a_mismatched_head(
+    trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train, val = tiny_dataset
+    source = read_checkpoint(trained_run / "best.pt")["model"]
+    # a different vocab (explicit, one extra character) changes only the head's shape
+    vocab = (trained_run / "vocab.txt").read_text(encoding="utf-8").strip() + "Z"
+    result = run_tiny_training(
+        tmp_path / "ft", [str(train)], val, "--init", str(trained_run / "best.pt"), "--vocab", vocab,
+        "--set", "train.lr=1e-12",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "init:" in result.output and "fresh" in result.output
+    tuned = read_checkpoint(tmp_path / "ft" / "last.pt")["model"]
+    first_conv = next(k for k in source if k.endswith("weight") and source[k].ndim == 4)
+    assert torch.allclose(tuned[first_conv], source[first_conv], atol=1e-6)
+    assert tuned["head.weight"].shape[0] == source["head.weight"].shape[0] + 1
+    result = run_tiny_training(tmp_path / "bad", [str(train)], val, "--init", str(tmp_path / "none.pt"))
+    assert result.exit_code == 2 and "checkpoint not found" in result.output

@@ -46,6 +46,7 @@ class AuditRequest:
     resume: bool = False
     gallery_limit: int = 200
     progress: bool = True
+    init: str | None = None  # weights every fold starts from (e.g. a model pretrained on synthetic data)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def _train_and_predict(
             vocab=vocab,
             overrides=list(request.overrides),
             resume=request.resume and (fold_dir / "last.pt").is_file(),
+            init=request.init,
             device=request.device,
             progress=request.progress,
         )

@@ -54,6 +54,14 @@ def audit_command(
             help="Extra training source for every fold, e.g. synthetic plates (repeat).",
         ),
     ] = None,
+    init: Annotated[
+        str | None,
+        typer.Option(
+            "--init",
+            metavar="CKPT_OR_NAME",
+            help="Weights every fold starts from (e.g. synthetic pretraining).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fold assignment.")] = 0,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Crops in the suspects gallery.")] = 200,
     resume: Annotated[
@@ -94,6 +102,7 @@ def audit_command(
             device=device,
             seed=seed,
             resume=resume,
+            init=init,
             gallery_limit=limit,
             progress=progress,
         )

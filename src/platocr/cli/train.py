@@ -43,6 +43,15 @@ def train_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the run in --out from its last.pt.")
     ] = False,
+    init: Annotated[
+        str | None,
+        typer.Option(
+            "--init",
+            metavar="CKPT_OR_NAME",
+            help="Start from these weights (fine-tuning, e.g. a model pretrained on synthetic data or a "
+            "bundled name); tensors whose shapes differ, like the head under a new vocab, start fresh.",
+        ),
+    ] = None,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
 ) -> None:
@@ -62,6 +71,7 @@ def train_command(
             vocab=vocab,
             overrides=overrides or [],
             resume=resume,
+            init=init,
             device=device,
             progress=progress,
         )

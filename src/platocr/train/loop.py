@@ -47,6 +47,7 @@ class TrainRequest:
     resume: bool = False
     device: str = "auto"
     progress: bool = True
+    init: str | None = None  # checkpoint path or bundled name whose weights start the run (fine-tuning)
 
 
 @dataclass
@@ -112,6 +113,22 @@ def _resume_payload(request: TrainRequest, cfg: Config) -> dict | None:
     return payload
 
 
+def init_weights(model: torch.nn.Module, checkpoint: str) -> str:
+    """Load every tensor of ``checkpoint`` whose name and shape match ``model`` (fine-tuning start).
+
+    A different vocab changes only the head's shape, so the head starts fresh and the rest is kept.
+    Raises PlatocrError when nothing matches (another architecture).
+    """
+    source = read_checkpoint(checkpoint)["model"]
+    own = model.state_dict()
+    matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    if not matched:
+        raise PlatocrError(f"--init {checkpoint}: no weights match this model's architecture")
+    model.load_state_dict(matched, strict=False)
+    fresh = len(own) - len(matched)
+    return f"{len(matched)} of {len(own)} tensors from {checkpoint}" + (f", {fresh} fresh" if fresh else "")
+
+
 def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     cfg = _resolve_config(request)
     payload = _resume_payload(request, cfg)
@@ -120,7 +137,12 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
         cfg, request.train, vocab=payload["vocab"] if payload else None
     )
     cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, vocab=tokenizer.vocab))
-    model = build_model(cfg, tokenizer.num_classes).to(ctx.device)
+    model = build_model(cfg, tokenizer.num_classes)
+    if request.init and payload is None:  # a resumed run already carries its own weights
+        note = init_weights(model, request.init)
+        if ctx.is_main:
+            err_console.print(f"[cyan]init:[/] {note}", highlight=False, soft_wrap=True)
+    model = model.to(ctx.device)
     # Labels needing more frames than the model's T cannot be aligned by CTC: drop and report them.
     frames = getattr(model, "seq_len", None)
     data = prepare_data(cfg, sources, tokenizer, request.val, ctx, frames=frames)
