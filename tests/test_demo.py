@@ -28,6 +28,7 @@ def test_demo_tour_writes_every_artefact_and_figure(tmp_path: Path) -> None:
     assert "photos on two sides: 0" in text
     assert "max text length 13" in text  # the probe measured EAN-13 labels, and training kept them
     assert re.search(r"1 epochs \(time budget\)", text)
+    assert re.search(r"epoch 1 by cer: StringMatch [\d.]+, CER [\d.]+", text)
     evaluated = json.loads((out / "eval.json").read_text())
     assert f"StringMatch {evaluated['string_match']:.3f}" in text
     frames = (out / "video/results.jsonl").read_text().splitlines()
