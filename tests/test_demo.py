@@ -33,7 +33,7 @@ def test_demo_tour_writes_every_artefact_and_figure(tmp_path: Path) -> None:
     assert f"StringMatch {evaluated['string_match']:.3f}" in text
     frames = (out / "video/results.jsonl").read_text().splitlines()
     assert len(frames) == 10  # 0.4 s at 25 fps, one JSON object per frame
-    assert re.search(rf"{len(frames)} frames 640x360 annotated at [\d.]+ fps", text)
+    assert re.search(rf"{len(frames)} frames 640x360 annotated at [\d.]+ fps \((onnx|torch)/cpu", text)
     assert re.search(rf"frames read right \d+/{len(frames)}", text)
 
     (out / "notes.txt").write_text("the user's")

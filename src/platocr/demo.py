@@ -251,7 +251,7 @@ def _video(state: DemoState) -> None:
     st = video.stats
     width, height = st["size"]
     state.figures["video"] = (
-        f"{st['frames']} frames {width}x{height} annotated at {st['fps']:.1f} fps ({st['mode']}, "
+        f"{st['frames']} frames {width}x{height} annotated at {st['fps']:.1f} fps ({video.backend}, {st['mode']}, "
         f"bounded by {st['bottleneck']}); ROI {','.join(map(str, video.roi))}; "
         f"frames read right {video.reads_right}/{len(video.texts)}"
     )

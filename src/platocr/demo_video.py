@@ -31,6 +31,7 @@ class DemoVideo:
     texts: list[str]  # the barcode shown on each frame (ground truth)
     stats: dict[str, Any]  # run_video's stats (frames, fps, wall_s, stages, bottleneck, ...)
     reads_right: int  # frames whose read equals the barcode shown
+    backend: str  # runtime/device that read the frames, e.g. onnx/cpu
 
 
 def centre_roi(size: tuple[int, int]) -> Box:
@@ -99,8 +100,10 @@ def run_demo_video(
     frames = max(1, round(seconds * fps))
     clip, annotated, jsonl = out_dir / "clip.mp4", out_dir / "out.mp4", out_dir / "results.jsonl"
     roi, texts = write_barcode_clip(clip, rows, frames=frames, size=size, fps=fps)
-    predictor = Predictor.load(checkpoint, device=device)
+    predictor = Predictor.load(checkpoint, device=device, backend="auto")  # platocr video's default
     stats = run_video(str(clip), annotated, predictor.predict, rois=[roi], jsonl=jsonl)
     reads = read_jsonl_texts(jsonl, frames)
     right = sum(read == text for read, text in zip(reads, texts, strict=True))
-    return DemoVideo(clip, annotated, jsonl, roi, texts, stats, right)
+    return DemoVideo(
+        clip, annotated, jsonl, roi, texts, stats, right, f"{predictor.backend}/{predictor.device}"
+    )
