@@ -30,9 +30,25 @@ def selection_value(row: dict, metric: str, has_val: bool) -> float:
     return row["val_loss"] if metric == "loss" else row[metric]
 
 
-def improved(value: float, best: float | None, metric: str, has_val: bool) -> bool:
+def improved(
+    value: float,
+    best: float | None,
+    metric: str,
+    has_val: bool,
+    *,
+    loss: float = math.nan,
+    best_loss: float = math.nan,
+) -> bool:
+    """Whether an epoch's ``value`` of the selection metric beats the ``best`` so far.
+
+    A tie is broken by the validation ``loss`` (lower wins): StringMatch stays 0.0 for the first
+    epochs of a run, and without the tie-break the first epoch would stay best.pt until it moves.
+    A nan loss (no validation data) never wins a tie.
+    """
     if best is None or math.isnan(best):
         return not math.isnan(value)
+    if value == best:
+        return loss < best_loss
     higher = HIGHER_IS_BETTER[metric] if has_val else False
     return value > best if higher else value < best
 
