@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,27 @@ def test_resume_continues_the_epoch_count(tiny_dataset: tuple[Path, Path], tmp_p
     assert resumed.exit_code == 0, resumed.output
     assert [row["epoch"] for row in metrics_rows(out)] == ["1", "2"]
     assert read_checkpoint(out / "last.pt")["epoch"] == 2
+
+
+def test_a_spent_time_budget_ends_the_epoch_after_one_step_and_resume_anneals_on_time(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train, val = tiny_dataset
+    out = tmp_path / "run"
+    budget = ["--set", "train.epochs=3", "--set", "train.max_minutes=0"]
+    cut = run_tiny_training(out, [str(train)], val, *budget)
+    assert cut.exit_code == 0, cut.output
+    text = " ".join(cut.output.split())
+    assert re.search(r"cpu: \d+ torch threads? \(", text)
+    assert "epoch 1 ends after 1 of 2 steps" in text and "done: 1 epochs (time budget)" in text
+    assert (out / "best.pt").is_file() and [row["epoch"] for row in metrics_rows(out)] == ["1"]
+    # quick.yaml's 10-minute budget fits the second epoch: the schedule ends with its 2 steps.
+    resumed = run_tiny_training(out, [str(train)], val, "--resume", "--set", "train.epochs=2")
+    assert resumed.exit_code == 0, resumed.output
+    rows = metrics_rows(out)
+    assert [row["epoch"] for row in rows] == ["1", "2"]
+    assert read_checkpoint(out / "last.pt")["scheduler"]["last_epoch"] == 3  # 1 cut step + 2
+    assert float(rows[1]["lr"]) < 1e-6  # annealed to lr/1e4 at the last planned step
 
 
 def test_out_of_vocab_labels_are_reported_per_source(tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,13 @@ from platocr.config import Config, TrainConfig
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
 from platocr.train.augment import build_augmenter
+from platocr.train.budget import TimeBudget
 from platocr.train.data import Collate, MixedSampler, parse_source
+from platocr.train.ddp import DistContext
+from platocr.train.history import improved
 from platocr.train.schedule import build_scheduler, lr_factor, plan_epochs, set_total_steps
-from platocr.train.steps import ctc_loss
+from platocr.train.steps import EpochStats, Precision, ctc_loss, train_one_epoch
+from platocr.train.threads import training_threads
 
 
 def test_parse_source() -> None:
@@ -81,18 +86,104 @@ def test_augmenter_is_seeded_and_keeps_the_input_size() -> None:
     assert np.array_equal(off(crop), off(crop))
 
 
-def test_time_budget_plan_shrinks_the_schedule_to_fit() -> None:
-    # 3 epochs done in 90 s of a 300 s budget at 30 s each: 7 more fit, capped by the plan.
-    assert plan_epochs(done=3, planned=40, elapsed_s=90, budget_s=300, epoch_s=30) == 10
-    assert plan_epochs(done=3, planned=5, elapsed_s=90, budget_s=300, epoch_s=30) == 5
-    assert plan_epochs(done=3, planned=40, elapsed_s=310, budget_s=300, epoch_s=30) == 3  # over: stop now
+def test_time_budget_plan_fits_whole_epochs_and_may_grow_again() -> None:
+    # 3 epochs done in 90 s of a 300 s budget at 30 s each: 7 more fit.
+    assert plan_epochs(done=3, max_epochs=40, elapsed_s=90, budget_s=300, epoch_s=30) == 10
+    assert plan_epochs(done=3, max_epochs=5, elapsed_s=90, budget_s=300, epoch_s=30) == 5  # train.epochs caps
+    assert plan_epochs(done=3, max_epochs=40, elapsed_s=310, budget_s=300, epoch_s=30) == 3  # over: stop now
+    assert plan_epochs(done=3, max_epochs=40, elapsed_s=290, budget_s=300, epoch_s=30) == 3  # no whole epoch
+    # A slow first epoch (60 s) plans 4 epochs of a 300 s budget; epochs 2-3 at 20 s bring the mean
+    # to 100/3 s, and the re-plan after epoch 3 lengthens the run to 8 epochs.
+    assert plan_epochs(done=1, max_epochs=40, elapsed_s=60, budget_s=300, epoch_s=60) == 5
+    assert plan_epochs(done=3, max_epochs=40, elapsed_s=100, budget_s=300, epoch_s=100 / 3) == 8
+
+
+def test_time_budget_goes_by_the_mean_epoch_and_a_spent_budget_stops_every_step() -> None:
+    ctx = DistContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
+    unlimited = TimeBudget(None, ctx)
+    unlimited.epoch_done(1e9)
+    assert not unlimited.exhausted() and unlimited.last_epoch(3, 40) == 40
+    spent = TimeBudget(0, ctx)
+    assert spent.exhausted()
+    assert spent.last_epoch(0, 40) == 40  # no epoch time yet: the schedule keeps train.epochs
+    spent.epoch_done(5.0)
+    assert spent.last_epoch(1, 40) == 1
+    resumed = TimeBudget(60, ctx, past_epoch_s=[1000.0, 2000.0])  # 1,500 s each: 2 fit in 60 min
+    assert resumed.last_epoch(2, 40) == 4
+    resumed.epoch_done(1e-3)  # this invocation's epochs replace the earlier estimate
+    assert resumed.last_epoch(3, 40) == 40
+
+
+def test_schedule_re_planned_from_the_current_step_anneals_at_the_new_end() -> None:
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     scheduler = build_scheduler(optimizer, TrainConfig(schedule="onecycle", warmup_pct=0.1), 1000)
     for _ in range(50):
         optimizer.step()
         scheduler.step()
-    set_total_steps(scheduler, 100)
+    set_total_steps(scheduler, scheduler.last_epoch + 50)  # shorter: 50 steps left
     for _ in range(49):
         optimizer.step()
         scheduler.step()
     assert optimizer.param_groups[0]["lr"] < 0.01  # annealed at the new, earlier end
+    set_total_steps(scheduler, scheduler.last_epoch + 100)  # longer again
+    optimizer.step()
+    scheduler.step()
+    assert optimizer.param_groups[0]["lr"] > 0.01
+
+
+def test_selection_ties_go_to_the_lower_val_loss() -> None:
+    # StringMatch 0.0 at epochs 1 and 2: epoch 2's lower val loss takes best.pt; a higher one does not.
+    assert improved(0.0, 0.0, "string_match", True, loss=1.5, best_loss=2.0)
+    assert not improved(0.0, 0.0, "string_match", True, loss=2.5, best_loss=2.0)
+    assert not improved(0.1, 0.2, "string_match", True, loss=0.1, best_loss=2.0)  # the metric comes first
+    assert improved(0.3, 0.2, "string_match", True, loss=9.0, best_loss=2.0)
+    assert improved(0.2, 0.2, "cer", True, loss=1.0, best_loss=2.0)
+    assert not improved(0.0, 0.0, "string_match", True)  # no val loss: the earlier epoch stays
+    assert improved(0.0, None, "string_match", True)
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "omp", "expected"),
+    [
+        (2, 1, None, (1, "2 cores, 1 loader worker")),
+        (8, 2, None, (6, "8 cores, 2 loader workers")),
+        (2, 4, None, (1, "2 cores, 4 loader workers")),
+        (2, 0, None, (2, "2 cores, 0 loader workers")),
+        (2, 1, "3", (3, "OMP_NUM_THREADS=3")),  # the user's setting wins
+    ],
+)
+def test_cpu_training_threads_leave_a_core_per_loader_worker(
+    cores: int, workers: int, omp: str | None, expected: tuple[int, str]
+) -> None:
+    assert training_threads(cores, workers, omp) == expected
+
+
+class ColumnCtc(torch.nn.Module):
+    """(B, 3, H, W) images -> (B, T=W, C) log-probabilities: a linear head over each pixel column."""
+
+    def __init__(self, channels: int, classes: int) -> None:
+        super().__init__()
+        self.head = torch.nn.Linear(channels, classes)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(images.flatten(1, 2).transpose(1, 2)).log_softmax(-1)
+
+
+def test_train_one_epoch_stops_after_the_current_step_when_asked() -> None:
+    tokenizer = Tokenizer("AB")
+    items = [(np.zeros((4, 8, 3), np.uint8), "AB", True)] * 2
+    batches = [Collate(tokenizer)(items) for _ in range(3)]
+    model = ColumnCtc(channels=3 * 4, classes=tokenizer.num_classes)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = build_scheduler(optimizer, TrainConfig(), 10)
+    scaler = torch.amp.GradScaler("cuda", enabled=False)
+    precision = Precision(torch.device("cpu"))
+    asked = []
+
+    def run(stop: Callable[[], bool]) -> EpochStats:
+        return train_one_epoch(model, batches, optimizer, scheduler, scaler, precision, 1.0, stop=stop)
+
+    cut = run(lambda: asked.append(1) or True)  # a spent budget still trains one step
+    assert (cut.steps, cut.stopped, cut.samples, len(asked)) == (1, True, 2, 1)
+    whole = run(lambda: False)
+    assert (whole.steps, whole.stopped, whole.samples) == (3, False, 6)

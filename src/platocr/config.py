@@ -96,7 +96,7 @@ class TrainConfig:
     channels_last: bool = True  # CUDA only
     num_workers: int = 2
     seed: int = 0
-    max_minutes: float | None = None  # wall-clock budget: stop after the epoch that crosses it
+    max_minutes: float | None = None  # wall-clock budget: whole epochs that fit, cut mid-epoch when spent
     steps_per_epoch: int | None = None  # None = one pass over the (weighted) training set
 
 

@@ -19,19 +19,21 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from platocr.checkpoint import read_checkpoint, save_checkpoint, unwrap
-from platocr.config import Config, config_to_dict, load_config, save_config
-from platocr.errors import PlatocrError
+from platocr.checkpoint import save_checkpoint, unwrap
+from platocr.config import Config, load_config, save_config
 from platocr.metrics import text_metrics
 from platocr.model import build_model
 from platocr.progress import err_console
 from platocr.train import ddp
+from platocr.train.budget import TimeBudget
 from platocr.train.display import TrainDisplay
 from platocr.train.history import improved, plot_curves, selection_value, write_metrics_csv
 from platocr.train.prepare import PreparedData, open_training_sources, prepare_data
+from platocr.train.resume import init_weights, resume_payload
 from platocr.train.rng import restore_rng_state, rng_state, seed_everything
-from platocr.train.schedule import build_optimizer, build_scheduler, plan_epochs, set_total_steps
+from platocr.train.schedule import build_optimizer, build_scheduler, set_total_steps
 from platocr.train.steps import Precision, predict_loader, train_one_epoch
+from platocr.train.threads import set_training_threads
 
 
 @dataclass
@@ -71,15 +73,18 @@ class RunState:
     history: list[dict] = field(default_factory=list)
     best_value: float | None = None
     best_epoch: int = 0
+    best_loss: float = math.nan  # the best epoch's val loss: breaks ties of the selection metric
     bad_epochs: int = 0
 
 
 def train(request: TrainRequest) -> TrainResult:
     """Run (or resume) training; under torchrun every process calls this, rank 0 writes the files."""
     ctx = ddp.setup(request.device)
+    threads = torch.get_num_threads()
     try:
         return _train(request, ctx)
     finally:
+        torch.set_num_threads(threads)  # a library caller (platocr demo) goes on in this process
         ddp.cleanup()
 
 
@@ -90,48 +95,13 @@ def _resolve_config(request: TrainRequest) -> Config:
     return cfg
 
 
-def _resume_payload(request: TrainRequest, cfg: Config) -> dict | None:
-    last = request.out / "last.pt"
-    if not request.resume:
-        if last.exists():
-            raise PlatocrError(
-                f"{request.out} already holds a run: pass --resume to continue it, or another --out"
-            )
-        return None
-    if not last.is_file():
-        raise PlatocrError(f"--resume: no {last} to continue from")
-    payload = read_checkpoint(last)
-    wanted = config_to_dict(cfg)
-    for section in ("input", "model"):
-        if payload["config"][section] != wanted[section]:
-            raise PlatocrError(
-                f"--resume: the '{section}' section differs from the run in {request.out} "
-                f"({payload['config'][section]} vs {wanted[section]}); the weights would not fit"
-            )
-    if cfg.data.vocab not in ("auto", payload["vocab"]):
-        raise PlatocrError(f"--resume: vocab {cfg.data.vocab!r} differs from the run's {payload['vocab']!r}")
-    return payload
-
-
-def init_weights(model: torch.nn.Module, checkpoint: str) -> str:
-    """Load every tensor of ``checkpoint`` whose name and shape match ``model`` (fine-tuning start).
-
-    A different vocab changes only the head's shape, so the head starts fresh and the rest is kept.
-    Raises PlatocrError when nothing matches (another architecture).
-    """
-    source = read_checkpoint(checkpoint)["model"]
-    own = model.state_dict()
-    matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
-    if not matched:
-        raise PlatocrError(f"--init {checkpoint}: no weights match this model's architecture")
-    model.load_state_dict(matched, strict=False)
-    fresh = len(own) - len(matched)
-    return f"{len(matched)} of {len(own)} tensors from {checkpoint}" + (f", {fresh} fresh" if fresh else "")
-
-
 def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     cfg = _resolve_config(request)
-    payload = _resume_payload(request, cfg)
+    payload = resume_payload(request.out, request.resume, cfg)
+    if ctx.device.type == "cpu":  # leave a core to each loader worker (torch starts one thread per core)
+        threads = set_training_threads(cfg.train.num_workers)
+        if ctx.is_main:
+            err_console.print(threads, highlight=False, soft_wrap=True)
     seed_everything(cfg.train.seed)
     sources, tokenizer = open_training_sources(
         cfg, request.train, vocab=payload["vocab"] if payload else None
@@ -163,7 +133,7 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
         model = model.to(memory_format=torch.channels_last)
     optimizer = build_optimizer(model, cfg.train)
     steps_per_epoch = len(data.train_loader)
-    scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch * cfg.train.epochs)
+    scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch * cfg.train.epochs)  # planned below
     scaler = torch.amp.GradScaler("cuda", enabled=precision.amp)
     state = RunState()
     start_epoch = 1
@@ -171,7 +141,6 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
         model.load_state_dict(payload["model"])
         optimizer.load_state_dict(payload["optimizer"])
         scheduler.load_state_dict(payload["scheduler"])
-        set_total_steps(scheduler, steps_per_epoch * cfg.train.epochs)  # train.epochs may have grown
         extra = payload.get("extra", {})
         if "scaler" in extra:
             scaler.load_state_dict(extra["scaler"])
@@ -184,8 +153,12 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     has_val = data.val_rows > 0
     metric = cfg.train.metric
     stop_reason = "epochs"
-    planned = cfg.train.epochs  # last epoch of the LR schedule (shortened to fit train.max_minutes)
-    started = time.monotonic()
+    budget = TimeBudget(cfg.train.max_minutes, ctx, [row["seconds"] for row in state.history])
+    # The LR schedule ends with epoch `planned`: train.epochs, or what fits in train.max_minutes (a
+    # resumed run goes by its earlier epochs' times); counted from the scheduler's own step, which is
+    # exact after a resumed, grown (train.epochs) or budget-cut epoch.
+    planned = max(start_epoch, budget.last_epoch(start_epoch - 1, cfg.train.epochs))
+    set_total_steps(scheduler, scheduler.last_epoch + (planned - start_epoch + 1) * steps_per_epoch)
     display = TrainDisplay(
         show_bar=request.progress, is_main=ctx.is_main, epochs=cfg.train.epochs, world_size=ctx.world_size
     )
@@ -203,6 +176,7 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
                 precision,
                 cfg.train.grad_clip,
                 on_step,
+                stop=budget.exhausted,
             )
             display.done(task)
             row = {
@@ -213,19 +187,24 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
             }
             row.update(_validate(model, data, precision, display) if ctx.is_main and has_val else _no_val())
             row["seconds"] = time.monotonic() - epoch_start
+            if stats.stopped:
+                display.note(
+                    f"time budget spent: epoch {epoch} ends after {stats.steps} of {steps_per_epoch} steps"
+                )
+            else:
+                budget.epoch_done(row["seconds"])  # a cut epoch's time says nothing about a whole one
             last_epoch = planned
             if ctx.is_main:
                 state.history.append(row)
-                runs_here = epoch - start_epoch + 1
-                stop_reason, last_epoch = _after_epoch(row, state, cfg, has_val, started, planned, runs_here)
+                stop_reason, last_epoch = _after_epoch(row, state, cfg, has_val, budget, stats.stopped)
                 _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state)
                 display.epoch_line(row, state.best_epoch, stop_reason)
             last_epoch = ddp.broadcast_int(last_epoch, ctx)  # every rank follows rank 0's plan
             if epoch >= last_epoch:
                 break
-            if last_epoch < planned:
+            if last_epoch != planned:
                 planned = last_epoch
-                set_total_steps(scheduler, planned * steps_per_epoch)
+                set_total_steps(scheduler, scheduler.last_epoch + (planned - epoch) * steps_per_epoch)
                 display.note(f"time budget: the LR schedule now ends with epoch {planned}")
     return TrainResult(
         run_dir=out,
@@ -264,30 +243,25 @@ def _validate(
 
 
 def _after_epoch(
-    row: dict, state: RunState, cfg: Config, has_val: bool, started: float, planned: int, runs_here: int
+    row: dict, state: RunState, cfg: Config, has_val: bool, budget: TimeBudget, cut_short: bool
 ) -> tuple[str, int]:
     """Update best/patience and the plan: (why the run ends now, or "epochs"; the last epoch to run)."""
     epoch = row["epoch"]
     value = selection_value(row, cfg.train.metric, has_val)
-    row["is_best"] = improved(value, state.best_value, cfg.train.metric, has_val)
+    loss = row["val_loss"]
+    row["is_best"] = improved(
+        value, state.best_value, cfg.train.metric, has_val, loss=loss, best_loss=state.best_loss
+    )
     if row["is_best"]:
-        state.best_value, state.best_epoch, state.bad_epochs = value, epoch, 0
+        state.best_value, state.best_epoch, state.best_loss, state.bad_epochs = value, epoch, loss, 0
     else:
         state.bad_epochs += 1
     if cfg.train.early_stopping and state.bad_epochs >= cfg.train.early_stopping:
         return "early stopping", epoch
-    if cfg.train.max_minutes is not None:
-        elapsed = time.monotonic() - started
-        planned = plan_epochs(
-            done=epoch,
-            planned=planned,
-            elapsed_s=elapsed,
-            budget_s=cfg.train.max_minutes * 60,
-            epoch_s=elapsed / runs_here,
-        )
-        if planned <= epoch < cfg.train.epochs:
-            return "time budget", epoch
-    return "epochs", planned
+    last = budget.last_epoch(epoch, cfg.train.epochs)
+    if cut_short or last <= epoch < cfg.train.epochs:
+        return "time budget", epoch
+    return "epochs", last
 
 
 def _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state: RunState) -> None:

@@ -57,7 +57,7 @@ def lr_factor(step: int, *, total_steps: int, schedule: str, warmup_pct: float) 
 class LrShape:
     """``factor(step)`` for LambdaLR with a re-plannable ``total_steps``.
 
-    Under ``train.max_minutes`` the loop shortens the plan once it knows how long an epoch takes,
+    Under ``train.max_minutes`` the loop re-plans after every epoch from the measured epoch time,
     so that the LR anneals before the budget runs out instead of being cut mid-schedule.
     (LambdaLR saves this object's ``__dict__`` in its state; the loop sets the total after loading.)
     """
@@ -87,8 +87,9 @@ def set_total_steps(scheduler: torch.optim.lr_scheduler.LambdaLR, total_steps: i
         shape.total_steps = max(1, total_steps)
 
 
-def plan_epochs(*, done: int, planned: int, elapsed_s: float, budget_s: float, epoch_s: float) -> int:
+def plan_epochs(*, done: int, max_epochs: int, elapsed_s: float, budget_s: float, epoch_s: float) -> int:
     """Last epoch to run so the run ends within ``budget_s``: ``done`` + the whole epochs that fit
-    (at ``epoch_s`` each) in the time left; never later than ``planned``."""
+    (at ``epoch_s`` each) in the time left, never later than ``max_epochs``. Re-planned after every
+    epoch, the answer may grow again when epochs turn out faster than the first ones."""
     fit = int(max(0.0, budget_s - elapsed_s) // max(epoch_s, 1e-9))
-    return min(planned, done + fit)
+    return min(max_epochs, done + fit)

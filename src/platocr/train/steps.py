@@ -66,6 +66,8 @@ class EpochStats:
     loss: float
     samples: int
     seconds: float
+    steps: int = 0
+    stopped: bool = False  # ``stop()`` ended the epoch before the loader did
 
 
 def train_one_epoch(
@@ -77,12 +79,21 @@ def train_one_epoch(
     precision: Precision,
     grad_clip: float,
     on_step: Callable[[float, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> EpochStats:
-    """One pass over ``loader``; ``on_step(loss, batch_size)`` after each step (progress bar)."""
+    """One pass over ``loader``; ``on_step(loss, batch_size)`` after each step (progress bar).
+
+    ``stop()`` is asked before every step but the first (the time budget): True ends the epoch there.
+    Under DDP every rank must get the same answers, or the ranks' gradient all-reduces would hang.
+    """
     model.train()
-    total_loss, total_rows, samples = 0.0, 0, 0
+    total_loss, total_rows, samples, steps = 0.0, 0, 0, 0
+    stopped = False
     start = time.perf_counter()
     for batch in loader:
+        if steps and stop is not None and stop():
+            stopped = True
+            break
         images = precision.images(batch)
         with precision.autocast():
             log_probs = model(images)
@@ -101,10 +112,13 @@ def train_one_epoch(
             total_loss += value * rows
             total_rows += rows
         samples += rows
+        steps += 1
         if on_step is not None:
             on_step(value, rows)
     seconds = time.perf_counter() - start
-    return EpochStats(loss=total_loss / max(total_rows, 1), samples=samples, seconds=seconds)
+    return EpochStats(
+        loss=total_loss / max(total_rows, 1), samples=samples, seconds=seconds, steps=steps, stopped=stopped
+    )
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""How a run starts from earlier weights: ``--resume`` continues a run folder, ``--init`` fine-tunes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from platocr.checkpoint import read_checkpoint
+from platocr.config import Config, config_to_dict
+from platocr.errors import PlatocrError
+
+
+def resume_payload(out: Path, resume: bool, cfg: Config) -> dict | None:
+    """``--resume``: the run's ``last.pt`` when its input/model/vocab fit ``cfg``; without it, None
+    (refusing an ``out`` that already holds a run, which would be overwritten)."""
+    last = out / "last.pt"
+    if not resume:
+        if last.exists():
+            raise PlatocrError(f"{out} already holds a run: pass --resume to continue it, or another --out")
+        return None
+    if not last.is_file():
+        raise PlatocrError(f"--resume: no {last} to continue from")
+    payload = read_checkpoint(last)
+    wanted = config_to_dict(cfg)
+    for section in ("input", "model"):
+        if payload["config"][section] != wanted[section]:
+            raise PlatocrError(
+                f"--resume: the '{section}' section differs from the run in {out} "
+                f"({payload['config'][section]} vs {wanted[section]}); the weights would not fit"
+            )
+    if cfg.data.vocab not in ("auto", payload["vocab"]):
+        raise PlatocrError(f"--resume: vocab {cfg.data.vocab!r} differs from the run's {payload['vocab']!r}")
+    return payload
+
+
+def init_weights(model: torch.nn.Module, checkpoint: str) -> str:
+    """Load every tensor of ``checkpoint`` whose name and shape match ``model`` (fine-tuning start).
+
+    A different vocab changes only the head's shape, so the head starts fresh and the rest is kept.
+    Raises PlatocrError when nothing matches (another architecture).
+    """
+    source = read_checkpoint(checkpoint)["model"]
+    own = model.state_dict()
+    matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    if not matched:
+        raise PlatocrError(f"--init {checkpoint}: no weights match this model's architecture")
+    model.load_state_dict(matched, strict=False)
+    fresh = len(own) - len(matched)
+    return f"{len(matched)} of {len(own)} tensors from {checkpoint}" + (f", {fresh} fresh" if fresh else "")
