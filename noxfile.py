@@ -1,4 +1,4 @@
-"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s demo`, `nox -s bench`.
+"""Developer sessions: `nox -s tests`, `lint`, `demo`, `bench`, `train_plates_ru`, `train_barcodes_ean`.
 
 Long training runs and speed measurements live here (and in `platocr bench`), not in the test suite.
 """
@@ -38,3 +38,17 @@ def bench(session: nox.Session) -> None:
     """Crops/s and video fps on this machine, written to runs/bench.json."""
     session.install("-e", ".")
     session.run("platocr", "bench", "--out", "runs/bench.json", *session.posargs)
+
+
+@nox.session
+def train_plates_ru(session: nox.Session) -> None:
+    """Retrain the shipped plates-ru model (needs ../shared/data/cropnumbers; ~1 h on 2 CPU cores)."""
+    session.install("-e", ".")
+    session.run("bash", "scripts/train_plates_ru.sh", *session.posargs, external=True)
+
+
+@nox.session
+def train_barcodes_ean(session: nox.Session) -> None:
+    """Retrain the shipped barcodes-ean model from synthetic photos (~1.5 h on 2 CPU cores)."""
+    session.install("-e", ".")
+    session.run("bash", "scripts/train_barcodes_ean.sh", *session.posargs, external=True)

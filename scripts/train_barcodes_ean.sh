@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Reproduce the shipped `barcodes-ean` model (docs/models/barcodes-ean.md); `nox -s train_barcodes_ean`.
+#   bash scripts/train_barcodes_ean.sh [WORK_DIR] [MINUTES]
+# Synthetic phone photos only (no real barcode photos exist here): two training sets, the second with
+# stronger distortions, and a val set with another seed and stronger distortions than either.
+set -euo pipefail
+WORK=${1:-runs/barcodes-ean-recipe}
+MINUTES=${2:-75}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # 1 leaves the other core to the data-loading worker
+PLATOCR=${PLATOCR:-platocr}
+
+$PLATOCR synth barcodes "$WORK/train_a" --count 8000 --seed 11
+$PLATOCR synth barcodes "$WORK/train_b" --count 4000 --seed 12 --strength 1.3
+$PLATOCR synth barcodes "$WORK/val" --count 1200 --seed 1001 --strength 1.5
+for part in train_a train_b val; do
+  $PLATOCR crop "$WORK/$part" "$WORK/${part}_crops" --pad 0.1
+done
+$PLATOCR train configs/barcodes_ean.yaml --out "$WORK/run" --no-progress \
+  --train "$WORK/train_a_crops/labels.tsv" --train "$WORK/train_b_crops/labels.tsv" \
+  --val "$WORK/val_crops/labels.tsv" --set "train.max_minutes=$MINUTES"
+$PLATOCR eval "$WORK/run/best.pt" "$WORK/val_crops/labels.tsv" --compare-decoders --json "$WORK/run/val.json"
+$PLATOCR export "$WORK/run/best.pt" --out src/platocr/models/barcodes-ean.pt
+$PLATOCR export src/platocr/models/barcodes-ean.pt --out src/platocr/models/barcodes-ean.onnx
