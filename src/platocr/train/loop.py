@@ -33,7 +33,7 @@ from platocr.train.resume import init_weights, resume_payload
 from platocr.train.rng import restore_rng_state, rng_state, seed_everything
 from platocr.train.schedule import build_optimizer, build_scheduler, set_total_steps
 from platocr.train.steps import Precision, predict_loader, train_one_epoch
-from platocr.train.threads import set_training_threads
+from platocr.train.threads import restore_thread_counts, set_training_threads, thread_counts
 
 
 @dataclass
@@ -80,11 +80,11 @@ class RunState:
 def train(request: TrainRequest) -> TrainResult:
     """Run (or resume) training; under torchrun every process calls this, rank 0 writes the files."""
     ctx = ddp.setup(request.device)
-    threads = torch.get_num_threads()
+    threads = thread_counts()
     try:
         return _train(request, ctx)
     finally:
-        torch.set_num_threads(threads)  # a library caller (platocr demo) goes on in this process
+        restore_thread_counts(threads)  # a library caller (platocr demo) goes on in this process
         ddp.cleanup()
 
 
@@ -98,10 +98,10 @@ def _resolve_config(request: TrainRequest) -> Config:
 def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     cfg = _resolve_config(request)
     payload = resume_payload(request.out, request.resume, cfg)
-    if ctx.device.type == "cpu":  # leave a core to each loader worker (torch starts one thread per core)
-        threads = set_training_threads(cfg.train.num_workers)
-        if ctx.is_main:
-            err_console.print(threads, highlight=False, soft_wrap=True)
+    # On a CPU leave a core to each loader worker (torch starts one thread per core).
+    threads = set_training_threads(cfg.train.num_workers, cpu=ctx.device.type == "cpu")
+    if threads and ctx.is_main:
+        err_console.print(threads, highlight=False, soft_wrap=True)
     seed_everything(cfg.train.seed)
     sources, tokenizer = open_training_sources(
         cfg, request.train, vocab=payload["vocab"] if payload else None

@@ -23,7 +23,6 @@ from platocr.train.data import (
     resolve_vocab,
 )
 from platocr.train.ddp import DistContext
-from platocr.train.threads import single_thread_worker
 
 
 @dataclass
@@ -37,10 +36,8 @@ class PreparedData:
     val_rows: int = 0
 
 
-def _init_worker(worker_id: int) -> None:
-    """One torch/OpenCV thread per worker (the workers are the parallelism), and each worker its own
-    augmentation stream (forked workers would otherwise share one)."""
-    single_thread_worker()
+def _seed_worker_augmenter(worker_id: int) -> None:
+    """Each worker gets its own augmentation stream (forked workers would otherwise share one)."""
     info = get_worker_info()
     transform = getattr(info.dataset, "transform", None)
     if hasattr(transform, "reseed"):
@@ -65,7 +62,7 @@ def make_loader(
         num_workers=num_workers,
         persistent_workers=num_workers > 0,
         collate_fn=Collate(dataset.tokenizer),
-        worker_init_fn=_init_worker if num_workers > 0 else None,
+        worker_init_fn=_seed_worker_augmenter if num_workers > 0 else None,
         generator=torch.Generator().manual_seed(seed),
         drop_last=drop_last,
         pin_memory=pin_memory,

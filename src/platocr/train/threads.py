@@ -2,7 +2,8 @@
 
 torch starts one intra-op thread per core; with ``train.num_workers`` loader processes beside them
 the cores are oversubscribed, and under any outside load the spinning OpenMP threads collapse the
-throughput (about tenfold on 2 cores with one loader worker beside another job).
+throughput (about tenfold on 2 cores with one loader worker beside another job). Loader workers run
+one torch thread each (torch's DataLoader sets it) and one OpenCV thread (set here, before they fork).
 """
 
 from __future__ import annotations
@@ -32,17 +33,33 @@ def training_threads(cores: int, num_workers: int, omp_num_threads: str | None) 
     return max(1, cores - num_workers), f"{cores} cores, {workers}"
 
 
-def set_training_threads(num_workers: int) -> str:
-    """Set torch's intra-op threads for training on a CPU; returns the line to show the user.
-    (Process-wide: :func:`platocr.train.train` restores the earlier count when it returns.)"""
+def thread_counts() -> tuple[int, int]:
+    """(torch intra-op threads, OpenCV threads) of this process, to restore after training."""
+    import cv2
+
+    return torch.get_num_threads(), cv2.getNumThreads()
+
+
+def restore_thread_counts(counts: tuple[int, int]) -> None:
+    """Undo :func:`set_training_threads` (a library caller such as ``platocr demo`` goes on)."""
+    import cv2
+
+    torch.set_num_threads(counts[0])
+    cv2.setNumThreads(counts[1])
+
+
+def set_training_threads(num_workers: int, *, cpu: bool) -> str | None:
+    """Set the process's threads for training; returns the line to show the user on a CPU.
+
+    With loader workers, OpenCV gets one thread here in the parent: the workers fork from it with no
+    OpenCV thread pool (``cv2.setNumThreads`` inside a forked worker deadlocks on the parent's pool).
+    """
+    if num_workers > 0:
+        import cv2
+
+        cv2.setNumThreads(1)
+    if not cpu:
+        return None
     threads, why = training_threads(available_cores(), num_workers, os.environ.get("OMP_NUM_THREADS"))
     torch.set_num_threads(threads)
     return f"cpu: {threads} torch thread{'' if threads == 1 else 's'} ({why})"
-
-
-def single_thread_worker() -> None:
-    """In a DataLoader worker: one torch and one OpenCV thread, the parallelism is the workers."""
-    import cv2
-
-    torch.set_num_threads(1)
-    cv2.setNumThreads(1)
