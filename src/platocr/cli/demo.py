@@ -28,7 +28,10 @@ def demo_command(
     overrides: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", metavar="KEY=VALUE", help="Training config override, e.g. input.height=64 (repeat)."
+            "--set",
+            metavar="KEY=VALUE",
+            help="Training config override, e.g. train.lr=0.002 (repeat); input.height=H replaces the "
+            "probe's barcode height 64.",
         ),
     ] = None,
     video_seconds: Annotated[
@@ -38,8 +41,9 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the synthetic data and training.")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
 ) -> None:
-    """One-command tour: synthesise barcode photos, crop, split, probe, train configs/quick.yaml for a
-    few minutes, evaluate, gallery, annotate a synthetic video; ends with a table of artefacts and figures.
+    """One-command tour: synthesise barcode photos, crop, split, probe, train configs/quick.yaml at the
+    probe's input size for a few minutes, evaluate, gallery, annotate a synthetic video; ends with a
+    table of artefacts and figures.
     """
     from platocr.cli.probe import print_full_width
     from platocr.demo import DemoSettings, run_demo, summary_table
