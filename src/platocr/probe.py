@@ -22,7 +22,7 @@ from platocr.data.labels import LabelRow, open_dataset
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
 
-DEFAULT_BACKBONES = ("mobilenetv3_small_050", "mobilenetv3_small_100", "resnet18")
+DEFAULT_BACKBONES = ("platocr_vgg_t", "platocr_vgg_s", "mobilenetv3_small_100", "resnet18")
 MIN_FRAMES_PER_CHAR = 2.0
 PERCENTILES = (5, 50, 95)
 LATENCY_BATCHES = (1, 32)
