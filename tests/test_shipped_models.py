@@ -1,0 +1,58 @@
+"""The models that ship in the package: present, small, loadable by name everywhere, and reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from platocr.bundled import PLANNED_MODELS, bundled_models, bundled_onnx
+
+CROPNUMBERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cropnumbers"
+
+
+@pytest.mark.parametrize("name", sorted(PLANNED_MODELS))
+def test_model_ships_small_with_its_onnx_and_card(name: str) -> None:
+    path = bundled_models()[name]
+    assert path.stat().st_size < 20e6
+    onnx = bundled_onnx(name)
+    assert onnx is not None and onnx.stat().st_size < 20e6
+    card = Path(__file__).resolve().parents[1] / "docs" / "models" / f"{name}.md"
+    assert card.is_file() and f"`{name}`" in card.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_barcodes_ean_reads_synthetic_barcodes_by_name(backend: str, tmp_path: Path) -> None:
+    from platocr import Predictor
+    from platocr.crop import crop_dataset
+    from platocr.data.labels import read_label_file
+    from platocr.synth.barcodes import generate_barcode_dataset
+
+    generate_barcode_dataset(tmp_path / "photos", count=12, seed=7, show_progress=False, workers=1)
+    rows = read_label_file(
+        crop_dataset(tmp_path / "photos", tmp_path / "crops", show_progress=False).label_file
+    )
+    predictor = Predictor.load("barcodes-ean", device="cpu", backend=backend)
+    assert predictor.decode == "checksum-ean"
+    read = [p.text for p in predictor.predict([row.path for row in rows])]
+    right = sum(text == row.text for text, row in zip(read, rows, strict=True))
+    assert right >= len(rows) // 2, list(zip(read, [row.text for row in rows], strict=True))
+
+
+@pytest.mark.skipif(not CROPNUMBERS.is_dir(), reason="../shared/data/cropnumbers not present")
+def test_plates_ru_by_name_in_eval(tmp_path: Path) -> None:
+    from platocr.cli import app
+    from platocr.data.labels import read_label_file, write_label_file
+
+    rows = read_label_file(CROPNUMBERS / "labels.tsv")
+    sample = rows[:: len(rows) // 40][:40]  # plates and negatives across the folder
+    labels = tmp_path / "sample.tsv"
+    write_label_file(sample, labels)
+    out = tmp_path / "eval.json"
+    result = CliRunner().invoke(app, ["eval", "plates-ru", str(labels), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    import json
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["n"] == len(sample) and report["string_match"] >= 0.5
