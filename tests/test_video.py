@@ -6,6 +6,7 @@ import _thread
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +167,8 @@ def test_ctrl_c_stops_threads_and_leaves_a_playable_file(clip: Path, tmp_path: P
         calls.append(1)
         if len(calls) == 10:
             _thread.interrupt_main()  # what Ctrl-C does: KeyboardInterrupt in the main thread
+        if len(calls) >= 10:  # keep frames in flight until the main thread (it polls every 0.1 s) sees it
+            time.sleep(0.2)
         return fake_recognize(crops)
 
     stats = run_video(str(clip), tmp_path / "cut.mp4", recognize, mode="threaded", queue_size=2)
