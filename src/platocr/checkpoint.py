@@ -98,14 +98,7 @@ def save_checkpoint(
         payload["scheduler"] = scheduler.state_dict()
     if extra:
         payload["extra"] = extra
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _save_atomically(payload, path)
 
 
 def write_slim_checkpoint(source: str | Path, out: str | Path) -> int:
@@ -118,15 +111,20 @@ def write_slim_checkpoint(source: str | Path, out: str | Path) -> int:
     slim = {key: value for key, value in payload.items() if key not in ("optimizer", "scheduler", "extra")}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}-", suffix=".tmp")
+    _save_atomically(slim, out)
+    return out.stat().st_size
+
+
+def _save_atomically(payload: dict[str, Any], path: Path) -> None:
+    """``torch.save`` to a temporary file beside ``path``, then rename: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     os.close(fd)
     try:
-        torch.save(slim, tmp)
-        os.replace(tmp, out)
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return out.stat().st_size
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
