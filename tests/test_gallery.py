@@ -59,3 +59,29 @@ def test_errors_first_then_lowest_confidence(tmp_path: Path) -> None:
     ]
     order = [item.row.text for item in order_items(rows, decoded)]
     assert order == ["B2", "D4", "C3", "A1"]
+
+
+def test_gallery_uses_the_checkpoints_decoder_like_eval(
+    trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from platocr.checkpoint import load_checkpoint
+    from platocr.evaluate import evaluate
+    from platocr.gallery import make_gallery
+
+    configured = load_checkpoint(trained_run / "best.pt", "cpu").config.decode
+    for decode in (None, "beam"):
+        result = make_gallery(
+            trained_run / "best.pt", tiny_dataset[1], tmp_path / "g.png", decode=decode, progress=False
+        )
+        report = evaluate(trained_run / "best.pt", tiny_dataset[1], decode=decode, progress=False)
+        assert result.decode == (decode or configured) == report.decode
+        wrong = sum(row.text != d.text for row, d in zip(report.rows, report.decoded, strict=True))
+        assert result.errors == wrong
+
+
+def test_gallery_refuses_an_unknown_decoder(
+    trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    args = ["gallery", str(trained_run / "best.pt"), str(tiny_dataset[1]), "--out", str(tmp_path / "g.png")]
+    result = runner.invoke(app, [*args, "--decode", "nosuch"])
+    assert result.exit_code == 2 and "nosuch" in result.output

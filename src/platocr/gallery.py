@@ -44,6 +44,7 @@ class GalleryResult:
     total: int
     errors: int
     shown: int
+    decode: str = "greedy"  # the CTC decoder the predictions came from
 
 
 def order_items(rows: Sequence[LabelRow], decoded: Sequence[Decoded]) -> list[GalleryItem]:
@@ -60,20 +61,29 @@ def make_gallery(
     limit: int = 100,
     batch_size: int = 64,
     device: str = "auto",
+    decode: str | None = None,
     progress: bool = True,
 ) -> GalleryResult:
-    """Predict every row of ``labels`` and write the first ``limit`` items to ``out`` (.png or .html)."""
+    """Predict every row of ``labels`` and write the first ``limit`` items to ``out`` (.png or .html).
+
+    ``decode`` names the CTC decoder (default: the checkpoint config's, as ``platocr eval`` uses)."""
     from platocr.checkpoint import load_checkpoint
     from platocr.data.labels import open_dataset
+    from platocr.decoding import get_decoder
     from platocr.evaluate import predict_rows
     from platocr.train.ddp import pick_device
 
     out = Path(out)
     if out.suffix.lower() not in (".png", ".html"):
         raise PlatocrError(f"--out must end in .png or .html, got {out}")
+    if decode is not None:
+        get_decoder(decode)  # an unknown name fails before the model loads
     loaded = load_checkpoint(checkpoint, pick_device(device))
+    name = decode or loaded.config.decode
     rows = open_dataset(labels, check_images=True)
-    decoded, _ = predict_rows(loaded, rows, batch_size=batch_size, progress=progress)
+    decoded, _ = predict_rows(
+        loaded, rows, batch_size=batch_size, progress=progress, decode=get_decoder(name)
+    )
     items = order_items(rows, decoded)
     errors = sum(not item.correct for item in items)
     shown = items[:limit]
@@ -81,9 +91,9 @@ def make_gallery(
     if out.suffix.lower() == ".png":
         cv2.imwrite(str(out), render_png(shown))
     else:
-        title = f"{Path(checkpoint).name} on {labels}: {errors} errors of {len(items)} crops"
+        title = f"{Path(checkpoint).name} on {labels}: {errors} errors of {len(items)} crops ({name} decoder)"
         out.write_text(render_html(shown, title), encoding="utf-8")
-    return GalleryResult(path=out, total=len(items), errors=errors, shown=len(shown))
+    return GalleryResult(path=out, total=len(items), errors=errors, shown=len(shown), decode=name)
 
 
 def _fit(image: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -20,6 +20,13 @@ def gallery_command(
         int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    decode: Annotated[
+        str | None,
+        typer.Option(
+            "--decode",
+            help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's).",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
 ) -> None:
     """Grid of crops with target and prediction, errors first (PNG or self-contained HTML)."""
@@ -27,10 +34,12 @@ def gallery_command(
     from platocr.progress import console
 
     result = make_gallery(
-        checkpoint, labels, out, limit=limit, batch_size=batch_size, device=device, progress=progress
-    )
+        checkpoint, labels, out, limit=limit, batch_size=batch_size, device=device, decode=decode,
+        progress=progress,
+    )  # fmt: skip
     console.print(
-        f"wrote {result.path}: {result.shown} of {result.total} crops ({result.errors} errors, shown first)",
+        f"wrote {result.path}: {result.shown} of {result.total} crops ({result.errors} errors, shown first;"
+        f" decoder {result.decode})",
         highlight=False,
         soft_wrap=True,
     )
