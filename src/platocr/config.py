@@ -27,6 +27,9 @@ class InputConfig:
     height: int = 64
     width: int = 256
     channels: int = 3  # always RGB; grey inputs are repeated to 3 channels by preprocess
+    # Straighten tilted barcodes first: rotate the crop so its bars stand vertical (preprocess.deskew_bars).
+    # For crops cut from axis-aligned boxes (``platocr crop``), where a tilted label's digits run diagonally.
+    deskew: bool = False
 
 
 @dataclass

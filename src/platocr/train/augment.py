@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from platocr.config import AugmentConfig, InputConfig
-from platocr.preprocess import as_three_channels, resize_pad
+from platocr.preprocess import as_three_channels, resize_pad, straighten
 
 
 def _geometry(cfg: AugmentConfig) -> A.Compose:
@@ -101,7 +101,7 @@ class CropAugmenter:
     photometric: A.Compose | None
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        image = as_three_channels(image)
+        image = straighten(as_three_channels(image), self.input)
         if self.geometry is not None:
             image = self.geometry(image=image)["image"]
         fitted = resize_pad(image, self.input.height, self.input.width)
