@@ -52,6 +52,14 @@ class BarcodeDatasetReport:
     vertical: int = 0
     preview: Path | None = None
     strength: float = 1.0
+    per_photo: Counter[int] = field(default_factory=Counter)  # barcodes per photo -> photos
+
+    def barcodes_text(self) -> str:
+        """E.g. ``6735 (736 photos with two, 1 with none)``: a photo has none when no label fitted."""
+        parts = [f"{self.per_photo[2]} photos with two"]
+        if self.per_photo[0]:
+            parts.append(f"{self.per_photo[0]} with none (no label fitted)")
+        return f"{self.barcodes} ({', '.join(parts)})"
 
     @property
     def photos_per_second(self) -> float:
@@ -62,7 +70,7 @@ class BarcodeDatasetReport:
         table = Table(title=f"synthetic barcodes -> {self.out}", show_header=False)
         table.add_row("photos", str(self.photos))
         table.add_row("strength", f"{self.strength:g}")
-        table.add_row("barcodes", f"{self.barcodes} ({self.barcodes - self.photos} photos with two)")
+        table.add_row("barcodes", self.barcodes_text())
         table.add_row("vertical", f"{self.vertical} ({self.vertical / max(1, self.barcodes):.1%})")
         table.add_row("time", f"{self.seconds:.1f} s with {self.workers} worker(s)")
         table.add_row("speed", f"{self.photos_per_second:.1f} photos/s")
@@ -181,6 +189,7 @@ def generate_barcode_dataset(
         barcodes=len(rows),
         vertical=sum(1 for r in rows if r.box[3] > r.box[2]),
         strength=strength,
+        per_photo=Counter(len(photo_rows) for photo_rows in per_photo),
     )
     if preview is not None:
         report.preview = write_preview(out, rows, Path(preview))
