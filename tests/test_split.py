@@ -182,3 +182,46 @@ def test_cli_split_cropnumbers_folder_reports_skips(tmp_path: Path) -> None:
     rows += read_label_file(tmp_path / "out/val.tsv", check_images=True)
     assert len(rows) == 22
     assert {row.text for row in rows} == {"", *(f"A{i:03d}AA77" for i in range(6))}
+
+
+def test_follow_keeps_sides_after_corrections_and_splits_new_rows(tmp_path: Path) -> None:
+    label_file = write_dataset(tmp_path)
+    first = split_dataset(label_file, tmp_path / "first", 0.25, seed=0)
+    rows = read_label_file(label_file)
+    val_row = first.sides["val"][0]
+    train_text = first.sides["train"][0].text
+    # an audit finds that val_row shows a plate that is in train; and 3 new photos of a new plate arrive
+    corrected = [LabelRow(r.path, train_text if r.path == val_row.path else r.text) for r in rows]
+    for i in range(3):
+        (tmp_path / f"crops/new{i}.jpg").write_bytes(b"")
+    corrected += [LabelRow((tmp_path / f"crops/new{i}.jpg").resolve(), "X999XX99") for i in range(3)]
+    write_label_file(corrected, label_file)
+
+    args = ["split", str(label_file), str(tmp_path / "second"), "--val-fraction", "0.25"]
+    result = runner.invoke(app, [*args, "--follow", str(tmp_path / "first")])
+    assert result.exit_code == 0, result.output
+    assert f"{len(rows) - 1} rows kept their side, 1 moved to train" in result.output
+    assert "3 new rows split by the fractions" in result.output
+    assert "groups shared between sides: 0 ok" in result.output
+    second = {name: read_label_file(tmp_path / f"second/{name}.tsv") for name in ("train", "val")}
+    assert val_row.path in {r.path for r in second["train"]}
+    before = {name: {r.path for r in side} for name, side in first.sides.items()}
+    after = {name: {r.path for r in side} for name, side in second.items()}
+    new = {(tmp_path / f"crops/new{i}.jpg").resolve() for i in range(3)}
+    assert after["val"] - new == before["val"] - {val_row.path}
+    assert after["train"] - new == before["train"] | {val_row.path}
+
+
+def test_follow_needs_an_earlier_split(tmp_path: Path) -> None:
+    label_file = write_dataset(tmp_path)
+    args = [
+        "split",
+        str(label_file),
+        str(tmp_path / "out"),
+        "--val-fraction",
+        "0.2",
+        "--follow",
+        str(tmp_path),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "expected the train.tsv and val.tsv of an earlier split" in result.output

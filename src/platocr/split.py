@@ -4,6 +4,11 @@ Rows are grouped by ``LabelRow.group`` (the source photo, else the text; a negat
 is its own group). Groups are shuffled with the seed and dealt, largest first, each to the side that
 stays least full relative to its target, so big groups spread over the sides in proportion and the
 many small ones even out the counts. Same rows + same seed = same split.
+
+``--follow PREV_DIR`` keeps an earlier split stable after labels were corrected (``platocr audit``) or
+rows added: each row keeps its earlier side, except that a group with any row in the earlier train goes
+wholly to train (a corrected label can reveal that a val photo shows a plate the model trained on);
+groups new to the split are dealt as above.
 """
 
 from __future__ import annotations
@@ -32,12 +37,22 @@ class SideStats:
     charset: str
 
 
+@dataclass(frozen=True)
+class FollowReport:
+    """How ``--follow`` placed the rows: kept on their earlier side, moved to train, or new."""
+
+    kept: int
+    moved_to_train: int
+    new: int
+
+
 @dataclass
 class SplitResult:
     """The sides in order (train, val[, test]) and the label files written for them."""
 
     sides: dict[str, list[LabelRow]]
     files: dict[str, Path]
+    follow: FollowReport | None = None
 
     def stats(self) -> list[SideStats]:
         return [side_stats(name, rows) for name, rows in self.sides.items()]
@@ -140,21 +155,83 @@ def side_stats(name: str, rows: Sequence[LabelRow]) -> SideStats:
     )
 
 
+def read_previous_split(folder: str | Path) -> dict[Path, str]:
+    """Row path -> side name from an earlier split folder's train.tsv / val.tsv / test.tsv."""
+    folder = Path(folder)
+    if not (folder / "train.tsv").is_file() or not (folder / "val.tsv").is_file():
+        raise PlatocrError(f"--follow {folder}: expected the train.tsv and val.tsv of an earlier split")
+    sides: dict[Path, str] = {}
+    for name in SIDE_NAMES:
+        if (folder / f"{name}.tsv").is_file():
+            for row in open_dataset(folder / f"{name}.tsv", allow_empty=True):
+                sides[row.path] = name
+    return sides
+
+
+def follow_rows(
+    rows: Sequence[LabelRow],
+    previous: dict[Path, str],
+    val_fraction: float,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+) -> tuple[dict[str, list[LabelRow]], FollowReport]:
+    """Split ``rows`` keeping each row's side in ``previous`` (path -> side), whole groups per side.
+
+    A group with a row previously in train goes to train; otherwise to the side most of its known rows
+    had (val on a tie). Groups with no row in ``previous`` are dealt to the fractions with ``seed``.
+    """
+    check_fractions(val_fraction, test_fraction)
+    names = ["train", "val", *(["test"] if test_fraction > 0 or "test" in previous.values() else [])]
+    known: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        if row.path in previous:
+            known[row.group][previous[row.path]] += 1
+    side_of = {
+        group: "train" if votes["train"] else max(("val", "test"), key=lambda name: votes[name])
+        for group, votes in known.items()
+    }
+    fresh = [row for row in rows if row.group not in side_of]
+    fractions = {"train": 1.0 - val_fraction - test_fraction, "val": val_fraction, "test": test_fraction}
+    targets = {name: fractions[name] * len(fresh) for name in names if fractions[name] > 0}
+    dealt = deal_groups(fresh, targets, seed) if fresh else {}
+    for name, side_rows in dealt.items():
+        side_of.update((row.group, name) for row in side_rows)
+    sides: dict[str, list[LabelRow]] = {name: [] for name in names}
+    for row in rows:
+        sides[side_of[row.group]].append(row)
+    moved = sum(
+        1 for row in rows if previous.get(row.path, "train") != "train" and side_of[row.group] == "train"
+    )
+    kept = sum(1 for row in rows if previous.get(row.path) == side_of[row.group])
+    return sides, FollowReport(kept=kept, moved_to_train=moved, new=len(fresh))
+
+
 def split_dataset(
-    source: str | Path, out_dir: str | Path, val_fraction: float, test_fraction: float = 0.0, seed: int = 0
+    source: str | Path,
+    out_dir: str | Path,
+    val_fraction: float,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+    follow: str | Path | None = None,
 ) -> SplitResult:
     """Open ``source`` (label file, folder with labels.tsv, CropNumbers folder), split it, write the sides.
 
     Writes ``out_dir/train.tsv``, ``val.tsv`` (and ``test.tsv``) with paths relative to ``out_dir``;
-    the ``source`` column is kept on every side when any input row has one.
+    the ``source`` column is kept on every side when any input row has one. ``follow`` names an earlier
+    split folder whose sides the rows keep (:func:`follow_rows`).
     """
     check_fractions(val_fraction, test_fraction)
+    previous = read_previous_split(follow) if follow is not None else None
     rows = open_dataset(source)
-    sides = split_rows(rows, val_fraction, test_fraction, seed)
+    report = None
+    if previous is None:
+        sides = split_rows(rows, val_fraction, test_fraction, seed)
+    else:
+        sides, report = follow_rows(rows, previous, val_fraction, test_fraction, seed)
     with_source = any(row.source for row in rows)
     out_dir = Path(out_dir)
     files = {
         name: write_label_file(side_rows, out_dir / f"{name}.tsv", with_source=with_source)
         for name, side_rows in sides.items()
     }
-    return SplitResult(sides=sides, files=files)
+    return SplitResult(sides=sides, files=files, follow=report)

@@ -26,6 +26,14 @@ def split_command(
     seed: Annotated[
         int, typer.Option("--seed", help="Shuffle seed: the same seed gives the same split.")
     ] = 0,
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            help="Earlier split folder: rows keep their side (a plate also in its train goes to train);"
+            " new rows are split by the fractions.",
+        ),
+    ] = None,
 ) -> None:
     """Split whole groups (same source photo, else same text) so no plate is on two sides.
 
@@ -36,7 +44,7 @@ def split_command(
     from platocr.progress import console
     from platocr.split import split_dataset
 
-    result = split_dataset(dataset, out_dir, val_fraction, test_fraction, seed)
+    result = split_dataset(dataset, out_dir, val_fraction, test_fraction, seed, follow=follow)
     stats = result.stats()
     total = sum(side.rows for side in stats)
 
@@ -65,6 +73,14 @@ def split_command(
         lengths.add_row(label, *(str(side.lengths.get(length, 0)) for side in stats))
     console.print(lengths)
 
+    if result.follow is not None:
+        f = result.follow
+        console.print(
+            f"following {follow}: {f.kept} rows kept their side, {f.moved_to_train} moved to train (their"
+            f" plate is also in train), {f.new} new rows split by the fractions",
+            highlight=False,
+            soft_wrap=True,
+        )
     shared = result.shared_groups()
     verdict = "[green]ok[/green]" if shared == 0 else "[red]LEAK[/red]"
     console.print(f"groups shared between sides: {shared} {verdict}")
