@@ -244,3 +244,21 @@ def test_label_is_enlarged_until_its_digits_are_tall_enough() -> None:
     small, large = boxes[1.0], boxes[14.0]
     assert large[2] > small[2] and large[3] > small[3]
     assert min(large[2], large[3]) >= 14 + 2 * BOX_MARGIN_PX  # digits + margin fit in the short side
+
+
+def test_summary_counts_photos_with_two_and_with_none(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from platocr.synth.barcodes import BarcodeDatasetReport
+
+    report = BarcodeDatasetReport(
+        out=tmp_path,
+        photos=6000,
+        seconds=1.0,
+        workers=2,
+        barcodes=6735,
+        per_photo=Counter({1: 5263, 2: 736, 0: 1}),
+    )
+    assert report.barcodes_text() == "6735 (736 photos with two, 1 with none (no label fitted))"
+    report.per_photo = Counter({1: 9, 2: 1})
+    assert report.barcodes_text().endswith("(1 photo with two)")

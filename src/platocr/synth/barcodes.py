@@ -56,7 +56,8 @@ class BarcodeDatasetReport:
 
     def barcodes_text(self) -> str:
         """E.g. ``6735 (736 photos with two, 1 with none)``: a photo has none when no label fitted."""
-        parts = [f"{self.per_photo[2]} photos with two"]
+        two = self.per_photo[2]
+        parts = [f"{two} photo{'' if two == 1 else 's'} with two"]
         if self.per_photo[0]:
             parts.append(f"{self.per_photo[0]} with none (no label fitted)")
         return f"{self.barcodes} ({', '.join(parts)})"
