@@ -42,13 +42,13 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def train_plates_ru(session: nox.Session) -> None:
-    """Retrain the shipped plates-ru model (needs ../shared/data/cropnumbers; ~1 h on 2 CPU cores)."""
+    """Retrain the shipped plates-ru model (needs ../shared/data/cropnumbers; ~2.5 h on 2 CPU cores)."""
     session.install("-e", ".")
     session.run("bash", "scripts/train_plates_ru.sh", *session.posargs, external=True)
 
 
 @nox.session
 def train_barcodes_ean(session: nox.Session) -> None:
-    """Retrain the shipped barcodes-ean model from synthetic photos (~1.5 h on 2 CPU cores)."""
+    """Retrain the shipped barcodes-ean model from synthetic photos (~3.5 h on 2 CPU cores)."""
     session.install("-e", ".")
     session.run("bash", "scripts/train_barcodes_ean.sh", *session.posargs, external=True)

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Reproduce the shipped `plates-ru` model (docs/models/plates-ru.md); `nox -s train_plates_ru` runs it.
-#   bash scripts/train_plates_ru.sh [CROPNUMBERS_DIR] [WORK_DIR] [PRETRAIN_MINUTES] [MINUTES]
+#   bash scripts/train_plates_ru.sh [CROPNUMBERS_DIR] [WORK_DIR] [PRETRAIN_MINUTES] [MINUTES] [MINUTES_2]
 # 1. pretrain on synthetic plates only with configs/quick.yaml (the same architecture; this is also the
-# issue #3 quick.yaml measurement); 2. apply the accepted label fixes from
-# `platocr audit` (data/corrections/cropnumbers.tsv), split CropNumbers by plate text; 3. fine-tune
-# from the pretrained weights on the real train split mixed with synthetic plates; 4. evaluate; 5. export.
+#    issue #3 quick.yaml measurement);
+# 2. first label pass: the fixes `platocr audit` found (rows of data/corrections/cropnumbers.tsv with
+#    pass audit-1), split CropNumbers by plate text, fine-tune from the pretraining;
+# 3. second label pass: all accepted fixes (audit-2: the stage-2 model's confident disagreements, checked
+#    by eye), `split --follow` the first split (a val photo whose corrected plate is in train moves to
+#    train), which gives data/splits/cropnumbers; fine-tune again from stage 2 with a lower lr;
+# 4. evaluate on the val split; 5. export.
 set -euo pipefail
 CROPS=${1:-../shared/data/cropnumbers}
 WORK=${2:-runs/plates-ru-recipe}
 PRETRAIN_MINUTES=${3:-10}
 MINUTES=${4:-60}
+MINUTES_2=${5:-85}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # 1 leaves the other core to the data-loading worker
 PLATOCR=${PLATOCR:-platocr}
+mkdir -p "$WORK"
 
 $PLATOCR synth plates "$WORK/synth_a" --count 12000 --seed 1
 $PLATOCR synth plates "$WORK/synth_b" --count 20000 --seed 21 --negatives 0.05
@@ -20,11 +26,18 @@ $PLATOCR train configs/quick.yaml --out "$WORK/pretrain" --no-progress \
   --train "$WORK/synth_a/labels.tsv" --train "$WORK/synth_b/labels.tsv" --val "$WORK/synth_val/labels.tsv" \
   --set "train.max_minutes=$PRETRAIN_MINUTES"
 
-$PLATOCR audit "$CROPS/labels.tsv" --apply data/corrections/cropnumbers.tsv --out "$WORK/labels.tsv"
-$PLATOCR split "$WORK/labels.tsv" "$WORK/split" --val-fraction 0.15 --seed 0
-$PLATOCR train configs/plates_ru.yaml --out "$WORK/run" --no-progress --init "$WORK/pretrain/best.pt" \
-  --train "$WORK/split/train.tsv:1" --train "$WORK/synth_b/labels.tsv:0.5" --val "$WORK/split/val.tsv" \
+awk -F'\t' 'NR == 1 || $5 == "audit-1"' data/corrections/cropnumbers.tsv > "$WORK/corrections_1.tsv"
+$PLATOCR audit "$CROPS/labels.tsv" --apply "$WORK/corrections_1.tsv" --out "$WORK/labels_1.tsv"
+$PLATOCR split "$WORK/labels_1.tsv" "$WORK/split_1" --val-fraction 0.15 --seed 0
+$PLATOCR train configs/plates_ru.yaml --out "$WORK/run_1" --no-progress --init "$WORK/pretrain/best.pt" \
+  --train "$WORK/split_1/train.tsv:1" --train "$WORK/synth_b/labels.tsv:0.5" --val "$WORK/split_1/val.tsv" \
   --set "train.max_minutes=$MINUTES"
+
+$PLATOCR audit "$CROPS/labels.tsv" --apply data/corrections/cropnumbers.tsv --out "$WORK/labels.tsv"
+$PLATOCR split "$WORK/labels.tsv" "$WORK/split" --val-fraction 0.15 --follow "$WORK/split_1"
+$PLATOCR train configs/plates_ru.yaml --out "$WORK/run" --no-progress --init "$WORK/run_1/best.pt" \
+  --train "$WORK/split/train.tsv:1" --train "$WORK/synth_b/labels.tsv:0.5" --val "$WORK/split/val.tsv" \
+  --set "train.max_minutes=$MINUTES_2" --set train.lr=0.001
 $PLATOCR eval "$WORK/run/best.pt" "$WORK/split/val.tsv" --compare-decoders --json "$WORK/run/val.json"
 $PLATOCR export "$WORK/run/best.pt" --out src/platocr/models/plates-ru.pt
 $PLATOCR export src/platocr/models/plates-ru.pt --out src/platocr/models/plates-ru.onnx
