@@ -34,7 +34,9 @@ def main() -> None:
         path = args.out / "crops" / f"{index:05d}.png"
         cv2.imwrite(str(path), loose)
         rows.append(LabelRow(path.resolve(), row.text, row.source))
-    print(f"wrote {write_label_file(rows, args.out / 'labels.tsv')}: {len(rows)} crops, margin {args.fraction:g}")
+    print(
+        f"wrote {write_label_file(rows, args.out / 'labels.tsv')}: {len(rows)} crops, margin {args.fraction:g}"
+    )
 
 
 if __name__ == "__main__":

@@ -93,3 +93,17 @@ def test_export_slim_checkpoint_predicts_the_same(tmp_path: Path, request: pytes
     images = crops(5, seed=4)
     expected = [p.text for p in Predictor.load(checkpoint, device="cpu").predict(images)]
     assert [p.text for p in Predictor.load(slim, device="cpu").predict(images)] == expected
+
+
+def test_checkpoints_get_the_usual_file_mode(tmp_path: Path) -> None:
+    import os
+
+    from platocr.checkpoint import _save_atomically
+
+    umask = os.umask(0o022)
+    try:
+        _save_atomically({"a": 1}, tmp_path / "x.pt")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "x.pt").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+    assert not list(tmp_path.glob(".x.pt-*"))

@@ -120,6 +120,9 @@ def _save_atomically(payload: dict[str, Any], path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     os.close(fd)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make checkpoints unreadable to others
         torch.save(payload, tmp)
         os.replace(tmp, path)
     except BaseException:
