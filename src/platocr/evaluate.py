@@ -89,6 +89,20 @@ def predict_rows(
     return preds.decoded, preds.seconds
 
 
+def load_with_decoder(checkpoint: str | Path, device: str, decode: str | None) -> tuple[LoadedModel, str]:
+    """Load ``checkpoint`` on ``device`` and name its CTC decoder: ``decode``, else the config's.
+
+    An unknown ``decode`` is a PlatocrError before the model loads (eval and gallery share this).
+    """
+    from platocr.decoding import get_decoder
+    from platocr.train.ddp import pick_device
+
+    if decode is not None:
+        get_decoder(decode)
+    loaded = load_checkpoint(checkpoint, pick_device(device))
+    return loaded, decode or loaded.config.decode
+
+
 def evaluate(
     checkpoint: str | Path,
     labels: str | Path,
@@ -106,12 +120,8 @@ def evaluate(
     """
     from platocr.decoder_report import DecoderRecorder, compare_decoders
     from platocr.decoding import get_decoder
-    from platocr.train.ddp import pick_device
 
-    if decode is not None:
-        get_decoder(decode)  # an unknown name fails before the model loads
-    loaded = load_checkpoint(checkpoint, pick_device(device))
-    name = decode or loaded.config.decode
+    loaded, name = load_with_decoder(checkpoint, device, decode)
     decoder = DecoderRecorder(name) if compare else get_decoder(name)
     rows = open_dataset(labels, check_images=True)
     decoded, seconds = predict_rows(loaded, rows, batch_size=batch_size, progress=progress, decode=decoder)

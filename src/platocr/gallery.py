@@ -67,19 +67,14 @@ def make_gallery(
     """Predict every row of ``labels`` and write the first ``limit`` items to ``out`` (.png or .html).
 
     ``decode`` names the CTC decoder (default: the checkpoint config's, as ``platocr eval`` uses)."""
-    from platocr.checkpoint import load_checkpoint
     from platocr.data.labels import open_dataset
     from platocr.decoding import get_decoder
-    from platocr.evaluate import predict_rows
-    from platocr.train.ddp import pick_device
+    from platocr.evaluate import load_with_decoder, predict_rows
 
     out = Path(out)
     if out.suffix.lower() not in (".png", ".html"):
         raise PlatocrError(f"--out must end in .png or .html, got {out}")
-    if decode is not None:
-        get_decoder(decode)  # an unknown name fails before the model loads
-    loaded = load_checkpoint(checkpoint, pick_device(device))
-    name = decode or loaded.config.decode
+    loaded, name = load_with_decoder(checkpoint, device, decode)
     rows = open_dataset(labels, check_images=True)
     decoded, _ = predict_rows(
         loaded, rows, batch_size=batch_size, progress=progress, decode=get_decoder(name)

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from platocr.errors import PlatocrError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# ``--decode`` of eval and gallery: None = the checkpoint config's decoder.
+DecodeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--decode", help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's)."
+    ),
+]
 
 app = typer.Typer(
     name="platocr",

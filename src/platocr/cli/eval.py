@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from platocr.cli._app import command
+from platocr.cli._app import DecodeOption, command
 
 
 @command("eval")
@@ -22,13 +22,7 @@ def eval_command(
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
-    decode: Annotated[
-        str | None,
-        typer.Option(
-            "--decode",
-            help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's).",
-        ),
-    ] = None,
+    decode: DecodeOption = None,
     compare: Annotated[
         bool,
         typer.Option("--compare-decoders", help="Also run every decoder on the same outputs, side by side."),

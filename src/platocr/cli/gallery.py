@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from platocr.cli._app import command
+from platocr.cli._app import DecodeOption, command
 
 
 @command("gallery")
@@ -20,13 +20,7 @@ def gallery_command(
         int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
-    decode: Annotated[
-        str | None,
-        typer.Option(
-            "--decode",
-            help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's).",
-        ),
-    ] = None,
+    decode: DecodeOption = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
 ) -> None:
     """Grid of crops with target and prediction, errors first (PNG or self-contained HTML)."""
