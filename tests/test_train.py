@@ -193,3 +193,26 @@ def test_init_starts_from_a_checkpoint_and_refreshes_a_mismatched_head(
     assert tuned["head.weight"].shape[0] == source["head.weight"].shape[0] + 1
     result = run_tiny_training(tmp_path / "bad", [str(train)], val, "--init", str(tmp_path / "none.pt"))
     assert result.exit_code == 2 and "checkpoint not found" in result.output
+
+
+def test_ema_saves_the_averaged_weights_and_resume_goes_on_averaging(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train, val = tiny_dataset
+    out = tmp_path / "run"
+    ema = ["--set", "train.ema=0.5", "--set", "train.metric=loss"]
+    result = run_tiny_training(out, [str(train)], val, *ema)
+    assert result.exit_code == 0, result.output
+    last = read_checkpoint(out / "last.pt")
+    averaged = last["extra"]["ema"]
+    assert int(averaged["n_averaged"]) == 2  # one update per optimisation step
+    best = read_checkpoint(out / "best.pt")["model"]
+    # best.pt = the average (keys without AveragedModel's "module." prefix), not the last step's weights.
+    key = next(k for k, v in best.items() if v.is_floating_point() and v.ndim > 1)
+    assert torch.equal(best[key], averaged[f"module.{key}"])
+    assert not torch.equal(best[key], last["model"][key])
+    resumed = run_tiny_training(out, [str(train)], val, *ema, "--resume", "--set", "train.epochs=2")
+    assert resumed.exit_code == 0, resumed.output
+    assert int(read_checkpoint(out / "last.pt")["extra"]["ema"]["n_averaged"]) == 4
+    bad = run_tiny_training(tmp_path / "bad", [str(train)], val, "--set", "train.ema=1.5")
+    assert bad.exit_code == 2 and "train.ema" in bad.output

@@ -101,6 +101,7 @@ class TrainConfig:
     seed: int = 0
     max_minutes: float | None = None  # wall-clock budget: whole epochs that fit, cut mid-epoch when spent
     steps_per_epoch: int | None = None  # None = one pass over the (weighted) training set
+    ema: float = 0.0  # decay of a moving average of the weights that is validated and saved; 0 = off
 
 
 @dataclass
@@ -179,6 +180,8 @@ def _check_values(cfg: Config, where: str) -> None:
         raise PlatocrError(
             f"{where}: 'input.channels' must be 3 (grey crops are repeated to RGB), got {cfg.input.channels}"
         )
+    if not 0.0 <= cfg.train.ema < 1.0:
+        raise PlatocrError(f"{where}: 'train.ema' must be 0 (off) or a decay in (0, 1), got {cfg.train.ema}")
     stride = cfg.model.time_stride
     if stride is not None and (stride < 1 or stride & (stride - 1)):
         raise PlatocrError(f"{where}: 'model.time_stride' must be a power of two or null, got {stride}")

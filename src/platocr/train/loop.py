@@ -4,6 +4,7 @@ Run directory::
 
     config.yaml   resolved config (vocab filled in)      vocab.txt   the alphabet, one line
     last.pt       after every epoch (resumable)           best.pt     best epoch by train.metric
+                                                          (with train.ema: the averaged weights)
     metrics.csv   one row per epoch                       curves.png  loss and validation curves
 """
 
@@ -27,6 +28,7 @@ from platocr.progress import err_console
 from platocr.train import ddp
 from platocr.train.budget import TimeBudget
 from platocr.train.display import TrainDisplay
+from platocr.train.ema import WeightAverage, maybe_average
 from platocr.train.history import improved, plot_curves, selection_value, write_metrics_csv
 from platocr.train.prepare import PreparedData, open_training_sources, prepare_data
 from platocr.train.resume import init_weights, resume_payload
@@ -147,6 +149,9 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
         state = RunState(**extra.get("run_state", {}))
         restore_rng_state(extra.get("rng"))
         start_epoch = int(payload["epoch"]) + 1
+    average = maybe_average(model, cfg.train.ema)
+    if average is not None and payload is not None and "ema" in payload.get("extra", {}):
+        average.load_state_dict(payload["extra"]["ema"])
     if ctx.distributed:
         model = DistributedDataParallel(model, device_ids=[ctx.device] if cuda else None)
 
@@ -167,6 +172,8 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
             epoch_start = time.monotonic()
             data.sampler.set_epoch(epoch)
             on_step, task = display.epoch_bar(epoch, steps_per_epoch, lambda: optimizer.param_groups[0]["lr"])
+            if average is not None:
+                on_step = average.after_steps(on_step)
             stats = train_one_epoch(
                 model,
                 data.train_loader,
@@ -185,7 +192,8 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
                 "lr": optimizer.param_groups[0]["lr"],
                 "samples_per_s": ddp.sum_over_ranks(stats.samples, ctx) / max(stats.seconds, 1e-9),
             }
-            row.update(_validate(model, data, precision, display) if ctx.is_main and has_val else _no_val())
+            judged = model if average is None else average.module  # the weights best.pt would hold
+            row.update(_validate(judged, data, precision, display) if ctx.is_main and has_val else _no_val())
             row["seconds"] = time.monotonic() - epoch_start
             if stats.stopped:
                 display.note(
@@ -197,7 +205,7 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
             if ctx.is_main:
                 state.history.append(row)
                 stop_reason, last_epoch = _after_epoch(row, state, cfg, has_val, budget, stats.stopped)
-                _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state)
+                _save_epoch(out, model, average, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state)
                 display.epoch_line(row, state.best_epoch, stop_reason)
             last_epoch = ddp.broadcast_int(last_epoch, ctx)  # every rank follows rank 0's plan
             if epoch >= last_epoch:
@@ -264,13 +272,28 @@ def _after_epoch(
     return "epochs", last
 
 
-def _save_epoch(out, model, cfg, vocab, epoch, row, optimizer, scheduler, scaler, state: RunState) -> None:
+def _save_epoch(
+    out,
+    model,
+    average: WeightAverage | None,
+    cfg,
+    vocab,
+    epoch,
+    row,
+    optimizer,
+    scheduler,
+    scaler,
+    state: RunState,
+) -> None:
     metrics = {k: v for k, v in row.items() if k not in ("errors_sample", "is_best")}
     if row["is_best"]:
-        save_checkpoint(out / "best.pt", model=model, config=cfg, vocab=vocab, epoch=epoch, metrics=metrics)
+        best = model if average is None else average.module
+        save_checkpoint(out / "best.pt", model=best, config=cfg, vocab=vocab, epoch=epoch, metrics=metrics)
     history = [{k: v for k, v in r.items() if k != "errors_sample"} for r in state.history]
     run_state = dataclasses.asdict(state) | {"history": history}
     extra = {"run_state": run_state, "rng": rng_state(), "scaler": scaler.state_dict()}
+    if average is not None:
+        extra["ema"] = average.state_dict()
     save_checkpoint(
         out / "last.pt",
         model=model,
