@@ -107,3 +107,25 @@ def test_checkpoints_get_the_usual_file_mode(tmp_path: Path) -> None:
         os.umask(umask)
     assert (tmp_path / "x.pt").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
     assert not list(tmp_path.glob(".x.pt-*"))
+
+
+def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    from platocr import Predictor
+    from platocr.cli import app
+    from platocr.onnx_export import read_onnx_metadata
+
+    checkpoint = request.getfixturevalue("gru_checkpoint")
+    runner = CliRunner()
+    reading = ["--set", "decode=beam", "--set", "second_look=[0.0, 0.1]"]
+    for name in ("slim.pt", "model.onnx"):
+        result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / name), *reading])
+        assert result.exit_code == 0, result.output
+    slim = Predictor.load(tmp_path / "slim.pt", device="cpu")
+    assert (slim.decode, slim.config.second_look) == ("beam", (0.0, 0.1))
+    config, _, _ = read_onnx_metadata(tmp_path / "model.onnx")
+    assert (config.decode, config.second_look) == ("beam", (0.0, 0.1))
+    refused = runner.invoke(
+        app, ["export", str(checkpoint), "--out", str(tmp_path / "x.pt"), "--set", "input.width=64"]
+    )
+    assert refused.exit_code == 2 and "may only change decode and second_look" in refused.output
+    assert not (tmp_path / "x.pt").exists()

@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from platocr.config import Config, config_from_dict, config_to_dict
+from platocr.config import Config, apply_overrides, config_from_dict, config_to_dict
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
 
@@ -101,13 +102,33 @@ def save_checkpoint(
     _save_atomically(payload, path)
 
 
-def write_slim_checkpoint(source: str | Path, out: str | Path) -> int:
-    """Copy a checkpoint without its optimizer, scheduler and resume state (what ships as a model).
+# What ``platocr export --set`` may change: how a model reads, not what its weights were trained for.
+READING_KEYS = ("decode", "second_look")
+
+
+def with_reading_overrides(config: Config, overrides: Sequence[str]) -> Config:
+    """``config`` with ``decode`` / ``second_look`` overrides (``KEY=VALUE``); PlatocrError for other keys."""
+    for item in overrides:
+        key = item.split("=", 1)[0].strip()
+        if key not in READING_KEYS:
+            raise PlatocrError(
+                f"--set {item!r}: an exported model may only change {' and '.join(READING_KEYS)}; "
+                f"'{key}' would not fit the trained weights (retrain with it instead)"
+            )
+    return apply_overrides(config, overrides)
+
+
+def write_slim_checkpoint(source: str | Path, out: str | Path, overrides: Sequence[str] = ()) -> int:
+    """Copy a checkpoint without its optimizer, scheduler and resume state (what ships as a model),
+    with :func:`with_reading_overrides` applied to its config.
 
     Returns:
         The size of the written file in bytes.
     """
     payload = read_checkpoint(source)
+    if overrides:
+        config = config_from_dict(payload["config"], where=f"{source} (config)")
+        payload["config"] = config_to_dict(with_reading_overrides(config, overrides))
     slim = {key: value for key, value in payload.items() if key not in ("optimizer", "scheduler", "extra")}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

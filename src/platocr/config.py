@@ -114,6 +114,7 @@ class Config:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: str = "greedy"  # CTC decoder: greedy | beam | checksum-ean | plate-ru (platocr.decoding)
+    second_look: tuple[float, float] | None = None  # [fx, fy]: re-read no-reads cut tighter (second_look.py)
 
 
 def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:
@@ -180,6 +181,9 @@ def _check_values(cfg: Config, where: str) -> None:
         raise PlatocrError(
             f"{where}: 'input.channels' must be 3 (grey crops are repeated to RGB), got {cfg.input.channels}"
         )
+    look = cfg.second_look
+    if look is not None and not all(0.0 <= f < 0.5 for f in look):
+        raise PlatocrError(f"{where}: 'second_look' insets must be in [0, 0.5), got {list(look)}")
     if not 0.0 <= cfg.train.ema < 1.0:
         raise PlatocrError(f"{where}: 'train.ema' must be 0 (off) or a decay in (0, 1), got {cfg.train.ema}")
     stride = cfg.model.time_stride

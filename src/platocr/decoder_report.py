@@ -25,7 +25,7 @@ class DecoderRecorder:
     """A decoder ``(log_probs (B, T, C), tokenizer) -> list[Decoded]`` that runs all ``names``.
 
     Attributes:
-        primary: the decoder whose reads are returned.
+        primary: the decoder whose reads are returned (``primary_decoder`` is that decoder alone).
         decoded: name -> reads of every batch so far, in order.
         seconds: name -> total decoding time.
     """
@@ -36,6 +36,7 @@ class DecoderRecorder:
             self.names.insert(0, primary)
         self.primary = primary
         self._decoders = {name: get_decoder(name) for name in self.names}
+        self.primary_decoder = self._decoders[primary]  # for re-reads that must not be recorded
         self.decoded: dict[str, list[Decoded]] = {name: [] for name in self.names}
         self.seconds: dict[str, float] = dict.fromkeys(self.names, 0.0)
 

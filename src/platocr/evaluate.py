@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -20,6 +21,8 @@ from rich.table import Table
 from platocr.checkpoint import LoadedModel, load_checkpoint
 from platocr.data.labels import LabelRow, open_dataset
 from platocr.metrics import Confusions, TextMetrics, accuracy_by_length, confusions, text_metrics
+from platocr.second_look import SecondLook
+from platocr.second_look import second_look as second_look_at
 from platocr.tokenizer import Decoded
 
 
@@ -38,6 +41,7 @@ class EvalReport:
     unknown_chars: str = ""
     decode: str = "greedy"  # the CTC decoder that produced ``decoded``
     decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
+    second_look: dict[str, Any] | None = None  # config second_look: SecondLook.summary
     rows: list[LabelRow] = field(default_factory=list)
     decoded: list[Decoded] = field(default_factory=list)
 
@@ -54,7 +58,14 @@ class EvalReport:
             "unknown_chars": self.unknown_chars,
             "decode": self.decode,
             **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
+            **({"second_look": self.second_look} if self.second_look is not None else {}),
         }
+
+
+class RowReads(NamedTuple):
+    decoded: list[Decoded]  # one per row, in order
+    seconds: float  # end to end: read + preprocess + forward + decode (+ second look)
+    look: SecondLook  # which rows the config's ``second_look`` re-read
 
 
 def predict_rows(
@@ -64,11 +75,19 @@ def predict_rows(
     batch_size: int = 64,
     progress: bool = True,
     decode: Callable[[Any, Any], list[Decoded]] | None = None,
-) -> tuple[list[Decoded], float]:
-    """Predictions for ``rows`` (in order; ``decode`` = a :mod:`platocr.decoding` decoder, default greedy)
-    and the seconds it took end to end (read + preprocess + forward + decode)."""
+) -> RowReads:
+    """Predictions for ``rows`` (``decode`` = a :mod:`platocr.decoding` decoder, default greedy), then
+    the config's ``second_look`` on the rows that gave no read, as the predictor does.
+
+    A ``decode`` with a ``primary_decoder`` (:class:`~platocr.decoder_report.DecoderRecorder`) re-reads
+    with that one, so the comparison holds first looks only."""
+    import time
+
     import torch
 
+    from platocr.decoding import decode_greedy
+    from platocr.predictor import torch_forward
+    from platocr.preprocess import load_image, to_model_input
     from platocr.progress import make_progress
     from platocr.train.augment import resize_only
     from platocr.train.data import CropDataset
@@ -86,7 +105,17 @@ def predict_rows(
                 loaded.model, loader, loaded.tokenizer, precision, lambda n: bar.update(task, advance=n),
                 decode=decode,
             )  # fmt: skip
-    return preds.decoded, preds.seconds
+    start = time.perf_counter()
+    forward = torch_forward(loaded.model, str(device))
+    plain = getattr(decode, "primary_decoder", None) or decode or decode_greedy
+
+    def read(crops: list[np.ndarray]) -> list[Decoded]:
+        return plain(forward(to_model_input(crops, loaded.config.input, rgb=False)), loaded.tokenizer)
+
+    decoded, look = second_look_at(
+        lambda i: load_image(rows[i].path), preds.decoded, loaded.config.second_look, read
+    )
+    return RowReads(decoded, preds.seconds + time.perf_counter() - start, look)
 
 
 def load_with_decoder(checkpoint: str | Path, device: str, decode: str | None) -> tuple[LoadedModel, str]:
@@ -124,9 +153,13 @@ def evaluate(
     loaded, name = load_with_decoder(checkpoint, device, decode)
     decoder = DecoderRecorder(name) if compare else get_decoder(name)
     rows = open_dataset(labels, check_images=True)
-    decoded, seconds = predict_rows(loaded, rows, batch_size=batch_size, progress=progress, decode=decoder)
+    decoded, seconds, look = predict_rows(
+        loaded, rows, batch_size=batch_size, progress=progress, decode=decoder
+    )
     targets = [row.text for row in rows]
     predicted = [d.text for d in decoded]
+    gained = set(look.read)
+    first = ["" if i in gained else text for i, text in enumerate(predicted)]
     unknown: Counter[str] = Counter()
     out_of_vocab = 0
     for text in targets:
@@ -145,6 +178,7 @@ def evaluate(
         unknown_chars="".join(ch for ch, _ in unknown.most_common()),
         decode=name,
         decoder_comparison=compare_decoders(targets, decoder) if compare else None,  # type: ignore[arg-type]
+        second_look=look.summary(targets, first, predicted) if loaded.config.second_look else None,
         rows=rows,
         decoded=decoded,
     )
@@ -162,6 +196,13 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     summary.add_row("EditDistance (mean)", f"{m.edit_distance:.4f}")
     summary.add_row("CER", f"{m.cer:.4f}")
     summary.add_row("crops/s", f"{report.crops_per_s:.1f}")
+    if report.second_look is not None:
+        look = report.second_look
+        summary.add_row(
+            "second look",
+            f"{look['retried']} no-reads re-read: {look['right']} right, {look['wrong']} wrong "
+            f"(StringMatch {look['string_match_first_look']:.4f} without)",
+        )
     console.print(summary)
     if report.out_of_vocab:
         console.print(

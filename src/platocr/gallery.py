@@ -76,7 +76,7 @@ def make_gallery(
         raise PlatocrError(f"--out must end in .png or .html, got {out}")
     loaded, name = load_with_decoder(checkpoint, device, decode)
     rows = open_dataset(labels, check_images=True)
-    decoded, _ = predict_rows(
+    decoded, *_ = predict_rows(
         loaded, rows, batch_size=batch_size, progress=progress, decode=get_decoder(name)
     )
     items = order_items(rows, decoded)

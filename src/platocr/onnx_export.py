@@ -17,6 +17,7 @@ import io
 import json
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,11 +153,17 @@ def check_onnx(loaded: LoadedModel, session: Any, batch: int = 3, seed: int = 0)
 
 
 def export_checkpoint(
-    checkpoint: str | Path, out: str | Path, *, opset: int = DEFAULT_OPSET, check: bool = True
+    checkpoint: str | Path,
+    out: str | Path,
+    *,
+    opset: int = DEFAULT_OPSET,
+    check: bool = True,
+    overrides: Sequence[str] = (),
 ) -> ExportResult:
-    """``platocr export``: checkpoint path or bundled name -> ``out`` (.onnx), optionally verified."""
+    """``platocr export``: checkpoint path or bundled name -> ``out`` (.onnx), optionally verified;
+    ``overrides`` change the config's decode / second_look (``checkpoint.with_reading_overrides``)."""
     from platocr.bundled import resolve_model
-    from platocr.checkpoint import load_checkpoint
+    from platocr.checkpoint import load_checkpoint, with_reading_overrides
 
     out = Path(out)
     if out.suffix.lower() != ".onnx":
@@ -165,6 +172,7 @@ def export_checkpoint(
     if path.suffix.lower() == ".onnx":
         raise PlatocrError(f"{path} is already an ONNX file; export takes a .pt checkpoint")
     loaded = load_checkpoint(path, "cpu")
+    loaded.config = with_reading_overrides(loaded.config, overrides)
     start = time.perf_counter()
     data = export_onnx_bytes(loaded, opset)
     seconds = time.perf_counter() - start

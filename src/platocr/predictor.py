@@ -2,7 +2,8 @@
 
 One predictor = a model (torch or onnxruntime backend) + its config + tokenizer. Crops go through
 ``preprocess.to_model_input`` (the same path as training and eval) in chunks of ``batch_size``,
-then CTC decoding with the config's ``decode`` (``platocr.decoding``) unless ``decode=`` overrides it::
+then CTC decoding with the config's ``decode`` (``platocr.decoding``) unless ``decode=`` overrides it,
+and the config's ``second_look`` for crops that gave no read (``platocr.second_look``)::
 
     from platocr import Predictor
     predictor = Predictor.load("runs/plates/best.pt")          # or a bundled name, or model.onnx
@@ -23,7 +24,7 @@ import torch
 from platocr.config import Config
 from platocr.errors import PlatocrError
 from platocr.prediction import Prediction
-from platocr.tokenizer import Tokenizer
+from platocr.tokenizer import Decoded, Tokenizer
 
 BACKENDS = ("torch", "onnx", "auto")
 ImageLike = np.ndarray | str | Path
@@ -247,11 +248,17 @@ class Predictor:
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
+        from platocr.second_look import second_look
+
+        def read(crops: list[np.ndarray]) -> list[Decoded]:
+            return self._decoder(
+                self._forward(to_model_input(crops, self.config.input, rgb=rgb)), self.tokenizer
+            )
+
         results: list[Prediction] = []
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
-            batch = to_model_input(chunk, self.config.input, rgb=rgb)  # (n, 3, H, W)
-            decoded = self._decoder(self._forward(batch), self.tokenizer)
+            decoded, _ = second_look(chunk, read(chunk), self.config.second_look, read)
             results.extend(Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded)
         return results
 

@@ -29,10 +29,19 @@ def export_command(
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Compare onnxruntime with torch log-probs.")
     ] = True,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Change how the model reads: decode=NAME or second_look=[FX,FY] / null (repeat).",
+        ),
+    ] = None,
 ) -> None:
     """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`.
 
     With `--out X.pt` it writes a slim checkpoint instead (what `src/platocr/models/` holds).
+    `--set decode=checksum-ean` and `--set second_look=[0,0.1]` change how the exported model reads.
     """
     from rich.table import Table
 
@@ -42,11 +51,11 @@ def export_command(
     if out.suffix.lower() == ".pt":
         from platocr.checkpoint import write_slim_checkpoint
 
-        size = write_slim_checkpoint(checkpoint, out)
+        size = write_slim_checkpoint(checkpoint, out, overrides or ())
         console.print(f"wrote {out}: slim checkpoint, {size / 1e6:.2f} MB", highlight=False, soft_wrap=True)
         return
 
-    result = export_checkpoint(checkpoint, out, opset=opset, check=check)
+    result = export_checkpoint(checkpoint, out, opset=opset, check=check, overrides=overrides or ())
     table = Table(title=f"export {checkpoint}", show_header=False)
     table.add_column("item")
     table.add_column("value", justify="right")
