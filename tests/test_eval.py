@@ -10,7 +10,7 @@ from conftest import write_tiny_crops
 from typer.testing import CliRunner
 
 from platocr.cli import app
-from platocr.metrics import accuracy_by_length, char_errors, confusions, text_metrics
+from platocr.metrics import accuracy_by_length, char_errors, confidence_floors, confusions, text_metrics
 
 runner = CliRunner()
 
@@ -33,6 +33,15 @@ def test_text_metrics_table(
     assert m.string_match == pytest.approx(string_match)
     assert m.edit_distance == pytest.approx(edit_distance)
     assert m.cer == pytest.approx(cer)
+
+
+def test_confidence_floors_turn_unsure_reads_into_no_reads() -> None:
+    targets = ["12", "34", "56", ""]
+    reads = [("12", 0.9), ("35", 0.1), ("56", 0.2), ("7", 0.05)]
+    rows = {row["floor"]: row for row in confidence_floors(targets, reads, floors=(0.0, 0.1, 0.3))}
+    assert rows[0.0] == {"floor": 0.0, "string_match": 0.5, "wrong": 2, "no_read": 0}
+    assert rows[0.1] == {"floor": 0.1, "string_match": 0.75, "wrong": 1, "no_read": 0}  # "7" dropped
+    assert rows[0.3] == {"floor": 0.3, "string_match": 0.5, "wrong": 0, "no_read": 2}
 
 
 def test_confusions_and_by_length() -> None:
@@ -61,6 +70,9 @@ def test_eval_json(trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path:
     assert report["edit_distance"] >= 0.0 and report["cer"] >= 0.0 and report["crops_per_s"] > 0
     assert sum(row["n"] for row in report["by_length"]) == 10
     assert set(report["confusions"]) == {"substitutions", "deletions", "insertions"}
+    floors = report["confidence_floors"]
+    assert floors[0]["floor"] == 0.0 and floors[0]["string_match"] == report["string_match"]
+    assert "confidence floor" in result.output
 
 
 def test_eval_counts_out_of_vocab_targets_as_errors(trained_run: Path, tmp_path: Path) -> None:

@@ -20,7 +20,14 @@ from rich.table import Table
 
 from platocr.checkpoint import LoadedModel, load_checkpoint
 from platocr.data.labels import LabelRow, open_dataset
-from platocr.metrics import Confusions, TextMetrics, accuracy_by_length, confusions, text_metrics
+from platocr.metrics import (
+    Confusions,
+    TextMetrics,
+    accuracy_by_length,
+    confidence_floors,
+    confusions,
+    text_metrics,
+)
 from platocr.second_look import SecondLook
 from platocr.second_look import second_look as second_look_at
 from platocr.tokenizer import Decoded
@@ -42,6 +49,7 @@ class EvalReport:
     decode: str = "greedy"  # the CTC decoder that produced ``decoded``
     decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
     second_look: dict[str, Any] | None = None  # config second_look: SecondLook.summary
+    floors: list[dict[str, Any]] = field(default_factory=list)  # metrics.confidence_floors
     rows: list[LabelRow] = field(default_factory=list)
     decoded: list[Decoded] = field(default_factory=list)
 
@@ -59,6 +67,7 @@ class EvalReport:
             "decode": self.decode,
             **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
             **({"second_look": self.second_look} if self.second_look is not None else {}),
+            "confidence_floors": self.floors,
         }
 
 
@@ -179,6 +188,7 @@ def evaluate(
         decode=name,
         decoder_comparison=compare_decoders(targets, decoder) if compare else None,  # type: ignore[arg-type]
         second_look=look.summary(targets, first, predicted) if loaded.config.second_look else None,
+        floors=confidence_floors(targets, [(d.text, d.confidence) for d in decoded]),
         rows=rows,
         decoded=decoded,
     )
@@ -210,6 +220,15 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
             f"({escape(repr(report.unknown_chars))}); they count as errors",
             soft_wrap=True,
         )
+    if report.floors:
+        floors = Table(title="reads under a confidence floor dropped (Prediction.confidence)")
+        for name in ("floor", "StringMatch", "wrong reads", "no reads"):
+            floors.add_column(name, justify="right")
+        for row in report.floors:
+            floors.add_row(
+                f"{row['floor']:g}", f"{row['string_match']:.4f}", str(row["wrong"]), str(row["no_read"])
+            )
+        console.print(floors)
     lengths = Table(title="accuracy by text length")
     for name in ("length", "n", "StringMatch"):
         lengths.add_column(name, justify="right")

@@ -84,6 +84,39 @@ def accuracy_by_length(targets: Sequence[str], predictions: Sequence[str]) -> li
     ]
 
 
+CONFIDENCE_FLOORS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def confidence_floors(
+    targets: Sequence[str],
+    reads: Sequence[tuple[str, float]],
+    floors: Sequence[float] = CONFIDENCE_FLOORS,
+) -> list[dict[str, float | int]]:
+    """What a caller that drops reads under a confidence floor would get (its risk/coverage trade).
+
+    Args:
+        targets: the true texts ('' = nothing to read).
+        reads: (text, confidence) per row, as the predictor returns them.
+
+    Returns:
+        Per floor: ``string_match`` when non-empty reads under it count as no read, ``wrong`` (non-empty
+        reads that differ from the target) and ``no_read`` (empty reads of non-empty targets).
+    """
+    rows = []
+    for floor in floors:
+        kept = [text if confidence >= floor else "" for text, confidence in reads]
+        rows.append(
+            {
+                "floor": floor,
+                "string_match": sum(t == k for t, k in zip(targets, kept, strict=True))
+                / max(len(targets), 1),
+                "wrong": sum(bool(k) and k != t for t, k in zip(targets, kept, strict=True)),
+                "no_read": sum(bool(t) and not k for t, k in zip(targets, kept, strict=True)),
+            }
+        )
+    return rows
+
+
 def char_errors(target: str, prediction: str) -> tuple[set[int], set[int]]:
     """Positions that are wrong: (target indices missed or substituted, prediction indices wrong or extra)."""
     wrong_target: set[int] = set()
