@@ -53,3 +53,11 @@ def test_bench_rejects_model_and_config_together(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["bench", "--quick", "--model", "x.pt", "--config", "y.yaml"])
     assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+def test_bench_times_one_look_per_crop() -> None:
+    from platocr.bench import REPO_CONFIGS, pick_model
+
+    bench = pick_model(config=REPO_CONFIGS / "barcodes_ean.yaml")
+    assert bench.loaded.config.second_look is None
+    assert any(note.startswith("second_look [0.0, 0.1] off") for note in bench.notes)
