@@ -4,8 +4,8 @@ With ``decode: checksum-ean`` an empty read means that no candidate had a valid 
 those crops read correctly when cut a little tighter (another scale and framing for the same digits),
 and the check digit still guards the new read. Config ``second_look: [fx, fy]`` trims ``fx`` of the
 width from the left and from the right, and ``fy`` of the height from the top and from the bottom;
-null (the default) turns it off. The predictor (so video, audit and bench) and ``eval``/``gallery``
-all go through :func:`second_look`, so they report the same reads.
+null (the default) turns it off. The predictor (so video and audit) and ``eval``/``gallery`` all go
+through :func:`second_look`, so they report the same reads (``bench`` turns it off: it times one look).
 """
 
 from __future__ import annotations
