@@ -79,7 +79,7 @@ def test_only_empty_reads_are_retried_and_only_a_read_replaces_them() -> None:
     assert len(asked) == 1  # one batch for all no-reads
     unchanged, none = second_look(crops, first, None, read)
     assert unchanged == first and none == SecondLook() and len(asked) == 1
-    summary = look.summary(["12", "5", "9"], ["12", "", ""], [d.text for d in final])
+    summary = look.summary(["12", "5", "9"], [d.text for d in final])
     assert summary == {
         "retried": 2,
         "read": 1,

@@ -115,10 +115,10 @@ def predict_rows(
                 decode=decode,
             )  # fmt: skip
     start = time.perf_counter()
-    forward = torch_forward(loaded.model, str(device))
     plain = getattr(decode, "primary_decoder", None) or decode or decode_greedy
 
-    def read(crops: list[np.ndarray]) -> list[Decoded]:
+    def read(crops: list[np.ndarray]) -> list[Decoded]:  # only called when there is something to re-read
+        forward = torch_forward(loaded.model, str(device))
         return plain(forward(to_model_input(crops, loaded.config.input, rgb=False)), loaded.tokenizer)
 
     decoded, look = second_look_at(
@@ -167,8 +167,6 @@ def evaluate(
     )
     targets = [row.text for row in rows]
     predicted = [d.text for d in decoded]
-    gained = set(look.read)
-    first = ["" if i in gained else text for i, text in enumerate(predicted)]
     unknown: Counter[str] = Counter()
     out_of_vocab = 0
     for text in targets:
@@ -187,7 +185,7 @@ def evaluate(
         unknown_chars="".join(ch for ch, _ in unknown.most_common()),
         decode=name,
         decoder_comparison=compare_decoders(targets, decoder) if compare else None,  # type: ignore[arg-type]
-        second_look=look.summary(targets, first, predicted) if loaded.config.second_look else None,
+        second_look=look.summary(targets, predicted) if loaded.config.second_look else None,
         floors=confidence_floors(targets, [(d.text, d.confidence) for d in decoded]),
         rows=rows,
         decoded=decoded,

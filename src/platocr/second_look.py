@@ -44,10 +44,12 @@ class SecondLook:
     retried: list[int] = field(default_factory=list)
     read: list[int] = field(default_factory=list)
 
-    def summary(self, targets: Sequence[str], first: Sequence[str], final: Sequence[str]) -> dict[str, Any]:
+    def summary(self, targets: Sequence[str], final: Sequence[str]) -> dict[str, Any]:
         """Counts for a report: re-read crops, reads gained, how many of them are right, StringMatch
-        without the second look (``first``) and with it (``final``)."""
+        without the second look (the ``read`` rows were empty then) and with it (``final``)."""
         right = sum(final[i] == targets[i] for i in self.read)
+        gained = set(self.read)
+        first = ["" if i in gained else text for i, text in enumerate(final)]
         n = max(len(targets), 1)
         return {
             "retried": len(self.retried),
