@@ -55,9 +55,17 @@ def test_bench_rejects_model_and_config_together(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "exclude each other" in result.output
 
 
-def test_bench_times_one_look_per_crop() -> None:
+def test_bench_times_every_look_a_crop_always_gets(tmp_path: Path) -> None:
     from platocr.bench import REPO_CONFIGS, pick_model
+    from platocr.config import load_config, save_config
 
     bench = pick_model(config=REPO_CONFIGS / "barcodes_ean.yaml")
-    assert bench.loaded.config.second_look is None
-    assert any(note.startswith("second_look [0.0, 0.1] off") for note in bench.notes)
+    assert bench.loaded.config.looks.insets == ((0.0, 0.1), (0.03, 0.0))
+    assert any("each crop is read 3 times" in note for note in bench.notes)
+    # Looks for the no-reads only depend on the stream: the bench times one look and says so.
+    empty = save_config(
+        load_config(REPO_CONFIGS / "barcodes_ean.yaml", ["looks.when=empty"]), tmp_path / "empty.yaml"
+    )
+    bench = pick_model(config=empty)
+    assert not bench.loaded.config.looks.insets
+    assert any("timed with one look per crop" in note for note in bench.notes)

@@ -10,6 +10,8 @@ import pytest
 from test_predictor import crops, gru_checkpoint, lstm_checkpoint  # noqa: F401
 from typer.testing import CliRunner
 
+from platocr.config import LooksConfig
+
 
 @pytest.mark.parametrize("rnn", ["gru", "lstm"])
 def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
@@ -116,16 +118,16 @@ def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: py
 
     checkpoint = request.getfixturevalue("gru_checkpoint")
     runner = CliRunner()
-    reading = ["--set", "decode=beam", "--set", "second_look=[0.0, 0.1]"]
+    reading = ["--set", "decode=beam", "--set", "looks.insets=[[0.0, 0.1]]", "--set", "looks.when=empty"]
     for name in ("slim.pt", "model.onnx"):
         result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / name), *reading])
         assert result.exit_code == 0, result.output
     slim = Predictor.load(tmp_path / "slim.pt", device="cpu")
-    assert (slim.decode, slim.config.second_look) == ("beam", (0.0, 0.1))
+    assert (slim.decode, slim.config.looks) == ("beam", LooksConfig(((0.0, 0.1),), "empty"))
     config, _, _ = read_onnx_metadata(tmp_path / "model.onnx")
-    assert (config.decode, config.second_look) == ("beam", (0.0, 0.1))
+    assert (config.decode, config.looks) == ("beam", LooksConfig(((0.0, 0.1),), "empty"))
     refused = runner.invoke(
         app, ["export", str(checkpoint), "--out", str(tmp_path / "x.pt"), "--set", "input.width=64"]
     )
-    assert refused.exit_code == 2 and "may only change decode and second_look" in refused.output
+    assert refused.exit_code == 2 and "may only change decode and looks" in refused.output
     assert not (tmp_path / "x.pt").exists()

@@ -1,7 +1,7 @@
 """``platocr bench``: recognition speed (crops/s per backend, device and batch size) and video fps.
 
-Crops/s is end to end on decoded uint8 crops: ``Predictor.predict`` = preprocess + forward + greedy
-decode. Video fps runs the real annotator (``platocr.video.run_video``) on a generated clip with one
+Crops/s is end to end on decoded uint8 crops: ``Predictor.predict`` = preprocess + forward + the
+config's decoder, and every look of the config's ``looks`` when it reads every crop (``when: always``). Video fps runs the real annotator (``platocr.video.run_video``) on a generated clip with one
 fixed ROI, so OCR reads one crop per frame, in threaded and sequential mode. Speed does not depend
 on the weights, so without a model a randomly initialised one of ``configs/quick.yaml`` is timed.
 """
@@ -76,25 +76,31 @@ def pick_model(model: str | None = None, config: str | Path | None = None) -> Be
         path = resolve_model(model)
         if path.suffix.lower() == ".onnx":
             raise PlatocrError(f"--model {path}: bench takes a checkpoint (.pt); it times both backends")
-        return _one_look(BenchModel(load_checkpoint(path, "cpu"), source=str(model), random_init=False))
+        return _as_read(BenchModel(load_checkpoint(path, "cpu"), source=str(model), random_init=False))
     notes = ["randomly initialised weights: speed does not depend on the weights"]
     if config is None and (REPO_CONFIGS / "quick.yaml").is_file():
         config = REPO_CONFIGS / "quick.yaml"
     if config is None:
         notes.append("configs/quick.yaml not found: package default config")
-    return _one_look(
+    return _as_read(
         BenchModel(random_model(config), source=str(config or "defaults"), random_init=True, notes=notes)
     )
 
 
-def _one_look(bench: BenchModel) -> BenchModel:
-    """Time one look per crop: the sample crops are not barcodes, so ``second_look`` would re-read
-    most of them, which a real stream of barcodes does only for its few no-reads."""
-    look = bench.loaded.config.second_look
-    if look is not None:
-        bench.loaded.config = dataclasses.replace(bench.loaded.config, second_look=None)
+def _as_read(bench: BenchModel) -> BenchModel:
+    """Time the reading a user gets: with ``looks.when: always`` every crop is read from each cut.
+    With ``when: empty`` the extra looks are left out: how many a stream needs depends on its
+    no-reads, and the sample crops (not real text) would be mostly no-reads."""
+    from platocr.config import LooksConfig
+
+    looks = bench.loaded.config.looks
+    cuts = [list(cut) for cut in looks.insets]
+    if cuts and looks.when == "always":
+        bench.notes.append(f"looks {cuts}, when: always: each crop is read {len(cuts) + 1} times")
+    elif cuts:
+        bench.loaded.config = dataclasses.replace(bench.loaded.config, looks=LooksConfig())
         bench.notes.append(
-            f"second_look {list(look)} off: timed with one look per crop (each no-read costs one more)"
+            f"looks {cuts}, when: empty: timed with one look per crop (each no-read costs {len(cuts)} more)"
         )
     return bench
 

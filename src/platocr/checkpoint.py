@@ -103,14 +103,14 @@ def save_checkpoint(
 
 
 # What ``platocr export --set`` may change: how a model reads, not what its weights were trained for.
-READING_KEYS = ("decode", "second_look")
+READING_KEYS = ("decode", "looks")
 
 
 def with_reading_overrides(config: Config, overrides: Sequence[str]) -> Config:
-    """``config`` with ``decode`` / ``second_look`` overrides (``KEY=VALUE``); PlatocrError for other keys."""
+    """``config`` with ``decode`` / ``looks.*`` overrides (``KEY=VALUE``); PlatocrError for other keys."""
     for item in overrides:
         key = item.split("=", 1)[0].strip()
-        if key not in READING_KEYS:
+        if key.split(".")[0] not in READING_KEYS:
             raise PlatocrError(
                 f"--set {item!r}: an exported model may only change {' and '.join(READING_KEYS)}; "
                 f"'{key}' would not fit the trained weights (retrain with it instead)"

@@ -105,6 +105,14 @@ class TrainConfig:
 
 
 @dataclass
+class LooksConfig:
+    """Read each crop from more cuts and let the reads vote (``platocr.looks``)."""
+
+    insets: tuple[tuple[float, float], ...] = ()  # [fx, fy] per extra cut; none = one look
+    when: str = "always"  # always: every crop; empty: only crops whose first read is empty
+
+
+@dataclass
 class Config:
     """The whole run configuration (one YAML file)."""
 
@@ -114,7 +122,7 @@ class Config:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: str = "greedy"  # CTC decoder: greedy | beam | checksum-ean | plate-ru (platocr.decoding)
-    second_look: tuple[float, float] | None = None  # [fx, fy]: re-read no-reads cut tighter (second_look.py)
+    looks: LooksConfig = field(default_factory=LooksConfig)
 
 
 def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:
@@ -140,6 +148,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "train.schedule": ("onecycle", "cosine"),
     "train.metric": ("string_match", "cer", "edit_distance", "loss"),
     "decode": ("greedy", "beam", "checksum-ean", "plate-ru"),  # = platocr.decoding.list_decoders()
+    "looks.when": ("always", "empty"),
 }
 POSITIVE = (
     "input.height",
@@ -155,6 +164,11 @@ POSITIVE = (
 
 def config_from_dict(d: dict, where: str = "config") -> Config:
     """Build a Config from nested dicts; missing keys keep their defaults."""
+    if isinstance(d, dict) and "second_look" in d and "looks" not in d:
+        # Checkpoints saved before ``looks`` had ``second_look: [fx, fy] | null``: one cut, empty reads only.
+        d = dict(d)
+        if (old := d.pop("second_look")) is not None:
+            d["looks"] = {"insets": [old], "when": "empty"}
     cfg = _build(Config, d, where, prefix="")
     _check_values(cfg, where)
     return cfg
@@ -181,9 +195,9 @@ def _check_values(cfg: Config, where: str) -> None:
         raise PlatocrError(
             f"{where}: 'input.channels' must be 3 (grey crops are repeated to RGB), got {cfg.input.channels}"
         )
-    look = cfg.second_look
-    if look is not None and not all(0.0 <= f < 0.5 for f in look):
-        raise PlatocrError(f"{where}: 'second_look' insets must be in [0, 0.5), got {list(look)}")
+    for cut in cfg.looks.insets:
+        if not all(0.0 <= f < 0.5 for f in cut):
+            raise PlatocrError(f"{where}: 'looks.insets' must be [fx, fy] in [0, 0.5), got {list(cut)}")
     if not 0.0 <= cfg.train.ema < 1.0:
         raise PlatocrError(f"{where}: 'train.ema' must be 0 (off) or a decay in (0, 1), got {cfg.train.ema}")
     stride = cfg.model.time_stride
@@ -277,7 +291,10 @@ def _check_value(value: Any, hint: Any, where: str, dotted: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _check_value(value, inner[0], where, dotted)
-    if origin is tuple:
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]: any length
+        if isinstance(value, list | tuple):
+            return tuple(_check_value(v, args[0], where, f"{dotted}[{i}]") for i, v in enumerate(value))
+    elif origin is tuple:
         if isinstance(value, list | tuple) and len(value) == len(args):
             return tuple(
                 _check_value(v, a, where, f"{dotted}[{i}]")
@@ -306,6 +323,9 @@ def _check_value(value: Any, hint: Any, where: str, dotted: str) -> Any:
 
 
 def _type_name(hint: Any) -> str:
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return f"a list (each {_type_name(args[0])})"
     if typing.get_origin(hint) is tuple:
         return "a list of " + ", ".join(_type_name(a) for a in typing.get_args(hint))
     return getattr(hint, "__name__", str(hint))

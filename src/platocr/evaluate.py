@@ -20,6 +20,7 @@ from rich.table import Table
 
 from platocr.checkpoint import LoadedModel, load_checkpoint
 from platocr.data.labels import LabelRow, open_dataset
+from platocr.looks import LookRecord, look_again
 from platocr.metrics import (
     Confusions,
     TextMetrics,
@@ -28,8 +29,6 @@ from platocr.metrics import (
     confusions,
     text_metrics,
 )
-from platocr.second_look import SecondLook
-from platocr.second_look import second_look as second_look_at
 from platocr.tokenizer import Decoded
 
 
@@ -48,7 +47,7 @@ class EvalReport:
     unknown_chars: str = ""
     decode: str = "greedy"  # the CTC decoder that produced ``decoded``
     decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
-    second_look: dict[str, Any] | None = None  # config second_look: SecondLook.summary
+    looks: dict[str, Any] | None = None  # config looks: LookRecord.summary
     floors: list[dict[str, Any]] = field(default_factory=list)  # metrics.confidence_floors
     rows: list[LabelRow] = field(default_factory=list)
     decoded: list[Decoded] = field(default_factory=list)
@@ -66,15 +65,15 @@ class EvalReport:
             "unknown_chars": self.unknown_chars,
             "decode": self.decode,
             **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
-            **({"second_look": self.second_look} if self.second_look is not None else {}),
+            **({"looks": self.looks} if self.looks is not None else {}),
             "confidence_floors": self.floors,
         }
 
 
 class RowReads(NamedTuple):
     decoded: list[Decoded]  # one per row, in order
-    seconds: float  # end to end: read + preprocess + forward + decode (+ second look)
-    look: SecondLook  # which rows the config's ``second_look`` re-read
+    seconds: float  # end to end: read + preprocess + forward + decode (+ the other looks)
+    look: LookRecord  # which rows the config's ``looks`` read again, which changed
 
 
 def predict_rows(
@@ -86,7 +85,7 @@ def predict_rows(
     decode: Callable[[Any, Any], list[Decoded]] | None = None,
 ) -> RowReads:
     """Predictions for ``rows`` (``decode`` = a :mod:`platocr.decoding` decoder, default greedy), then
-    the config's ``second_look`` on the rows that gave no read, as the predictor does.
+    the config's ``looks`` (more cuts of the rows, whose reads vote), as the predictor does.
 
     A ``decode`` with a ``primary_decoder`` (:class:`~platocr.decoder_report.DecoderRecorder`) re-reads
     with that one, so the comparison holds first looks only."""
@@ -117,13 +116,11 @@ def predict_rows(
     start = time.perf_counter()
     plain = getattr(decode, "primary_decoder", None) or decode or decode_greedy
 
-    def read(crops: list[np.ndarray]) -> list[Decoded]:  # only called when there is something to re-read
+    def read(crops: list[np.ndarray]) -> list[Decoded]:  # only called when there is something to look at
         forward = torch_forward(loaded.model, str(device))
         return plain(forward(to_model_input(crops, loaded.config.input, rgb=False)), loaded.tokenizer)
 
-    decoded, look = second_look_at(
-        lambda i: load_image(rows[i].path), preds.decoded, loaded.config.second_look, read
-    )
+    decoded, look = look_again(lambda i: load_image(rows[i].path), preds.decoded, loaded.config.looks, read)
     return RowReads(decoded, preds.seconds + time.perf_counter() - start, look)
 
 
@@ -185,7 +182,7 @@ def evaluate(
         unknown_chars="".join(ch for ch, _ in unknown.most_common()),
         decode=name,
         decoder_comparison=compare_decoders(targets, decoder) if compare else None,  # type: ignore[arg-type]
-        second_look=look.summary(targets, predicted) if loaded.config.second_look else None,
+        looks=look.summary(targets, predicted) if loaded.config.looks.insets else None,
         floors=confidence_floors(targets, [(d.text, d.confidence) for d in decoded]),
         rows=rows,
         decoded=decoded,
@@ -204,12 +201,13 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     summary.add_row("EditDistance (mean)", f"{m.edit_distance:.4f}")
     summary.add_row("CER", f"{m.cer:.4f}")
     summary.add_row("crops/s", f"{report.crops_per_s:.1f}")
-    if report.second_look is not None:
-        look = report.second_look
+    if report.looks is not None:
+        look = report.looks
         summary.add_row(
-            "second look",
-            f"{look['retried']} no-reads re-read: {look['right']} right, {look['wrong']} wrong "
-            f"(StringMatch {look['string_match_first_look']:.4f} without)",
+            "looks",
+            f"{look['looked']} crops looked at again; {look['changed']} reads changed: {look['now_right']} "
+            f"now right, {look['was_right']} right before (StringMatch {look['string_match_first_look']:.4f} "
+            "with the first look only)",
         )
     console.print(summary)
     if report.out_of_vocab:

@@ -161,7 +161,7 @@ def export_checkpoint(
     overrides: Sequence[str] = (),
 ) -> ExportResult:
     """``platocr export``: checkpoint path or bundled name -> ``out`` (.onnx), optionally verified;
-    ``overrides`` change the config's decode / second_look (``checkpoint.with_reading_overrides``)."""
+    ``overrides`` change the config's decode / looks (``checkpoint.with_reading_overrides``)."""
     from platocr.bundled import resolve_model
     from platocr.checkpoint import load_checkpoint, with_reading_overrides
 

@@ -3,7 +3,7 @@
 One predictor = a model (torch or onnxruntime backend) + its config + tokenizer. Crops go through
 ``preprocess.to_model_input`` (the same path as training and eval) in chunks of ``batch_size``,
 then CTC decoding with the config's ``decode`` (``platocr.decoding``) unless ``decode=`` overrides it,
-and the config's ``second_look`` for crops that gave no read (``platocr.second_look``)::
+and the config's ``looks``: more cuts of each crop, whose reads vote (``platocr.looks``)::
 
     from platocr import Predictor
     predictor = Predictor.load("runs/plates/best.pt")          # or a bundled name, or model.onnx
@@ -248,7 +248,7 @@ class Predictor:
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
-        from platocr.second_look import second_look
+        from platocr.looks import look_again
 
         def read(crops: list[np.ndarray]) -> list[Decoded]:
             return self._decoder(
@@ -258,7 +258,7 @@ class Predictor:
         results: list[Prediction] = []
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
-            decoded, _ = second_look(chunk, read(chunk), self.config.second_look, read)
+            decoded, _ = look_again(chunk, read(chunk), self.config.looks, read)
             results.extend(Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded)
         return results
 

@@ -34,14 +34,15 @@ def export_command(
         typer.Option(
             "--set",
             metavar="KEY=VALUE",
-            help="Change how the model reads: decode=NAME or second_look=[FX,FY] / null (repeat).",
+            help="Change how the model reads: decode=NAME, looks.insets=[[FX,FY],...], looks.when=always|empty (repeat).",
         ),
     ] = None,
 ) -> None:
     """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`.
 
     With `--out X.pt` it writes a slim checkpoint instead (what `src/platocr/models/` holds).
-    `--set decode=checksum-ean` and `--set second_look=[0,0.1]` change how the exported model reads.
+    `--set decode=checksum-ean`, `--set looks.insets=[[0,0.1]]` and `--set looks.when=empty` change how
+    the exported model reads.
     """
     from rich.table import Table
 

@@ -1,0 +1,110 @@
+"""``looks``: read a crop from more than one cut and let the reads vote.
+
+One cut rarely suits every crop: a barcode's digits may touch the bottom of a loose crop, or a
+tilted label may leave bars at the edges. Config ``looks.insets`` lists more cuts of the same crop,
+``[fx, fy]`` each (``fx`` of the width off the left and off the right, ``fy`` of the height off the
+top and off the bottom). With ``looks.when: always`` every crop is read from every cut, and the
+non-empty reads vote, each with its confidence: the text with the largest sum wins. With ``when:
+empty`` only the crops whose first read is empty get the other cuts (with ``decode: checksum-ean``
+an empty read means no candidate had a valid check digit, so every new read is still checked).
+
+The predictor (so video and audit) and ``eval``/``gallery`` all go through :func:`look_again`, so they
+report the same reads; ``bench`` times one look and says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from platocr.config import LooksConfig
+from platocr.errors import PlatocrError
+from platocr.tokenizer import Decoded
+
+# crops (uint8, the caller's channel order) -> one Decoded per crop, through the normal preprocessing.
+ReadCrops = Callable[[list[np.ndarray]], list[Decoded]]
+
+
+def inset(image: np.ndarray, fx: float, fy: float) -> np.ndarray:
+    """``image`` without ``fx`` of its width on each side and ``fy`` of its height top and bottom.
+
+    Args:
+        image: HxW or HxWx3 array.
+        fx, fy: fractions in [0, 0.5); at least one pixel row and column is always kept.
+    """
+    if not (0.0 <= fx < 0.5 and 0.0 <= fy < 0.5):
+        raise PlatocrError(f"looks insets must be in [0, 0.5), got {fx}, {fy}")
+    h, w = image.shape[:2]
+    dx, dy = min(round(w * fx), (w - 1) // 2), min(round(h * fy), (h - 1) // 2)
+    return image[dy : h - dy, dx : w - dx]
+
+
+def vote(reads: Sequence[Decoded]) -> Decoded:
+    """The read whose text has the largest summed confidence over the non-empty ``reads`` (ties: the
+    earlier text); of that text's reads, the most confident one. All empty: the first read."""
+    totals: dict[str, float] = defaultdict(float)
+    for read in reads:
+        if read.text:
+            totals[read.text] += read.confidence
+    if not totals:
+        return reads[0]
+    best = max(totals, key=totals.__getitem__)  # dicts keep insertion order: ties go to the earlier text
+    return max((r for r in reads if r.text == best), key=lambda r: r.confidence)
+
+
+@dataclass
+class LookRecord:
+    """What :func:`look_again` did: ``first`` = every crop's first read, ``looked`` = indices read from
+    the other cuts, ``changed`` = indices whose final read differs from the first."""
+
+    first: list[str] = field(default_factory=list)
+    looked: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+
+    def summary(self, targets: Sequence[str], final: Sequence[str]) -> dict[str, Any]:
+        """Counts for a report: crops looked at again, reads changed, how many of those are right now
+        and how many were right before, StringMatch of the first reads and of the final ones."""
+        n = max(len(targets), 1)
+        return {
+            "looked": len(self.looked),
+            "changed": len(self.changed),
+            "now_right": sum(final[i] == targets[i] for i in self.changed),
+            "was_right": sum(self.first[i] == targets[i] for i in self.changed),
+            "string_match_first_look": sum(t == p for t, p in zip(targets, self.first, strict=True)) / n,
+            "string_match": sum(t == p for t, p in zip(targets, final, strict=True)) / n,
+        }
+
+
+def look_again(
+    crops: Sequence[np.ndarray] | Callable[[int], np.ndarray],
+    decoded: Sequence[Decoded],
+    looks: LooksConfig,
+    read: ReadCrops,
+) -> tuple[list[Decoded], LookRecord]:
+    """Read the crops of ``decoded`` (their first reads) from the cuts in ``looks`` and vote.
+
+    Args:
+        crops: the crops ``decoded`` came from, or ``index -> crop`` (eval loads only the ones needed).
+        decoded: the first reads, one per crop.
+        looks: the config's ``looks``; no insets returns ``decoded`` unchanged.
+        read: reads a list of crops with the same model, preprocessing and decoder.
+    """
+    result = list(decoded)
+    record = LookRecord(first=[d.text for d in decoded])
+    if not looks.insets:
+        return result, record
+    record.looked = [i for i, d in enumerate(result) if looks.when == "always" or not d.text]
+    if not record.looked:
+        return result, record
+    crop_at = crops if callable(crops) else crops.__getitem__
+    images = [crop_at(i) for i in record.looked]
+    others = [read([inset(image, *cut) for image in images]) for cut in looks.insets]
+    for k, i in enumerate(record.looked):
+        result[i] = vote([result[i], *(reads[k] for reads in others)])
+        if result[i].text != record.first[i]:
+            record.changed.append(i)
+    return result, record
