@@ -85,7 +85,7 @@ def test_when_empty_looks_again_only_at_empty_reads() -> None:
     assert [d.text for d in final] == ["12", "5", ""]
     assert final[2].confidence == 0.7  # a still-empty look keeps the first read
     assert (record.looked, record.changed) == ([1, 2], [1])
-    assert asked == [[(6, 24), (6, 24)]]  # one batch per cut, for the empty reads only
+    assert asked == [[(6, 24), (6, 24)]]  # one batch, for the empty reads only
     unchanged, none = look_again(crops, first, LooksConfig(), read)
     assert unchanged == first and none == LookRecord(first=["12", "", ""]) and len(asked) == 1
     assert record.summary(["12", "5", "9"], [d.text for d in final]) == {
@@ -101,8 +101,14 @@ def test_when_empty_looks_again_only_at_empty_reads() -> None:
 def test_when_always_every_crop_is_read_from_every_cut_and_the_reads_vote() -> None:
     crops = [np.zeros((10, 30), np.uint8)] * 2
     first = [Decoded("12", 0.5, [0.5, 0.5]), Decoded("34", 0.9, [0.9, 0.9])]
-    per_cut = iter([[Decoded("17", 0.3, [0.3]), Decoded("", 0.0, [])], [Decoded("17", 0.4, [0.4])] * 2])
-    final, record = look_again(crops, first, LooksConfig(((0.0, 0.1), (0.05, 0.0))), lambda _: next(per_cut))
+    asked: list[int] = []
+
+    def read(cuts: list[np.ndarray]) -> list[Decoded]:  # one call: crops 0 and 1 cut one way, then the other
+        asked.append(len(cuts))
+        return [Decoded("17", 0.3, [0.3]), Decoded("", 0.0, []), *[Decoded("17", 0.4, [0.4])] * 2]
+
+    final, record = look_again(crops, first, LooksConfig(((0.0, 0.1), (0.05, 0.0))), read)
+    assert asked == [4]
     assert [d.text for d in final] == ["17", "34"]  # 0.3 + 0.4 for "17" beats 0.5; 0.9 beats 0.4
     assert (record.looked, record.changed) == ([0, 1], [0])
     assert record.summary(["12", "34"], ["17", "34"])["was_right"] == 1

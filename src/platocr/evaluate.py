@@ -118,7 +118,14 @@ def predict_rows(
 
     def read(crops: list[np.ndarray]) -> list[Decoded]:  # only called when there is something to look at
         forward = torch_forward(loaded.model, str(device))
-        return plain(forward(to_model_input(crops, loaded.config.input, rgb=False)), loaded.tokenizer)
+        return [
+            d
+            for start in range(0, len(crops), batch_size)
+            for d in plain(
+                forward(to_model_input(crops[start : start + batch_size], loaded.config.input, rgb=False)),
+                loaded.tokenizer,
+            )
+        ]
 
     decoded, look = look_again(lambda i: load_image(rows[i].path), preds.decoded, loaded.config.looks, read)
     return RowReads(decoded, preds.seconds + time.perf_counter() - start, look)

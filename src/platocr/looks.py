@@ -102,9 +102,11 @@ def look_again(
         return result, record
     crop_at = crops if callable(crops) else crops.__getitem__
     images = [crop_at(i) for i in record.looked]
-    others = [read([inset(image, *cut) for image in images]) for cut in looks.insets]
+    n = len(images)
+    # One call for every cut: at batch 1 (video) one forward of three crops beats three forwards of one.
+    again = read([inset(image, *cut) for cut in looks.insets for image in images])
     for k, i in enumerate(record.looked):
-        result[i] = vote([result[i], *(reads[k] for reads in others)])
+        result[i] = vote([result[i], *(again[j * n + k] for j in range(len(looks.insets)))])
         if result[i].text != record.first[i]:
             record.changed.append(i)
     return result, record
