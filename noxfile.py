@@ -49,6 +49,6 @@ def train_plates_ru(session: nox.Session) -> None:
 
 @nox.session
 def train_barcodes_ean(session: nox.Session) -> None:
-    """Retrain the shipped barcodes-ean model from synthetic photos (~5.5 h on 2 CPU cores)."""
+    """Retrain the shipped barcodes-ean model from synthetic photos (~7.5 h on 2 CPU cores)."""
     session.install("-e", ".")
     session.run("bash", "scripts/train_barcodes_ean.sh", *session.posargs, external=True)
