@@ -1,9 +1,10 @@
 """``platocr bench``: recognition speed (crops/s per backend, device and batch size) and video fps.
 
 Crops/s is end to end on decoded uint8 crops: ``Predictor.predict`` = preprocess + forward + the
-config's decoder, and every look of the config's ``looks`` when it reads every crop (``when: always``). Video fps runs the real annotator (``platocr.video.run_video``) on a generated clip with one
-fixed ROI, so OCR reads one crop per frame, in threaded and sequential mode. Speed does not depend
-on the weights, so without a model a randomly initialised one of ``configs/quick.yaml`` is timed.
+config's decoder, and every look of the config's ``looks`` when it reads every crop (``when: always``).
+Video fps runs the real annotator (``platocr.video.run_video``) on a generated clip with one fixed
+ROI, so OCR reads one crop per frame, in threaded and sequential mode. Speed does not depend on the
+weights, so without a model a randomly initialised one of ``configs/quick.yaml`` is timed.
 """
 
 from __future__ import annotations

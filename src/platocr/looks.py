@@ -9,7 +9,8 @@ empty`` only the crops whose first read is empty get the other cuts (with ``deco
 an empty read means no candidate had a valid check digit, so every new read is still checked).
 
 The predictor (so video and audit) and ``eval``/``gallery`` all go through :func:`look_again`, so they
-report the same reads; ``bench`` times one look and says so.
+report the same reads. ``bench`` times every look of ``when: always``, and one look for ``when: empty``
+(its sample crops are not text, so nearly all would be looked at again); its notes say which.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def bench_command(
         typer.Option("--threads", min=0, help="CPU threads for torch and onnxruntime (0 = their default)."),
     ] = 0,
 ) -> None:
-    """Measure recognition speed; without --model/--config a random configs/quick.yaml model is timed."""
+    """Measure recognition speed; without --model/--config a bundled model is timed."""
     from platocr.bench import BenchSettings, available_devices, pick_model, run_bench
     from platocr.errors import PlatocrError
     from platocr.progress import console, err_console

@@ -34,7 +34,10 @@ def export_command(
         typer.Option(
             "--set",
             metavar="KEY=VALUE",
-            help="Change how the model reads: decode=NAME, looks.insets=[[FX,FY],...], looks.when=always|empty (repeat).",
+            help=(
+                "Change how the model reads: decode=NAME, looks.insets=[[FX,FY],...] or "
+                "looks.when=always|empty (repeat)."
+            ),
         ),
     ] = None,
 ) -> None:
