@@ -291,9 +291,9 @@ def _check_value(value: Any, hint: Any, where: str, dotted: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _check_value(value, inner[0], where, dotted)
-    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]: any length
+    if (item := _any_length_item(hint)) is not None:
         if isinstance(value, list | tuple):
-            return tuple(_check_value(v, args[0], where, f"{dotted}[{i}]") for i, v in enumerate(value))
+            return tuple(_check_value(v, item, where, f"{dotted}[{i}]") for i, v in enumerate(value))
     elif origin is tuple:
         if isinstance(value, list | tuple) and len(value) == len(args):
             return tuple(
@@ -322,10 +322,15 @@ def _check_value(value: Any, hint: Any, where: str, dotted: str) -> Any:
     )
 
 
-def _type_name(hint: Any) -> str:
+def _any_length_item(hint: Any) -> Any | None:
+    """``X`` for ``tuple[X, ...]`` (a list of any length), else None."""
     args = typing.get_args(hint)
-    if typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return f"a list (each {_type_name(args[0])})"
+    return args[0] if typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis else None
+
+
+def _type_name(hint: Any) -> str:
+    if (item := _any_length_item(hint)) is not None:
+        return f"a list (each {_type_name(item)})"
     if typing.get_origin(hint) is tuple:
         return "a list of " + ", ".join(_type_name(a) for a in typing.get_args(hint))
     return getattr(hint, "__name__", str(hint))
