@@ -10,17 +10,23 @@ import numpy as np
 import pytest
 import torch
 
-from platocr.config import Config, TrainConfig
+from platocr.bundled import resolve_model
+from platocr.checkpoint import read_checkpoint
+from platocr.config import Config, TrainConfig, apply_overrides, load_config
 from platocr.errors import PlatocrError
+from platocr.model.registry import build_model
 from platocr.tokenizer import Tokenizer
 from platocr.train.augment import build_augmenter
 from platocr.train.budget import TimeBudget
 from platocr.train.data import Collate, MixedSampler, parse_source
 from platocr.train.ddp import DistContext
 from platocr.train.history import improved
+from platocr.train.resume import init_weights, resample_kernel_height
 from platocr.train.schedule import build_scheduler, lr_factor, plan_epochs, set_total_steps
 from platocr.train.steps import EpochStats, Precision, ctc_loss, train_one_epoch
 from platocr.train.threads import training_threads
+
+REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
 def test_parse_source() -> None:
@@ -187,3 +193,24 @@ def test_train_one_epoch_stops_after_the_current_step_when_asked() -> None:
     assert (cut.steps, cut.stopped, cut.samples, len(asked)) == (1, True, 2, 1)
     whole = run(lambda: False)
     assert (whole.steps, whole.stopped, whole.samples) == (3, False, 6)
+
+
+def test_init_at_another_input_height_resamples_the_collapse_kernel() -> None:
+    kernel = torch.randn(5, 4, 2, 1)
+    taller = resample_kernel_height(kernel, 3)
+    assert taller.shape == (5, 4, 3, 1)
+    # a constant column gives the same response; the end rows keep the old end rows' proportion
+    assert torch.allclose(taller.sum(dim=2), kernel.sum(dim=2), atol=1e-6)
+    assert torch.allclose(taller[:, :, 0], kernel[:, :, 0] * 2 / 3, atol=1e-6)
+    assert torch.allclose(resample_kernel_height(kernel, 2), kernel)
+
+    shipped = resolve_model("plates-ru")
+    cfg = apply_overrides(
+        load_config(REPO_CONFIGS / "plates_ru.yaml"), ["input.height=48", "input.width=160"]
+    )
+    model = build_model(cfg, num_classes=read_checkpoint(shipped)["model"]["head.weight"].shape[0])
+    note = init_weights(model, str(shipped))
+    assert "1 resampled to a new kernel height" in note and "fresh" not in note
+    source = read_checkpoint(shipped)["model"]
+    name = next(k for k, v in source.items() if v.ndim == 4 and model.state_dict()[k].shape != v.shape)
+    assert torch.allclose(model.state_dict()[name].sum(dim=2), source[name].sum(dim=2), atol=1e-5)

@@ -38,13 +38,43 @@ def init_weights(model: torch.nn.Module, checkpoint: str) -> str:
     """Load every tensor of ``checkpoint`` whose name and shape match ``model`` (fine-tuning start).
 
     A different vocab changes only the head's shape, so the head starts fresh and the rest is kept.
+    A conv kernel that differs only in height (the ``collapse: conv`` kernel after a change of
+    ``input.height``) is resampled to the new height, so a model can be fine-tuned at a larger input.
     Raises PlatocrError when nothing matches (another architecture).
     """
     source = read_checkpoint(checkpoint)["model"]
     own = model.state_dict()
     matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    resampled = {
+        k: resample_kernel_height(v, own[k].shape[2])
+        for k, v in source.items()
+        if k in own and k not in matched and _differs_in_height_only(v.shape, own[k].shape)
+    }
     if not matched:
         raise PlatocrError(f"--init {checkpoint}: no weights match this model's architecture")
-    model.load_state_dict(matched, strict=False)
-    fresh = len(own) - len(matched)
-    return f"{len(matched)} of {len(own)} tensors from {checkpoint}" + (f", {fresh} fresh" if fresh else "")
+    model.load_state_dict({**matched, **resampled}, strict=False)
+    fresh = len(own) - len(matched) - len(resampled)
+    return (
+        f"{len(matched)} of {len(own)} tensors from {checkpoint}"
+        + (f", {len(resampled)} resampled to a new kernel height" if resampled else "")
+        + (f", {fresh} fresh" if fresh else "")
+    )
+
+
+def _differs_in_height_only(a: torch.Size, b: torch.Size) -> bool:
+    return len(a) == len(b) == 4 and a[2] != b[2] and (a[:2], a[3]) == (b[:2], b[3])
+
+
+def resample_kernel_height(weight: torch.Tensor, height: int) -> torch.Tensor:
+    """(O, I, h, w) conv kernel -> (O, I, height, w), linearly resampled along h.
+
+    Scaled by h / height so that a constant input column gives the same response: the kernel
+    then sums ``height`` rows of a feature map that covers what ``h`` rows covered before.
+    """
+    out, inp, h, w = weight.shape
+    flat = weight.permute(0, 1, 3, 2).reshape(out * inp * w, 1, h)
+    if h == 1:
+        stretched = flat.expand(-1, -1, height)
+    else:
+        stretched = torch.nn.functional.interpolate(flat, size=height, mode="linear", align_corners=True)
+    return (stretched * (h / height)).reshape(out, inp, w, height).permute(0, 1, 3, 2).contiguous()
