@@ -15,7 +15,7 @@ from platocr.config import Config, InputConfig, LooksConfig, apply_overrides, co
 from platocr.data.labels import LabelRow
 from platocr.errors import PlatocrError
 from platocr.evaluate import predict_rows
-from platocr.looks import LookRecord, inset, look_again, vote
+from platocr.looks import LookRecord, inset, look_again, read_with_looks, vote
 from platocr.predictor import Predictor, torch_forward
 from platocr.tokenizer import Decoded, Tokenizer
 
@@ -112,6 +112,14 @@ def test_when_always_every_crop_is_read_from_every_cut_and_the_reads_vote() -> N
     assert [d.text for d in final] == ["17", "34"]  # 0.3 + 0.4 for "17" beats 0.5; 0.9 beats 0.4
     assert (record.looked, record.changed) == ([0, 1], [0])
     assert record.summary(["12", "34"], ["17", "34"])["was_right"] == 1
+
+    # the predictor's path: the crops as cut and every other cut in one call, then the same vote
+    def read_all(cuts: list[np.ndarray]) -> list[Decoded]:
+        asked.append(len(cuts))
+        return [*first, *read(cuts[2:])]
+
+    assert read_with_looks(crops, LooksConfig(((0.0, 0.1), (0.05, 0.0))), read_all) == final
+    assert asked == [4, 6, 4]
 
 
 @pytest.mark.parametrize("when", ["always", "empty"])

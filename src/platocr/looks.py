@@ -8,9 +8,10 @@ non-empty reads vote, each with its confidence: the text with the largest sum wi
 empty`` only the crops whose first read is empty get the other cuts (with ``decode: checksum-ean``
 an empty read means no candidate had a valid check digit, so every new read is still checked).
 
-The predictor (so video and audit) and ``eval``/``gallery`` all go through :func:`look_again`, so they
-report the same reads. ``bench`` times every look of ``when: always``, and one look for ``when: empty``
-(its sample crops are not text, so nearly all would be looked at again); its notes say which.
+The predictor (so video and audit) goes through :func:`read_with_looks` and ``eval``/``gallery``
+through :func:`look_again` (the same cuts and vote), so they report the same reads. ``bench`` times
+every look of ``when: always``, and one look for ``when: empty`` (its sample crops are not text, so
+nearly all would be looked at again); its notes say which.
 """
 
 from __future__ import annotations
@@ -103,11 +104,35 @@ def look_again(
         return result, record
     crop_at = crops if callable(crops) else crops.__getitem__
     images = [crop_at(i) for i in record.looked]
-    n = len(images)
     # One call for every cut: at batch 1 (video) one forward of three crops beats three forwards of one.
-    again = read([inset(image, *cut) for cut in looks.insets for image in images])
+    _vote_in(result, record, read(_cuts(images, looks)), len(images))
+    return result, record
+
+
+def read_with_looks(crops: Sequence[np.ndarray], looks: LooksConfig, read: ReadCrops) -> list[Decoded]:
+    """Read ``crops`` and, as ``looks`` says, their other cuts; the reads vote (see :func:`look_again`).
+
+    With ``when: always`` the crops as cut and every other cut go through one ``read`` call (one
+    forward pass per chunk); with ``when: empty`` the other cuts are read only for empty first reads.
+    """
+    if not (looks.insets and looks.when == "always"):
+        return look_again(crops, read(list(crops)), looks, read)[0]
+    n = len(crops)
+    reads = read([*crops, *_cuts(crops, looks)])
+    result = reads[:n]
+    _vote_in(result, LookRecord(first=[d.text for d in result], looked=list(range(n))), reads[n:], n)
+    return result
+
+
+def _cuts(images: Sequence[np.ndarray], looks: LooksConfig) -> list[np.ndarray]:
+    """Every image at the first inset, then every image at the next, ..."""
+    return [inset(image, *cut) for cut in looks.insets for image in images]
+
+
+def _vote_in(result: list[Decoded], record: LookRecord, again: Sequence[Decoded], n: int) -> None:
+    """Replace ``result[i]`` for ``i`` in ``record.looked`` (``n`` of them) by the vote of its first
+    read and its reads in ``again`` (ordered as :func:`_cuts`); note the changed ones in ``record``."""
     for k, i in enumerate(record.looked):
-        result[i] = vote([result[i], *(again[j * n + k] for j in range(len(looks.insets)))])
+        result[i] = vote([result[i], *again[k::n]])
         if result[i].text != record.first[i]:
             record.changed.append(i)
-    return result, record

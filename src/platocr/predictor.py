@@ -99,7 +99,8 @@ class Predictor:
         tokenizer: the model's :class:`Tokenizer`.
         backend: ``"torch"`` or ``"onnx"``.
         device: ``"cpu"`` or ``"cuda[:i]"``.
-        batch_size: default number of crops per forward pass.
+        batch_size: default number of crops per forward pass (with ``looks.when: always`` the pass
+            also holds each crop's other cuts).
         source: what was loaded (path, bundled name or ``"<in-memory>"``).
         decode: the CTC decoder's name (``config.decode`` unless overridden).
     """
@@ -227,7 +228,8 @@ class Predictor:
                 giving a list. Arrays are BGR (what OpenCV reads) unless ``rgb=True``; paths are
                 read with ``preprocess.load_image``.
             rgb: arrays are in RGB order.
-            batch_size: crops per forward pass (default ``self.batch_size``).
+            batch_size: crops per forward pass, not counting their other cuts (default
+                ``self.batch_size``).
         """
         if isinstance(images, str | Path) or (isinstance(images, np.ndarray) and images.ndim in (2, 3)):
             return self.predict_many([images], rgb=rgb, batch_size=batch_size)[0]
@@ -248,7 +250,7 @@ class Predictor:
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
-        from platocr.looks import look_again
+        from platocr.looks import read_with_looks
 
         def read(crops: list[np.ndarray]) -> list[Decoded]:
             return self._decoder(
@@ -258,7 +260,7 @@ class Predictor:
         results: list[Prediction] = []
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
-            decoded, _ = look_again(chunk, read(chunk), self.config.looks, read)
+            decoded = read_with_looks(chunk, self.config.looks, read)
             results.extend(Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded)
         return results
 
