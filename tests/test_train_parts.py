@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from platocr.bundled import resolve_model
-from platocr.checkpoint import read_checkpoint
-from platocr.config import Config, TrainConfig, apply_overrides, load_config
+from platocr.checkpoint import load_checkpoint, read_checkpoint
+from platocr.config import Config, TrainConfig, apply_overrides
 from platocr.errors import PlatocrError
 from platocr.model.registry import build_model
 from platocr.tokenizer import Tokenizer
@@ -25,8 +25,6 @@ from platocr.train.resume import init_weights, resample_kernel_height
 from platocr.train.schedule import build_scheduler, lr_factor, plan_epochs, set_total_steps
 from platocr.train.steps import EpochStats, Precision, ctc_loss, train_one_epoch
 from platocr.train.threads import training_threads
-
-REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
 def test_parse_source() -> None:
@@ -205,10 +203,11 @@ def test_init_at_another_input_height_resamples_the_collapse_kernel() -> None:
     assert torch.allclose(resample_kernel_height(kernel, 2), kernel)
 
     shipped = resolve_model("plates-ru")
-    cfg = apply_overrides(
-        load_config(REPO_CONFIGS / "plates_ru.yaml"), ["input.height=48", "input.width=160"]
+    loaded = load_checkpoint(shipped)
+    taller_input = loaded.config.input.height + 16  # one more row of stride-16 features
+    model = build_model(
+        apply_overrides(loaded.config, [f"input.height={taller_input}"]), loaded.tokenizer.num_classes
     )
-    model = build_model(cfg, num_classes=read_checkpoint(shipped)["model"]["head.weight"].shape[0])
     note = init_weights(model, str(shipped))
     assert "1 resampled to a new kernel height" in note and "fresh" not in note
     source = read_checkpoint(shipped)["model"]
