@@ -42,7 +42,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def train_plates_ru(session: nox.Session) -> None:
-    """Retrain the shipped plates-ru model (needs ../shared/data/cropnumbers; ~2.5 h on 2 CPU cores)."""
+    """Retrain the shipped plates-ru model (needs ../shared/data/cropnumbers; ~4 h on 2 CPU cores)."""
     session.install("-e", ".")
     session.run("bash", "scripts/train_plates_ru.sh", *session.posargs, external=True)
 
