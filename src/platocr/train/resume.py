@@ -68,8 +68,9 @@ def _differs_in_height_only(a: torch.Size, b: torch.Size) -> bool:
 def resample_kernel_height(weight: torch.Tensor, height: int) -> torch.Tensor:
     """(O, I, h, w) conv kernel -> (O, I, height, w), linearly resampled along h.
 
-    Scaled by h / height so that a constant input column gives the same response: the kernel
-    then sums ``height`` rows of a feature map that covers what ``h`` rows covered before.
+    Scaled by h / height: the kernel now sums ``height`` rows of a feature map that covers what ``h``
+    rows covered before, so a constant input column gives about the same response (exactly the same
+    when going from 2 rows to 3, the 32 -> 48 pixel case).
     """
     out, inp, h, w = weight.shape
     flat = weight.permute(0, 1, 3, 2).reshape(out * inp * w, 1, h)
