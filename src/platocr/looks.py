@@ -105,7 +105,7 @@ def look_again(
     crop_at = crops if callable(crops) else crops.__getitem__
     images = [crop_at(i) for i in record.looked]
     # One call for every cut: at batch 1 (video) one forward of three crops beats three forwards of one.
-    _vote_in(result, record, read(_cuts(images, looks)), len(images))
+    record.changed = _vote_in(result, record.looked, read(_cuts(images, looks)))
     return result, record
 
 
@@ -117,10 +117,9 @@ def read_with_looks(crops: Sequence[np.ndarray], looks: LooksConfig, read: ReadC
     """
     if not (looks.insets and looks.when == "always"):
         return look_again(crops, read(list(crops)), looks, read)[0]
-    n = len(crops)
     reads = read([*crops, *_cuts(crops, looks)])
-    result = reads[:n]
-    _vote_in(result, LookRecord(first=[d.text for d in result], looked=list(range(n))), reads[n:], n)
+    result = reads[: len(crops)]
+    _vote_in(result, range(len(crops)), reads[len(crops) :])
     return result
 
 
@@ -129,10 +128,13 @@ def _cuts(images: Sequence[np.ndarray], looks: LooksConfig) -> list[np.ndarray]:
     return [inset(image, *cut) for cut in looks.insets for image in images]
 
 
-def _vote_in(result: list[Decoded], record: LookRecord, again: Sequence[Decoded], n: int) -> None:
-    """Replace ``result[i]`` for ``i`` in ``record.looked`` (``n`` of them) by the vote of its first
-    read and its reads in ``again`` (ordered as :func:`_cuts`); note the changed ones in ``record``."""
-    for k, i in enumerate(record.looked):
-        result[i] = vote([result[i], *again[k::n]])
-        if result[i].text != record.first[i]:
-            record.changed.append(i)
+def _vote_in(result: list[Decoded], looked: Sequence[int], again: Sequence[Decoded]) -> list[int]:
+    """Replace ``result[i]`` for each ``i`` in ``looked`` by the vote of its read and its reads in
+    ``again`` (the looked crops' cuts, ordered as :func:`_cuts`); return the ``i`` whose text changed."""
+    changed = []
+    for k, i in enumerate(looked):
+        first = result[i].text
+        result[i] = vote([result[i], *again[k :: len(looked)]])
+        if result[i].text != first:
+            changed.append(i)
+    return changed
