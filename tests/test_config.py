@@ -48,6 +48,9 @@ def test_unknown_key_names_dotted_key_and_file(tmp_path: Path) -> None:
         ("model:\n  rnn: tcn\n", r"'model\.rnn' must be one of gru, lstm"),
         ("model:\n  time_stride: 6\n", r"'model\.time_stride' must be a power of two"),
         ("input:\n  height: 0\n", r"'input\.height' must be > 0"),
+        ("train:\n  max_steps: 0\n", r"'train\.max_steps' must be > 0 or null"),
+        ("train:\n  learning_check: -1\n", r"'train\.learning_check' must be >= 0"),
+        ("train:\n  init: 3\n", r"'train\.init' expects str"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, text: str, pattern: str) -> None:
@@ -61,6 +64,13 @@ def test_yaml_quirks_are_accepted(tmp_path: Path) -> None:
     )
     assert cfg.train.lr == 0.001 and cfg.train.max_minutes == 10.0 and cfg.augment.scale_x == (1.0, 1.2)
     assert load_config(None) == Config()
+
+
+def test_train_budget_and_init_keys(tmp_path: Path) -> None:
+    cfg = load_config(_write(tmp_path, "train:\n  max_steps: 500\n  init: plates-ru\n"))
+    assert cfg.train.max_steps == 500 and cfg.train.init == "plates-ru"
+    assert Config().train.max_steps is None and Config().train.init is None
+    assert Config().train.learning_check == 600
 
 
 def test_set_overrides() -> None:

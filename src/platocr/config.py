@@ -100,6 +100,12 @@ class TrainConfig:
     num_workers: int = 2
     seed: int = 0
     max_minutes: float | None = None  # wall-clock budget: whole epochs that fit, cut mid-epoch when spent
+    # Budget in optimizer steps for the whole run (across --resume), cut mid-epoch; the LR schedule
+    # ends at it. Unlike max_minutes it gives the same weights on a busy machine. With both, first wins.
+    max_steps: int | None = None
+    init: str | None = None  # start from these weights: a checkpoint path or a bundled model name
+    # Warn when validation still reads almost nothing after this many steps (and at the end); 0 = off.
+    learning_check: int = 600
     steps_per_epoch: int | None = None  # None = one pass over the (weighted) training set
     ema: float = 0.0  # decay of a moving average of the weights that is validated and saved; 0 = off
 
@@ -200,6 +206,14 @@ def _check_values(cfg: Config, where: str) -> None:
             raise PlatocrError(f"{where}: 'looks.insets' must be [fx, fy] in [0, 0.5), got {list(cut)}")
     if not 0.0 <= cfg.train.ema < 1.0:
         raise PlatocrError(f"{where}: 'train.ema' must be 0 (off) or a decay in (0, 1), got {cfg.train.ema}")
+    if cfg.train.max_steps is not None and cfg.train.max_steps <= 0:
+        raise PlatocrError(f"{where}: 'train.max_steps' must be > 0 or null, got {cfg.train.max_steps}")
+    if cfg.train.learning_check < 0:
+        raise PlatocrError(
+            f"{where}: 'train.learning_check' must be >= 0 (0 = off), got {cfg.train.learning_check}"
+        )
+    if cfg.train.init is not None and not cfg.train.init.strip():
+        raise PlatocrError(f"{where}: 'train.init' must be a checkpoint path, a bundled name or null")
     stride = cfg.model.time_stride
     if stride is not None and (stride < 1 or stride & (stride - 1)):
         raise PlatocrError(f"{where}: 'model.time_stride' must be a power of two or null, got {stride}")
