@@ -57,3 +57,18 @@ def test_console_script_module_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "platocr", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert "synth" in proc.stdout
+
+
+def test_version_is_the_installed_one_and_light() -> None:
+    from importlib.metadata import version
+
+    code = (
+        "import sys\n"
+        "from platocr.cli import app\n"
+        "try:\n    app(['--version'])\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+        "heavy = [m for m in ('torch', 'cv2', 'onnxruntime') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == [f"platocr {version('platocr')}", "HEAVY="]
+    assert runner.invoke(app, ["--version"]).output == f"platocr {version('platocr')}\n"

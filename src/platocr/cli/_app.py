@@ -35,6 +35,39 @@ app = typer.Typer(
 )
 
 
+def _package_version() -> str:
+    """The installed distribution's version (the source tree's when platocr is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("platocr")
+    except PackageNotFoundError:
+        from platocr import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"platocr {_package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,  # answer before a subcommand is looked up
+            help="Print the platocr version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Options that apply before any subcommand (see the app's help)."""
+
+
 def fail(message: str) -> typer.Exit:
     """Print ``error: message`` on one line to stderr and return the exit to raise (code 2)."""
     typer.echo(f"error: {message}", err=True)
