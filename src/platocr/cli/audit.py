@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import command
+from platocr.outputs import check_writable_dir, check_writable_file
 
 
 @command("audit")
@@ -78,6 +79,10 @@ def audit_command(
     (path, label, suggested, confidence, fold; paths as in LABELS). Keep the lines you agree with
     and run `platocr audit LABELS --apply KEPT.tsv --out FIXED.tsv`.
     """
+    if apply is not None:
+        check_writable_file(out, "--out")
+    else:
+        check_writable_dir(out, "--out")
     from platocr.audit import AuditRequest, apply_corrections, run_audit
     from platocr.audit_report import print_summary
     from platocr.errors import PlatocrError

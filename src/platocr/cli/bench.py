@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from platocr.cli._app import command
+from platocr.outputs import check_writable_file
 
 
 @command(
@@ -34,6 +35,8 @@ def bench_command(
     ] = 0,
 ) -> None:
     """Measure recognition speed; without --model/--config a bundled model is timed."""
+    if out is not None:
+        check_writable_file(out, "--out")
     from platocr.bench import BenchSettings, available_devices, pick_model, run_bench
     from platocr.errors import PlatocrError
     from platocr.progress import console, err_console

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import command
+from platocr.outputs import check_writable_dir
 
 
 @command("crop")
@@ -41,6 +42,7 @@ def crop_command(
 
     Faulty rows are skipped and listed with their line in annotations.tsv; a rerun reuses up-to-date crops.
     """
+    check_writable_dir(out)
     from platocr.crop import CropSkipError, crop_dataset
     from platocr.progress import console
 

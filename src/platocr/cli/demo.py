@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import command
+from platocr.outputs import check_writable_dir
 
 
 @command("demo")
@@ -45,6 +46,7 @@ def demo_command(
     probe's input size for a few minutes, evaluate, gallery, annotate a synthetic video; ends with a
     table of artefacts and figures.
     """
+    check_writable_dir(out, "--out")
     from platocr.cli.probe import print_full_width
     from platocr.demo import DemoSettings, run_demo, summary_table
     from platocr.progress import console

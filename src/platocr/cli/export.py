@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import command
+from platocr.outputs import check_writable_file
 
 
 @command(
@@ -47,6 +48,7 @@ def export_command(
     `--set decode=checksum-ean`, `--set looks.insets=[[0,0.1]]` and `--set looks.when=empty` change how
     the exported model reads.
     """
+    check_writable_file(out, "--out")
     from rich.table import Table
 
     from platocr.onnx_export import export_checkpoint

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import command
+from platocr.outputs import check_writable_dir
 
 
 @command("split", help="Grouped train/val/test split of a label file or CropNumbers folder.")
@@ -39,6 +40,7 @@ def split_command(
 
     Writes OUT_DIR/train.tsv, val.tsv [, test.tsv] with paths relative to OUT_DIR.
     """
+    check_writable_dir(out_dir)
     from rich.table import Table
 
     from platocr.progress import console

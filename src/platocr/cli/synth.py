@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from platocr.cli._app import app, command
+from platocr.outputs import check_writable_dir, check_writable_file
 
 synth_app = typer.Typer(
     help="Synthesise training data: barcode photos in layout (a) or Russian plate crops.",
@@ -43,6 +44,7 @@ def barcodes_command(
     ] = 1.0,
 ) -> None:
     """Photos of EAN-13 / UPC-A / UPC-E / EAN-8 barcodes: OUT/images/*.jpg + OUT/annotations.tsv."""
+    _check_outputs(out, preview)
     from platocr.progress import console
     from platocr.synth.barcodes import generate_barcode_dataset
 
@@ -71,6 +73,7 @@ def plates_command(
     preview: Preview = None,
 ) -> None:
     """Russian licence-plate crops (A123BC77 / A123BC777) with labels.tsv or in CropNumbers layout."""
+    _check_outputs(out, preview)
     from platocr.errors import PlatocrError
     from platocr.progress import console
     from platocr.synth.plates import generate_plate_dataset
@@ -82,3 +85,10 @@ def plates_command(
         out, count=count, seed=seed, layout=chosen, negatives=negatives, workers=workers, preview=preview
     )
     console.print(report.summary())
+
+
+def _check_outputs(out: Path, preview: Path | None) -> None:
+    """Refuse an unwritable OUT or --preview before anything is drawn."""
+    check_writable_dir(out)
+    if preview is not None:
+        check_writable_file(preview, "--preview")

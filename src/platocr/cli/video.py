@@ -9,6 +9,7 @@ import typer
 
 from platocr.cli._app import command
 from platocr.errors import PlatocrError
+from platocr.outputs import check_writable_file
 
 
 def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any, str]:
@@ -62,6 +63,9 @@ def video_command(
     ] = None,
 ) -> None:
     """Annotate a video file, camera or stream with OCR results in real time."""
+    check_writable_file(output)
+    if jsonl is not None:
+        check_writable_file(jsonl, "--jsonl")
     import warnings
 
     from platocr.progress import console, err_console

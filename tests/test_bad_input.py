@@ -1,0 +1,87 @@
+"""Bad input gives one ``error:`` line and exit code 2, before any work: unwritable outputs, wrong files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from platocr.cli import app
+
+runner = CliRunner()
+
+# The functions that do each command's work: none may run when an output cannot be written.
+WORK = [
+    "platocr.synth.barcodes.generate_barcode_dataset",
+    "platocr.synth.plates.generate_plate_dataset",
+    "platocr.crop.crop_dataset",
+    "platocr.split.split_dataset",
+    "platocr.audit.run_audit",
+    "platocr.audit.apply_corrections",
+    "platocr.cli.video.load_recognizer",
+    "platocr.video.run_video",
+    "platocr.onnx_export.export_checkpoint",
+    "platocr.checkpoint.write_slim_checkpoint",
+    "platocr.bench.pick_model",
+    "platocr.bench.run_bench",
+    "platocr.demo.run_demo",
+]
+
+
+def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the command started its work before checking its output")
+
+    for target in WORK:
+        monkeypatch.setattr(target, started)
+
+
+def _one_error_line(result: object, *needles: str) -> str:
+    """The single ``error:`` line of a run that exited 2 without a traceback."""
+    assert result.exit_code == 2, (result.output, result.exception)  # type: ignore[attr-defined]
+    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+    errors = [line for line in result.stderr.splitlines() if line.strip()]  # type: ignore[attr-defined]
+    assert len(errors) == 1 and errors[0].startswith("error: "), errors
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+    return errors[0]
+
+
+# A path under a regular file can never be created, even by root (permission bits would not stop it).
+BLOCKED = "afile/out"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["synth", "barcodes", "{out}", "--count", "5000"],
+        ["synth", "barcodes", "{tmp}/ok", "--preview", "{out}.png"],
+        ["synth", "plates", "{out}", "--count", "5000"],
+        ["crop", "{tmp}/photos", "{out}"],
+        ["split", "{tmp}/labels.tsv", "{out}", "--val-fraction", "0.2"],
+        ["audit", "{tmp}/labels.tsv", "--folds", "2", "--out", "{out}"],
+        ["audit", "{tmp}/labels.tsv", "--apply", "{tmp}/kept.tsv", "--out", "{out}.tsv"],
+        ["video", "{tmp}/in.mp4", "{out}.mp4", "--model", "plates-ru"],
+        ["video", "{tmp}/in.mp4", "{tmp}/ok.mp4", "--model", "plates-ru", "--jsonl", "{out}.jsonl"],
+        ["export", "plates-ru", "--out", "{out}.onnx"],
+        ["export", "plates-ru", "--out", "{out}.pt"],
+        ["bench", "--quick", "--out", "{out}.json"],
+        ["bench", "--quick", "--out", "{tmp}"],  # an existing folder where a file is expected
+        ["demo", "--out", "{out}"],
+    ],
+    ids=lambda args: " ".join(a for a in args if not a.startswith("{"))[:40],
+)
+def test_unwritable_output_fails_fast_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    (tmp_path / "afile").write_text("a regular file\n", encoding="utf-8")
+    _no_work(monkeypatch)
+    argv = [a.format(out=tmp_path / BLOCKED, tmp=tmp_path) for a in args]
+    start = time.perf_counter()
+    result = runner.invoke(app, argv)
+    assert time.perf_counter() - start < 5.0  # a check, not the work
+    line = _one_error_line(result)
+    assert "afile" in line or "is a folder" in line
+    assert not (tmp_path / "ok").exists()
