@@ -85,3 +85,29 @@ def test_unwritable_output_fails_fast_with_one_line(
     line = _one_error_line(result)
     assert "afile" in line or "is a folder" in line
     assert not (tmp_path / "ok").exists()
+
+
+def test_image_given_as_labels_is_one_line(tmp_path: Path) -> None:
+    image = tmp_path / "x.jpg"
+    image.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    result = runner.invoke(app, ["split", str(image), str(tmp_path / "split"), "--val-fraction", "0.2"])
+    _one_error_line(result, f"{image}: this is an image, not a label file", "platocr read")
+    assert not (tmp_path / "split").exists()
+
+
+def test_cp1251_labels_split_with_one_note(tmp_path: Path) -> None:
+    lines = ["path\ttext"] + [f"crops/{i}.jpg\tА{i:03d}ВС77" for i in range(10)]
+    (tmp_path / "labels.tsv").write_bytes(("\n".join(lines) + "\n").encode("cp1251"))
+    result = runner.invoke(
+        app, ["split", str(tmp_path / "labels.tsv"), str(tmp_path / "split"), "--val-fraction", "0.2"]
+    )
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        f"note: {tmp_path / 'labels.tsv'} is not UTF-8; read it as cp1251",
+        f"note: {tmp_path / 'labels.tsv'}: 10 labels had Cyrillic letters mapped to Latin look-alikes "
+        "(А→A, В→B, С→C)",
+    ]
+    written = [(tmp_path / f"split/{side}.tsv").read_text(encoding="utf-8") for side in ("train", "val")]
+    texts = sorted(line.split("\t")[1] for side in written for line in side.splitlines()[1:])
+    assert texts == [f"A{i:03d}BC77" for i in range(10)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,98 @@ def test_layout_a_folder_asks_to_run_crop(tmp_path: Path) -> None:
             open_dataset(source)
     with pytest.raises(PlatocrError, match="not a dataset"):
         open_dataset(tmp_path / "photos/images")
+
+
+def test_label_file_encodings_utf8_bom_utf16_and_cp1251(tmp_path: Path) -> None:
+    content = "path\ttext\tsource\na.jpg\tA123BC77\tфото 1.jpg\n"
+    expected = [LabelRow(Path(os.path.abspath(tmp_path / "a.jpg")), "A123BC77", "фото 1.jpg")]
+    for encoding in ("utf-8", "utf-8-sig", "utf-16"):
+        label_file = tmp_path / f"{encoding}.tsv"
+        label_file.write_bytes(content.encode(encoding))
+        notes: list[str] = []
+        assert read_label_file(label_file, notes=notes) == expected, encoding
+        assert notes == []
+    label_file = tmp_path / "labels.tsv"
+    label_file.write_bytes(content.encode("cp1251"))
+    notes = []
+    assert read_label_file(label_file, notes=notes) == expected
+    assert notes == [f"{label_file} is not UTF-8; read it as cp1251"]
+
+
+def test_label_file_neither_utf8_nor_cp1251_names_file_and_encoding(tmp_path: Path) -> None:
+    label_file = tmp_path / "labels.tsv"
+    label_file.write_bytes(b"path\ttext\na.jpg\tA1\nb.jpg\tB\x98\n")  # 0x98: no character in cp1251
+    with pytest.raises(PlatocrError, match=r"labels.tsv:3: .*neither UTF-8 nor cp1251.*save it as UTF-8"):
+        read_label_file(label_file)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "what"),
+    [
+        ("x.jpg", b"path\ttext\n", "an image"),  # the name says image, whatever the bytes
+        ("x.tsv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "an image"),
+        ("x.tsv", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "an image"),
+        ("x.tsv", b"BM6\x00\x00\x00\x00\x00\x00\x006\x00\x00\x00", "an image"),
+        ("x.bin", b"path\ttext\n\x00\x01\x02", "a binary file"),
+    ],
+)
+def test_image_or_binary_instead_of_label_file(tmp_path: Path, name: str, content: bytes, what: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(PlatocrError) as caught:
+        open_dataset(tmp_path / name)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / name}: this is {what}, not a label file")
+    assert "path<TAB>text" in message and "\n" not in message
+    assert ("platocr read" in message) == (what == "an image")
+
+
+def test_cyrillic_plate_letters_become_latin_with_one_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    label_file = tmp_path / "labels.tsv"
+    label_file.write_text(
+        "path\ttext\na.jpg\tА123ВС77\nb.jpg\tв456ох177\nc.jpg\tE789KX50\nd.jpg\t\n", encoding="utf-8"
+    )
+    notes: list[str] = []
+    rows = read_label_file(label_file, notes=notes)
+    assert [row.text for row in rows] == ["A123BC77", "B456OX177", "E789KX50", ""]
+    assert notes == [
+        f"{label_file}: 2 labels had Cyrillic letters mapped to Latin look-alikes "
+        "(А→A, В→B, С→C, в→B, о→O, х→X)"
+    ]
+    read_label_file(label_file)  # without a list: the same note once on stderr
+    err = capsys.readouterr().err
+    assert err.count("note: ") == 1 and "2 labels had Cyrillic letters" in err
+
+
+def test_russian_text_labels_are_left_as_they_are(tmp_path: Path) -> None:
+    label_file = tmp_path / "labels.tsv"
+    label_file.write_text("path\ttext\na.jpg\tА123ВС77\nb.jpg\tПривет\n", encoding="utf-8")
+    notes: list[str] = []
+    assert [row.text for row in read_label_file(label_file, notes=notes)] == ["А123ВС77", "Привет"]
+    assert notes == []
+
+
+def test_cropnumbers_cyrillic_names_counted_once(tmp_path: Path) -> None:
+    root = make_cropnumbers(tmp_path / "cn")
+    touch(root / "NumBase/В777ОР 177.jpg")
+    touch(root / "NumBase/а001сс 36 копия.jpg")  # the copy suffix is not part of the plate
+    notes: list[str] = []
+    rows = read_cropnumbers(root, skipped=[], notes=notes)
+    texts = {row.path.name: row.text for row in rows}
+    assert texts["В777ОР 177.jpg"] == "B777OP177" and texts["а001сс 36 копия.jpg"] == "A001CC36"
+    assert notes == [
+        f"{root}: 2 labels had Cyrillic letters mapped to Latin look-alikes (В→B, О→O, Р→P, а→A, с→C)"
+    ]
+
+
+def test_paths_through_a_symlinked_folder_stay_as_given(tmp_path: Path) -> None:
+    real = tmp_path / "disk/data"
+    touch(real / "crops/a.jpg")
+    (real / "labels.tsv").write_text("path\ttext\ncrops/a.jpg\tA1\n", encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work/data").symlink_to(real, target_is_directory=True)
+    rows = open_dataset(tmp_path / "work/data/labels.tsv")
+    assert rows[0].path == tmp_path / "work/data/crops/a.jpg"  # not the link's target
+    out = write_label_file(rows, tmp_path / "work/split/train.tsv")
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "../data/crops/a.jpg\tA1"

@@ -7,16 +7,28 @@ file-name labels match a cleaned ``labels.tsv`` (scripts/parser_agreement.py pri
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platocr.data.filenames import IMAGE_EXTENSIONS, parse_plate_filenames, split_plate_filename
+from platocr.data.filenames import (
+    IMAGE_EXTENSIONS,
+    parse_plate_filenames,
+    plate_stem,
+    split_plate_filename,
+)
+from platocr.data.label_text import LookalikeReport, emit_note
 from platocr.data.labels import LABEL_FILE_NAME, LabelRow, read_label_file
 from platocr.errors import PlatocrError
 
 PLATES_FOLDER = "NumBase"
 NEGATIVES_FOLDER = "Negative"
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute without following symlinks: the path the user's folder gives, not the link target."""
+    return Path(os.path.abspath(path))
 
 
 def _images(folder: Path) -> list[Path]:
@@ -25,12 +37,16 @@ def _images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
-def read_cropnumbers(folder: str | Path, skipped: list[Path] | None = None) -> list[LabelRow]:
+def read_cropnumbers(
+    folder: str | Path, skipped: list[Path] | None = None, notes: list[str] | None = None
+) -> list[LabelRow]:
     """Rows of a CropNumbers folder: ``NumBase/*`` labelled from file names, ``Negative/*`` with text "".
 
     Ignores a ``labels.tsv`` in the folder (``open_dataset`` prefers it when present). Image files
     whose names cannot be parsed are left out and appended to ``skipped``; when ``skipped`` is None
-    they are reported on stderr instead (``warning: skipped N files ...``).
+    they are reported on stderr instead (``warning: skipped N files ...``). Names typed with
+    Cyrillic plate letters read as the Latin ones; how many did is one note for ``notes`` (stderr
+    when None).
     """
     folder = Path(folder)
     plates_dir, negatives_dir = folder / PLATES_FOLDER, folder / NEGATIVES_FOLDER
@@ -40,13 +56,16 @@ def read_cropnumbers(folder: str | Path, skipped: list[Path] | None = None) -> l
     labels = parse_plate_filenames(p.name for p in plate_images)
     rows: list[LabelRow] = []
     unparsed: list[Path] = []
+    lookalikes = LookalikeReport()
     for image in plate_images:
         text = labels[image.name]
         if text is None:
             unparsed.append(image)
         else:
-            rows.append(LabelRow(path=image.resolve(), text=text))
-    rows.extend(LabelRow(path=image.resolve(), text="") for image in _images(negatives_dir))
+            lookalikes.add(plate_stem(image.name))
+            rows.append(LabelRow(path=_absolute(image), text=text))
+    rows.extend(LabelRow(path=_absolute(image), text="") for image in _images(negatives_dir))
+    emit_note(lookalikes.note(folder), notes)
     if skipped is not None:
         skipped.extend(unparsed)
     elif unparsed:
@@ -97,7 +116,7 @@ def filename_agreement(folder: str | Path, truth_file: str | Path | None = None)
     """
     folder = Path(folder)
     truth_rows = read_label_file(truth_file or folder / LABEL_FILE_NAME)
-    plates_dir, negatives_dir = (folder / PLATES_FOLDER).resolve(), (folder / NEGATIVES_FOLDER).resolve()
+    plates_dir, negatives_dir = _absolute(folder / PLATES_FOLDER), _absolute(folder / NEGATIVES_FOLDER)
     parsed = {row.path: row.text for row in read_cropnumbers(folder, skipped=[])}
     report = AgreementReport()
     for row in truth_rows:

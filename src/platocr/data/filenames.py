@@ -41,17 +41,22 @@ class PlateName:
     digits: str
 
 
+def plate_stem(name: str) -> str:
+    """The part of a file name (or path) that names the plate: no folder, extension or copy suffix."""
+    stem = PurePath(name).name
+    suffix = PurePath(stem).suffix
+    if suffix.lower() in IMAGE_EXTENSIONS:
+        stem = stem[: -len(suffix)]
+    return _COPY_SUFFIX.sub("", stem).strip()
+
+
 def split_plate_filename(name: str) -> PlateName | None:
     """Split a file name (or path) into series and region+counter digits; None if it is not a plate name.
 
     Handles the extension, copy suffixes, upper/lower case, Cyrillic look-alike letters and
     separators (space, underscore, hyphen) between series and region.
     """
-    stem = PurePath(name).name
-    suffix = PurePath(stem).suffix
-    if suffix.lower() in IMAGE_EXTENSIONS:
-        stem = stem[: -len(suffix)]
-    stem = to_latin(_COPY_SUFFIX.sub("", stem).strip())
+    stem = to_latin(plate_stem(name))
     parts = [part for part in _SEPARATORS.split(stem) if part]
     if not parts:
         return None

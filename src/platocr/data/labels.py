@@ -3,17 +3,22 @@
 ``open_dataset`` is the one entry point later stages use: it accepts a label file, a folder holding
 ``labels.tsv``, or a CropNumbers folder (layout b); a barcode photo folder (layout a) is refused with
 a hint to run ``platocr crop`` first.
+
+Paths are made absolute without following symlinks (``os.path.abspath``), so a dataset reached
+through a symlinked folder is written back with the relative paths it was given.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from platocr.data.label_text import emit_note, map_lookalikes, read_label_text
 from platocr.errors import PlatocrError
 
 LABEL_FILE_NAME = "labels.tsv"
@@ -37,49 +42,56 @@ class LabelRow:
         return self.source or self.text or f"path:{self.path}"
 
 
-def read_label_file(label_file: str | Path, *, check_images: bool = False) -> list[LabelRow]:
-    """Read a platocr label file; image paths are resolved relative to the file's folder.
+def read_label_file(
+    label_file: str | Path, *, check_images: bool = False, notes: list[str] | None = None
+) -> list[LabelRow]:
+    """Read a platocr label file; image paths are relative to the file's folder.
 
     Raises PlatocrError naming file and line for a missing header column, a malformed row or
-    (with ``check_images``) an image that does not exist.
+    (with ``check_images``) an image that does not exist, and naming the file for an image or binary
+    file given in its place. Cyrillic plate letters become their Latin look-alikes. What the user
+    should know (a cp1251 file, mapped letters) goes to ``notes``, or to stderr when it is None.
     """
     label_file = Path(label_file)
     if not label_file.is_file():
         raise PlatocrError(f"label file not found: {label_file}")
     base = label_file.parent
+    content, encoding_note = read_label_text(label_file)
+    emit_note(encoding_note, notes)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader, None)
+    if header is None:
+        raise PlatocrError(f"{label_file}: empty file (expected header 'path<TAB>text')")
+    header = [name.strip().lstrip("\ufeff") for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise PlatocrError(
+            f"{label_file}:1: header must have columns path<TAB>text[<TAB>source], got {header!r}"
+        )
+    i_path, i_text = header.index("path"), header.index("text")
+    i_source = header.index("source") if "source" in header else None
     rows: list[LabelRow] = []
-    with label_file.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if header is None:
-            raise PlatocrError(f"{label_file}: empty file (expected header 'path<TAB>text')")
-        header = [name.strip().lstrip("\ufeff") for name in header]
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        if missing:
+    for line_no, fields in enumerate(reader, start=2):
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        if len(fields) < len(header):
+            # A negative written as "path\t" may lose its trailing empty field in some editors.
+            fields = fields + [""] * (len(header) - len(fields))
+        if len(fields) > len(header):
             raise PlatocrError(
-                f"{label_file}:1: header must have columns path<TAB>text[<TAB>source], got {header!r}"
+                f"{label_file}:{line_no}: expected {len(header)} tab-separated columns, got {len(fields)}"
             )
-        i_path, i_text = header.index("path"), header.index("text")
-        i_source = header.index("source") if "source" in header else None
-        for line_no, fields in enumerate(reader, start=2):
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            if len(fields) < len(header):
-                # A negative written as "path\t" may lose its trailing empty field in some editors.
-                fields = fields + [""] * (len(header) - len(fields))
-            if len(fields) > len(header):
-                raise PlatocrError(
-                    f"{label_file}:{line_no}: expected {len(header)} tab-separated columns, got {len(fields)}"
-                )
-            rel = fields[i_path].strip()
-            if not rel:
-                raise PlatocrError(f"{label_file}:{line_no}: empty path")
-            path = (base / rel).resolve() if not os.path.isabs(rel) else Path(rel)
-            if check_images and not path.is_file():
-                raise PlatocrError(f"{label_file}:{line_no}: image not found: {path}")
-            source = fields[i_source].strip() if i_source is not None else ""
-            rows.append(LabelRow(path=path, text=fields[i_text].strip(), source=source))
-    return rows
+        rel = fields[i_path].strip()
+        if not rel:
+            raise PlatocrError(f"{label_file}:{line_no}: empty path")
+        path = Path(os.path.abspath(base / rel))
+        if check_images and not path.is_file():
+            raise PlatocrError(f"{label_file}:{line_no}: image not found: {path}")
+        source = fields[i_source].strip() if i_source is not None else ""
+        rows.append(LabelRow(path=path, text=fields[i_text].strip(), source=source))
+    texts, lookalikes = map_lookalikes([row.text for row in rows])
+    emit_note(lookalikes.note(label_file), notes)
+    return [LabelRow(row.path, text, row.source) for row, text in zip(rows, texts, strict=True)]
 
 
 def write_label_file(
@@ -91,7 +103,7 @@ def write_label_file(
     rows = list(rows)
     if with_source is None:
         with_source = any(row.source for row in rows)
-    base = label_file.parent.resolve()
+    base = os.path.abspath(label_file.parent)
     fd, tmp = tempfile.mkstemp(dir=label_file.parent, prefix=".labels-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -100,7 +112,7 @@ def write_label_file(
                 for value in (row.text, row.source):
                     if "\t" in value or "\n" in value:
                         raise PlatocrError(f"cannot write {label_file}: tab or newline in value {value!r}")
-                rel = Path(os.path.relpath(Path(row.path).resolve(), base)).as_posix()
+                rel = Path(os.path.relpath(os.path.abspath(row.path), base)).as_posix()
                 handle.write(f"{rel}\t{row.text}\t{row.source}\n" if with_source else f"{rel}\t{row.text}\n")
         os.replace(tmp, label_file)
     except BaseException:
@@ -110,7 +122,11 @@ def write_label_file(
 
 
 def open_dataset(
-    source: str | Path, *, check_images: bool = False, allow_empty: bool = False
+    source: str | Path,
+    *,
+    check_images: bool = False,
+    allow_empty: bool = False,
+    notes: list[str] | None = None,
 ) -> list[LabelRow]:
     """Open any dataset platocr understands and return its rows.
 
@@ -118,6 +134,8 @@ def open_dataset(
     - a folder with ``labels.tsv`` (e.g. the output of ``platocr crop`` or ``platocr synth plates``);
     - a CropNumbers folder (``NumBase/`` and/or ``Negative/``): labels parsed from file names;
     - a barcode photo folder (``annotations.tsv``): refused, run ``platocr crop`` first.
+
+    ``notes`` collects what the readers would otherwise print on stderr (see ``read_label_file``).
     """
     source = Path(source)
     if not source.exists():
@@ -125,13 +143,13 @@ def open_dataset(
     if source.is_file():
         if source.name == "annotations.tsv":
             raise _needs_crop(source.parent)
-        rows = read_label_file(source, check_images=check_images)
+        rows = read_label_file(source, check_images=check_images, notes=notes)
     elif (source / LABEL_FILE_NAME).is_file():
-        rows = read_label_file(source / LABEL_FILE_NAME, check_images=check_images)
+        rows = read_label_file(source / LABEL_FILE_NAME, check_images=check_images, notes=notes)
     elif (source / "NumBase").is_dir() or (source / "Negative").is_dir():
         from platocr.data.cropnumbers import read_cropnumbers
 
-        rows = read_cropnumbers(source)
+        rows = read_cropnumbers(source, notes=notes)
     elif (source / "annotations.tsv").is_file():
         raise _needs_crop(source)
     else:
