@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from platocr.data.cropnumbers import read_cropnumbers
-from platocr.data.labels import LabelRow, open_dataset, read_label_file, write_label_file
+from platocr.data.labels import LabelRow, absolute_path, open_dataset, read_label_file, write_label_file
 from platocr.errors import PlatocrError
 
 
@@ -223,3 +223,15 @@ def test_paths_through_a_symlinked_folder_stay_as_given(tmp_path: Path) -> None:
     assert rows[0].path == tmp_path / "work/data/crops/a.jpg"  # not the link's target
     out = write_label_file(rows, tmp_path / "work/split/train.tsv")
     assert out.read_text(encoding="utf-8").splitlines()[1] == "../data/crops/a.jpg\tA1"
+
+
+def test_absolute_path_keeps_links_but_climbs_out_of_their_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "disk/data").mkdir(parents=True)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work/data").symlink_to(tmp_path / "disk/data", target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "work")
+    assert absolute_path("data/./crops/../a.jpg") == tmp_path / "work/data/a.jpg"
+    # "data/.." is the parent of the link's target, as the kernel sees it: not work/ but disk/.
+    assert absolute_path("data/../crops/a.jpg") == tmp_path / "disk/crops/a.jpg"

@@ -225,3 +225,30 @@ def test_follow_needs_an_earlier_split(tmp_path: Path) -> None:
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "expected the train.tsv and val.tsv of an earlier split" in result.output
+
+
+def test_split_through_a_symlinked_folder_keeps_the_paths_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # project/data is a link to a dataset on another disk; the split must not point at the disk.
+    disk = tmp_path / "disk/data"
+    rows = [LabelRow(row.path, row.text) for row in plate_rows(disk / "crops", 12, 2)]
+    for row in rows:
+        row.path.parent.mkdir(parents=True, exist_ok=True)
+        row.path.write_bytes(b"")
+    write_label_file(rows, disk / "labels.tsv")
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project/data").symlink_to(disk, target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "project")
+    args = ["split", "data/labels.tsv", "splits/a", "--val-fraction", "0.25"]
+    assert runner.invoke(app, args).exit_code == 0
+    for name in ("train", "val"):
+        lines = Path(f"splits/a/{name}.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        assert lines and all(line.startswith("../../data/crops/") for line in lines), lines[:3]
+        assert all(row.path.is_file() for row in read_label_file(f"splits/a/{name}.tsv"))
+    # --follow finds the rows again when the dataset is now named by the link's target.
+    args = ["split", str(disk), "splits/b", "--val-fraction", "0.25", "--follow", "splits/a"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"{len(rows)} rows kept their side, 0 moved to train" in result.output
+    assert "0 new rows" in result.output

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from platocr.data.labels import LabelRow, open_dataset, write_label_file
+from platocr.data.labels import LabelRow, absolute_path, open_dataset, write_label_file
 from platocr.errors import PlatocrError
 from platocr.metrics import TextMetrics, text_metrics
 from platocr.split import deal_groups
@@ -100,7 +100,7 @@ class AuditResult:
 def label_base(labels: str | Path) -> Path:
     """The folder the label file's paths are relative to (the dataset folder for a folder)."""
     labels = Path(labels)
-    return (labels if labels.is_dir() else labels.parent).resolve()
+    return absolute_path(labels if labels.is_dir() else labels.parent)
 
 
 def relative_path(path: Path, base: Path) -> str:
@@ -161,7 +161,7 @@ def _train_and_predict(
     cached = fold_dir / "predictions.tsv"
     if request.resume and cached.is_file():
         err_console.print(f"fold_{k}: done earlier, reading {cached}", highlight=False, soft_wrap=True)
-        return read_fold_predictions(cached, [relative_path(row.path, fold_dir.resolve()) for row in heldout])
+        return read_fold_predictions(cached, [relative_path(row.path, absolute_path(fold_dir)) for row in heldout])
     err_console.print(
         f"fold_{k} ({k + 1} of {request.folds}): training on {len(train_rows)} rows, holding out {len(heldout)}",
         highlight=False,
@@ -186,7 +186,7 @@ def _train_and_predict(
     )
     predictor = Predictor.load(fold_dir / "last.pt", device=request.device)
     predicted = [(p.text, p.confidence) for p in predictor.predict_many([row.path for row in heldout])]
-    paths = [relative_path(row.path, fold_dir.resolve()) for row in heldout]
+    paths = [relative_path(row.path, absolute_path(fold_dir)) for row in heldout]
     write_fold_predictions(cached, paths, predicted)
     return predicted
 
@@ -262,7 +262,7 @@ def apply_corrections(label_file: str | Path, corrections_file: str | Path, out_
                 continue
             fields = fields + [""] * (len(header) - len(fields))  # an empty suggestion may lose its tab
             rel = fields[i_path].strip()
-            path = Path(rel) if os.path.isabs(rel) else (base / rel).resolve()
+            path = absolute_path(base / rel)
             if path not in by_path:
                 raise PlatocrError(f"{corrections_file}:{line_no}: path {rel!r} is not in {label_file}")
             if path in seen:

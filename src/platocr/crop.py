@@ -21,7 +21,7 @@ from rich.text import Text
 
 from platocr.crop_annotations import ANNOTATION_FILE, Annotation, Skip, read_annotations
 from platocr.crop_photo import PhotoJob, crop_photo
-from platocr.data.labels import LABEL_FILE_NAME, LabelRow, write_label_file
+from platocr.data.labels import LABEL_FILE_NAME, LabelRow, absolute_path, write_label_file
 from platocr.errors import PlatocrError
 from platocr.parallel import parallel_map
 
@@ -129,7 +129,7 @@ def crop_dataset(
                 continue
             counts[outcome.status] += 1
             counts["clipped"] += outcome.clipped
-            label_rows.append((row.line, LabelRow(crop_path.resolve(), row.code, sources[job.image])))
+            label_rows.append((row.line, LabelRow(absolute_path(crop_path), row.code, sources[job.image])))
     skipped.sort(key=lambda skip: skip.line)
     if rows_in != counts["written"] + counts["reused"] + len(skipped):
         raise AssertionError(f"crop lost rows: {rows_in} in, {counts} + {len(skipped)} skipped")

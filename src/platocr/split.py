@@ -13,6 +13,7 @@ groups new to the split are dealt as above.
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -155,6 +156,11 @@ def side_stats(name: str, rows: Sequence[LabelRow]) -> SideStats:
     )
 
 
+def _same_file(path: Path) -> Path:
+    """The key that finds a row again when the earlier split reached it through another symlink."""
+    return Path(os.path.realpath(path))
+
+
 def read_previous_split(folder: str | Path) -> dict[Path, str]:
     """Row path -> side name from an earlier split folder's train.tsv / val.tsv / test.tsv."""
     folder = Path(folder)
@@ -182,10 +188,12 @@ def follow_rows(
     """
     check_fractions(val_fraction, test_fraction)
     names = ["train", "val", *(["test"] if test_fraction > 0 or "test" in previous.values() else [])]
+    previous = {_same_file(path): side for path, side in previous.items()}
+    earlier = [previous.get(_same_file(row.path)) for row in rows]  # side of each row, None = new
     known: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in rows:
-        if row.path in previous:
-            known[row.group][previous[row.path]] += 1
+    for row, side in zip(rows, earlier, strict=True):
+        if side is not None:
+            known[row.group][side] += 1
     side_of = {
         group: "train" if votes["train"] else max(("val", "test"), key=lambda name: votes[name])
         for group, votes in known.items()
@@ -199,10 +207,11 @@ def follow_rows(
     sides: dict[str, list[LabelRow]] = {name: [] for name in names}
     for row in rows:
         sides[side_of[row.group]].append(row)
+    now = [side_of[row.group] for row in rows]
     moved = sum(
-        1 for row in rows if previous.get(row.path, "train") != "train" and side_of[row.group] == "train"
+        1 for was, side in zip(earlier, now, strict=True) if was not in (None, "train") and side == "train"
     )
-    kept = sum(1 for row in rows if previous.get(row.path) == side_of[row.group])
+    kept = sum(1 for was, side in zip(earlier, now, strict=True) if was == side)
     return sides, FollowReport(kept=kept, moved_to_train=moved, new=len(fresh))
 
 

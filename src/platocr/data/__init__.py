@@ -1,5 +1,5 @@
 """Dataset readers: platocr label files, CropNumbers folders (layout b), barcode photo folders (layout a)."""
 
-from platocr.data.labels import LabelRow, open_dataset, read_label_file, write_label_file
+from platocr.data.labels import LabelRow, absolute_path, open_dataset, read_label_file, write_label_file
 
-__all__ = ["LabelRow", "open_dataset", "read_label_file", "write_label_file"]
+__all__ = ["LabelRow", "absolute_path", "open_dataset", "read_label_file", "write_label_file"]

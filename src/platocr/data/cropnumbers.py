@@ -7,7 +7,6 @@ file-name labels match a cleaned ``labels.tsv`` (scripts/parser_agreement.py pri
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +18,11 @@ from platocr.data.filenames import (
     split_plate_filename,
 )
 from platocr.data.label_text import LookalikeReport, emit_note
-from platocr.data.labels import LABEL_FILE_NAME, LabelRow, read_label_file
+from platocr.data.labels import LABEL_FILE_NAME, LabelRow, absolute_path, read_label_file
 from platocr.errors import PlatocrError
 
 PLATES_FOLDER = "NumBase"
 NEGATIVES_FOLDER = "Negative"
-
-
-def _absolute(path: Path) -> Path:
-    """Absolute without following symlinks: the path the user's folder gives, not the link target."""
-    return Path(os.path.abspath(path))
 
 
 def _images(folder: Path) -> list[Path]:
@@ -63,8 +57,8 @@ def read_cropnumbers(
             unparsed.append(image)
         else:
             lookalikes.add(plate_stem(image.name))
-            rows.append(LabelRow(path=_absolute(image), text=text))
-    rows.extend(LabelRow(path=_absolute(image), text="") for image in _images(negatives_dir))
+            rows.append(LabelRow(path=absolute_path(image), text=text))
+    rows.extend(LabelRow(path=absolute_path(image), text="") for image in _images(negatives_dir))
     emit_note(lookalikes.note(folder), notes)
     if skipped is not None:
         skipped.extend(unparsed)
@@ -116,7 +110,10 @@ def filename_agreement(folder: str | Path, truth_file: str | Path | None = None)
     """
     folder = Path(folder)
     truth_rows = read_label_file(truth_file or folder / LABEL_FILE_NAME)
-    plates_dir, negatives_dir = _absolute(folder / PLATES_FOLDER), _absolute(folder / NEGATIVES_FOLDER)
+    plates_dir, negatives_dir = (
+        absolute_path(folder / PLATES_FOLDER),
+        absolute_path(folder / NEGATIVES_FOLDER),
+    )
     parsed = {row.path: row.text for row in read_cropnumbers(folder, skipped=[])}
     report = AgreementReport()
     for row in truth_rows:

@@ -4,7 +4,7 @@
 ``labels.tsv``, or a CropNumbers folder (layout b); a barcode photo folder (layout a) is refused with
 a hint to run ``platocr crop`` first.
 
-Paths are made absolute without following symlinks (``os.path.abspath``), so a dataset reached
+Paths are made absolute without following symlinks (``absolute_path``), so a dataset reached
 through a symlinked folder is written back with the relative paths it was given.
 """
 
@@ -40,6 +40,22 @@ class LabelRow:
         Rows with neither (negatives: no text, no source) are independent, keyed by their path.
         """
         return self.source or self.text or f"path:{self.path}"
+
+
+def absolute_path(path: str | Path) -> Path:
+    """``path`` made absolute with ``.`` and ``..`` removed, keeping the symlinks it goes through.
+
+    Unlike ``Path.resolve()`` a symlinked folder stays in the path; only a ``..`` right after a
+    symlink follows it first, since the kernel climbs out of the link's target, not the link.
+    """
+    full = Path(path).absolute()
+    clean = Path(full.anchor)
+    for part in full.parts[1:]:
+        if part == "..":
+            clean = Path(os.path.realpath(clean)).parent if clean.is_symlink() else clean.parent
+        elif part != ".":
+            clean = clean / part
+    return clean
 
 
 def read_label_file(
@@ -84,7 +100,7 @@ def read_label_file(
         rel = fields[i_path].strip()
         if not rel:
             raise PlatocrError(f"{label_file}:{line_no}: empty path")
-        path = Path(os.path.abspath(base / rel))
+        path = absolute_path(base / rel)
         if check_images and not path.is_file():
             raise PlatocrError(f"{label_file}:{line_no}: image not found: {path}")
         source = fields[i_source].strip() if i_source is not None else ""
@@ -103,7 +119,7 @@ def write_label_file(
     rows = list(rows)
     if with_source is None:
         with_source = any(row.source for row in rows)
-    base = os.path.abspath(label_file.parent)
+    base = absolute_path(label_file.parent)
     fd, tmp = tempfile.mkstemp(dir=label_file.parent, prefix=".labels-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -112,7 +128,7 @@ def write_label_file(
                 for value in (row.text, row.source):
                     if "\t" in value or "\n" in value:
                         raise PlatocrError(f"cannot write {label_file}: tab or newline in value {value!r}")
-                rel = Path(os.path.relpath(os.path.abspath(row.path), base)).as_posix()
+                rel = Path(os.path.relpath(absolute_path(row.path), base)).as_posix()
                 handle.write(f"{rel}\t{row.text}\t{row.source}\n" if with_source else f"{rel}\t{row.text}\n")
         os.replace(tmp, label_file)
     except BaseException:
