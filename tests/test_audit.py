@@ -179,3 +179,37 @@ def test_audit_without_folds_or_apply_exit_2(noisy_labels: Path, tmp_path: Path)
     result = runner.invoke(app, ["audit", str(noisy_labels), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "needs --folds" in result.output
+
+
+def test_suspects_gallery_holds_only_the_suspects(tmp_path: Path) -> None:
+    import cv2
+
+    from platocr.audit import AuditResult
+    from platocr.audit_report import write_gallery
+    from platocr.gallery import CELL_H, CELL_W
+    from platocr.metrics import text_metrics
+
+    rows = read_label_file(write_tiny_crops(tmp_path / "data", 8, seed=5, texts=TEXTS))
+    predicted = [  # (prediction, confidence): 3 confident disagreements, 1 unsure, 4 agreements
+        ("X1", 0.95), (rows[1].text, 0.99), ("X2", 0.85), ("X3", 0.3),
+        (rows[4].text, 0.2), ("X4", 0.9), (rows[6].text, 0.5), (rows[7].text, 0.9),
+    ]  # fmt: skip
+    oof = [
+        OofRow(row, row.path.name, 0, text, conf) for row, (text, conf) in zip(rows, predicted, strict=True)
+    ]
+    result = AuditResult(
+        out=tmp_path, rows=oof, fold_sizes=[8], groups=6, min_confidence=0.8,
+        metrics=text_metrics([r.row.text for r in oof], [r.predicted for r in oof]),
+        suspects=rank_suspects(oof, 0.8),
+    )  # fmt: skip
+    files = write_gallery(result, "audit", limit=200)
+    grid = cv2.imread(str(files["gallery_png"]))
+    assert grid.shape[:2] == (CELL_H, 3 * CELL_W)  # one row of three cells: the suspects, no others
+    page = files["gallery_html"].read_text(encoding="utf-8")
+    assert page.count('class="card') == 3
+    order = [page.index(f"&middot; {rows[i].path.name}") for i in (0, 5, 2)]  # corrections.tsv's order
+    assert order == sorted(order)
+    # No suspects: the page says so and no stale PNG is left behind.
+    result.suspects = []
+    assert set(write_gallery(result, "audit: 0 suspects", limit=200)) == {"gallery_html"}
+    assert not (tmp_path / "suspects.png").exists()

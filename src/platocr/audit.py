@@ -9,7 +9,7 @@ it reads unseen crops; it only steers early stopping, and the predictions come f
 A row is a *suspect* when its out-of-fold prediction differs from the label with confidence >=
 ``min_confidence``; suspects are ranked by confidence, ties by edit distance (larger first).
 Files in OUT: ``oof.tsv`` (every row), ``corrections.tsv`` (the suspects, paths as in the label
-file), ``suspects.html``/``.png`` (disagreements first), ``summary.json``, ``fold_k/``.
+file), ``suspects.html``/``.png`` (the suspects, in that order), ``summary.json``, ``fold_k/``.
 Accepting corrections: :func:`apply_corrections` (``platocr audit --apply``) with the rows one keeps.
 """
 

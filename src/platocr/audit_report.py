@@ -11,8 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from platocr.errors import PlatocrError
+
 if TYPE_CHECKING:
-    from platocr.audit import AuditResult, OofRow
+    from platocr.audit import AuditResult
 
 OOF_COLUMNS = ("path", "label", "predicted", "confidence", "distance", "fold")
 CORRECTION_COLUMNS = ("path", "label", "suggested", "confidence", "fold")
@@ -49,8 +51,6 @@ def write_fold_predictions(path: Path, paths: Sequence[str], predicted: Sequence
 
 def read_fold_predictions(path: Path, paths: Sequence[str]) -> list[tuple[str, float]]:
     """Read :func:`write_fold_predictions` back; PlatocrError unless it holds exactly ``paths`` in order."""
-    from platocr.errors import PlatocrError
-
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     if [row["path"] for row in rows] != list(paths):
@@ -61,27 +61,26 @@ def read_fold_predictions(path: Path, paths: Sequence[str]) -> list[tuple[str, f
     return [(row["predicted"] or "", float(row["confidence"])) for row in rows]
 
 
-def gallery_order(rows: Sequence[OofRow]) -> list[OofRow]:
-    """Disagreements first (most confident first, ties larger edit distance), then agreements, least confident first."""
-    wrong = sorted((r for r in rows if not r.correct), key=lambda r: (-r.confidence, -r.distance))
-    right = sorted((r for r in rows if r.correct), key=lambda r: r.confidence)
-    return wrong + right
-
-
 def write_gallery(result: AuditResult, title: str, *, limit: int) -> dict[str, Path]:
-    """``suspects.html`` and ``suspects.png`` with the first ``limit`` crops of :func:`gallery_order`."""
+    """``suspects.html`` and ``suspects.png``: the first ``limit`` suspects, in corrections.tsv's order.
+
+    Only the suspects: the crops one has to look at before keeping a correction. Without suspects
+    the page says so and there is no PNG (an old one is removed, it would show stale suspects).
+    """
     import cv2
 
     from platocr.gallery import GalleryItem, render_html, render_png
     from platocr.tokenizer import Decoded
 
-    items = [
-        GalleryItem(r.row, Decoded(r.predicted, r.confidence, [])) for r in gallery_order(result.rows)[:limit]
-    ]
+    items = [GalleryItem(r.row, Decoded(r.predicted, r.confidence, [])) for r in result.suspects[:limit]]
     page = result.out / "suspects.html"
     page.write_text(render_html(items, title), encoding="utf-8")
     grid = result.out / "suspects.png"
-    cv2.imwrite(str(grid), render_png(items))
+    if not items:
+        grid.unlink(missing_ok=True)
+        return {"gallery_html": page}
+    if not cv2.imwrite(str(grid), render_png(items)):
+        raise PlatocrError(f"cannot write {grid}")
     return {"gallery_html": page, "gallery_png": grid}
 
 
