@@ -45,7 +45,37 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
         ("onnx", "threaded"),
     ]
     assert all({"read", "ocr", "write"} <= set(row["stages_p50_ms"]) for row in report["video"])
-    assert all(row["frames"] == 4 and row["fps"] > 0 and row["size"] == [320, 240] for row in report["video"])
+    # --quick still times enough frames for the video fps to be a throughput figure (no note needed).
+    assert all(
+        row["frames"] == 100 and row["fps"] > 0 and row["size"] == [320, 240] for row in report["video"]
+    )
+    assert all(row["note"] is None for row in report["video"])
+    assert "start-up decides" not in result.output
+
+
+def test_video_fps_from_few_frames_carries_a_note() -> None:
+    from rich.console import Console
+
+    from platocr.bench import BenchSettings, time_video
+    from platocr.cli.bench import report_tables
+    from platocr.prediction import Prediction
+
+    class InstantReader:
+        backend, device = "fake", "cpu"
+
+        def predict(self, crops: list, **kwargs: object) -> list[Prediction]:
+            return [Prediction("1", 0.9) for _ in crops]
+
+    rows = time_video(InstantReader(), BenchSettings.quick(video_frames=4))
+    assert [row["frames"] for row in rows] == [4, 4]
+    assert all("only 4 frames: start-up decides this fps" in row["note"] for row in rows)
+    machine = {"cpu": "x", "cores": 2, "torch": "t", "onnxruntime": "o", "cuda_device": None,
+               "torch_threads": 1, "load_avg": None, "load_avg_end": None}  # fmt: skip
+    model = {"source": "s", "backbone": "b", "rnn": "r", "input": [32, 128], "parameters": 1, "notes": []}
+    console = Console(record=True, width=200)
+    console.print(report_tables({"machine": machine, "model": model, "crops": [], "video": rows}))
+    shown = console.export_text()
+    assert shown.count(" *") >= 2 and "* only 4 frames: start-up decides this fps" in shown
 
 
 def test_bench_rejects_model_and_config_together(tmp_path: Path) -> None:

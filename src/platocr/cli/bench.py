@@ -56,7 +56,7 @@ def bench_command(
 
     def show(kind: str, row: dict[str, Any]) -> None:
         what = f"batch {row['batch']}: {row['crops_per_s']:.1f} crops/s" if kind == "crops" else (
-            f"video {row['mode']}: {row['fps']:.1f} fps")  # fmt: skip
+            f"video {row['mode']}: {row['fps']:.1f} fps" + (f" ({row['note']})" if row.get("note") else ""))  # fmt: skip
         err_console.print(f"{row['backend']}/{row['device']} {what}", highlight=False)
 
     report = run_bench(bench_model, settings, on_result=show)
@@ -102,7 +102,11 @@ def report_tables(report: dict[str, Any]) -> Any:
         for name in ("backend", "device", "size", "mode", "frames", "fps", "bottleneck"):
             video.add_column(name, justify="right")
         for row in report["video"]:
+            fps = f"{row['fps']:.1f}" + (" *" if row.get("note") else "")
             video.add_row(row["backend"], row["device"], "x".join(map(str, row["size"])), row["mode"],
-                          str(row["frames"]), f"{row['fps']:.1f}", str(row["bottleneck"]))  # fmt: skip
+                          str(row["frames"]), fps, str(row["bottleneck"]))  # fmt: skip
+        notes = sorted({row["note"] for row in report["video"] if row.get("note")})
+        if notes:
+            video.caption = "* " + "; ".join(notes)
         parts.append(video)
     return Group(*parts)
