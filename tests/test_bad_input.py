@@ -53,26 +53,33 @@ def _one_error_line(result: object, *needles: str) -> str:
 BLOCKED = "afile/out"
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["synth", "barcodes", "{out}", "--count", "5000"],
-        ["synth", "barcodes", "{tmp}/ok", "--preview", "{out}.png"],
-        ["synth", "plates", "{out}", "--count", "5000"],
-        ["crop", "{tmp}/photos", "{out}"],
-        ["split", "{tmp}/labels.tsv", "{out}", "--val-fraction", "0.2"],
-        ["audit", "{tmp}/labels.tsv", "--folds", "2", "--out", "{out}"],
-        ["audit", "{tmp}/labels.tsv", "--apply", "{tmp}/kept.tsv", "--out", "{out}.tsv"],
-        ["video", "{tmp}/in.mp4", "{out}.mp4", "--model", "plates-ru"],
-        ["video", "{tmp}/in.mp4", "{tmp}/ok.mp4", "--model", "plates-ru", "--jsonl", "{out}.jsonl"],
-        ["export", "plates-ru", "--out", "{out}.onnx"],
-        ["export", "plates-ru", "--out", "{out}.pt"],
-        ["bench", "--quick", "--out", "{out}.json"],
-        ["bench", "--quick", "--out", "{tmp}"],  # an existing folder where a file is expected
-        ["demo", "--out", "{out}"],
+CASES = {
+    "synth-barcodes": ["synth", "barcodes", "{out}", "--count", "5000"],
+    "synth-preview": ["synth", "barcodes", "{tmp}/ok", "--preview", "{out}.png"],
+    "synth-plates": ["synth", "plates", "{out}", "--count", "5000"],
+    "crop": ["crop", "{tmp}/photos", "{out}"],
+    "split": ["split", "{tmp}/labels.tsv", "{out}", "--val-fraction", "0.2"],
+    "audit": ["audit", "{tmp}/labels.tsv", "--folds", "2", "--out", "{out}"],
+    "audit-apply": ["audit", "{tmp}/labels.tsv", "--apply", "{tmp}/kept.tsv", "--out", "{out}.tsv"],
+    "video": ["video", "{tmp}/in.mp4", "{out}.mp4", "--model", "plates-ru"],
+    "video-jsonl": [
+        "video",
+        "{tmp}/in.mp4",
+        "{tmp}/ok.mp4",
+        "--model",
+        "plates-ru",
+        "--jsonl",
+        "{out}.jsonl",
     ],
-    ids=lambda args: " ".join(a for a in args if not a.startswith("{"))[:40],
-)
+    "export-onnx": ["export", "plates-ru", "--out", "{out}.onnx"],
+    "export-pt": ["export", "plates-ru", "--out", "{out}.pt"],
+    "bench": ["bench", "--quick", "--out", "{out}.json"],
+    "bench-out-is-a-folder": ["bench", "--quick", "--out", "{tmp}"],
+    "demo": ["demo", "--out", "{out}"],
+}
+
+
+@pytest.mark.parametrize("args", CASES.values(), ids=CASES.keys())
 def test_unwritable_output_fails_fast_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
