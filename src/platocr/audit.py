@@ -161,7 +161,9 @@ def _train_and_predict(
     cached = fold_dir / "predictions.tsv"
     if request.resume and cached.is_file():
         err_console.print(f"fold_{k}: done earlier, reading {cached}", highlight=False, soft_wrap=True)
-        return read_fold_predictions(cached, [relative_path(row.path, absolute_path(fold_dir)) for row in heldout])
+        return read_fold_predictions(
+            cached, [relative_path(row.path, absolute_path(fold_dir)) for row in heldout]
+        )
     err_console.print(
         f"fold_{k} ({k + 1} of {request.folds}): training on {len(train_rows)} rows, holding out {len(heldout)}",
         highlight=False,
