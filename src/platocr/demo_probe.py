@@ -18,9 +18,10 @@ def probe_training_input(
     """Probe ``labels`` (at ``PROBE_HEIGHT`` unless ``overrides`` set ``input.height``; ``backbones``
     () = the config's) and return the report with the config overrides training should use."""
     user_height = any(o.replace(" ", "").startswith("input.height=") for o in overrides)
+    # The height is always given: left out, the probe would take the fine-tune start's.
     report = run_probe(
         labels, cfg, backbones=list(backbones) or [cfg.model.backbone], runs=1, device=device,
-        batch_sizes=(1, 8), height=None if user_height else PROBE_HEIGHT,
+        batch_sizes=(1, 8), height=cfg.input.height if user_height else PROBE_HEIGHT,
     )  # fmt: skip
     return report, input_overrides(report, cfg)
 
@@ -28,11 +29,14 @@ def probe_training_input(
 def input_overrides(report: ProbeReport, cfg: Config) -> list[str]:
     """The probe's recommended input size as config overrides, plus ``model.time_stride`` when the
     config's own would leave T / max_text_len below the probe's minimum at that width. The stride is
-    the probe's fitting candidate at the config's feature stage (its fastest pick if none fits there)."""
+    the probe's fitting candidate at the config's feature stage (if none fits there, the fitting one
+    with the fewest multiply-adds)."""
     height, width = report.input_size
     overrides = [f"input.height={height}", f"input.width={width}"]
     stage = cfg.model.feature_stage
-    pick = next((c for c in report.candidates if c.fits and c.feature_stage == stage), report.best)
+    fitting = [c for c in report.candidates if c.fits]
+    cheapest = min(fitting, key=lambda c: c.macs) if fitting else None
+    pick = next((c for c in fitting if c.feature_stage == stage), cheapest)
     if pick is None:
         return overrides
     if pick.feature_stage != stage:

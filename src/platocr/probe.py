@@ -3,60 +3,41 @@
 CTC needs at least one frame per character plus a blank between repeated characters, so the
 sequence length T of the model must comfortably exceed the longest text: we require
 T / max_text_len >= 2. For each backbone and stage the probe builds the full CRNN at the
-recommended input size, reads T from its dry run, counts parameters and times inference.
+recommended input size, reads T from its dry run, counts parameters and multiply-adds and times
+inference. The from-scratch pick is the candidate with the fewest multiply-adds among those that fit
+and train from scratch on a CPU; when a shipped model knows the labels' characters
+(:mod:`platocr.probe_init`) its architecture is measured too, as the fine-tune start.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from platocr.config import Config, save_config
-from platocr.data.labels import LabelRow, open_dataset
+from platocr.config import Config, ModelConfig
+from platocr.data.labels import open_dataset
 from platocr.errors import PlatocrError
-from platocr.tokenizer import Tokenizer
+from platocr.probe_init import InitModel, choose_init, rank_shipped_models
+from platocr.probe_stats import DatasetStats, Distribution, dataset_stats, recommend_input
+
+if TYPE_CHECKING:
+    import torch
+    from rich.progress import Progress
 
 DEFAULT_BACKBONES = ("platocr_vgg_t", "platocr_vgg_s", "mobilenetv3_small_100", "resnet18")
+# platocr's own backbones leave CTC's all-blank plateau within a few hundred steps on a CPU when the RNN
+# has the skip path (README "Training on a CPU"); mobile and residual ones from timm stay on it far longer.
+SCRATCH_BACKBONES = ("platocr_vgg_t", "platocr_vgg_s", "platocr_vgg_m")
+SCRATCH_GATE_CHANNELS = 128  # configs/quick.yaml's
 MIN_FRAMES_PER_CHAR = 2.0
-PERCENTILES = (5, 50, 95)
 LATENCY_BATCHES = (1, 32)
 
-
-@dataclass(frozen=True)
-class Distribution:
-    """min / percentiles / max of a sample."""
-
-    minimum: float
-    percentiles: dict[int, float]
-    maximum: float
-
-    @classmethod
-    def of(cls, values: list[float]) -> Distribution:
-        data = np.asarray(values, dtype=np.float64)
-        return cls(
-            float(data.min()), {p: float(np.percentile(data, p)) for p in PERCENTILES}, float(data.max())
-        )
-
-
-@dataclass(frozen=True)
-class DatasetStats:
-    """What the probe learnt from the labels and a sample of the images."""
-
-    rows: int
-    negatives: int
-    sampled: int  # images whose size was read
-    unreadable: list[Path]
-    width: Distribution
-    height: Distribution
-    aspect: Distribution  # width / height
-    text_length: Distribution | None  # None when every row is a negative
-    alphabet: str
+__all__ = [  # the statistics live in probe_stats; callers import them from here too
+    "Candidate", "DatasetStats", "Distribution", "ProbeReport", "candidate_settings", "dataset_stats",
+    "recommend_input", "run_probe", "write_probe_config",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,10 +53,23 @@ class Candidate:
     frames_per_char: float  # T / max text length
     parameters: int
     latency_ms: dict[int, float]  # batch size -> median milliseconds per batch
+    macs: int = 0  # multiply-adds per crop (platocr.probe_work.count_macs)
+    rnn_skip: bool = False
+    init: str | None = None  # the shipped model whose architecture this is (the fine-tune start)
 
     @property
     def fits(self) -> bool:
         return self.frames_per_char >= MIN_FRAMES_PER_CHAR
+
+    @property
+    def trains_from_scratch(self) -> bool:
+        """platocr's own backbone, whole (stage -1), with the skip path: the measured CPU setting."""
+        return (
+            self.init is None
+            and self.rnn_skip
+            and self.backbone in SCRATCH_BACKBONES
+            and self.feature_stage == -1
+        )
 
 
 @dataclass(frozen=True)
@@ -86,58 +80,21 @@ class ProbeReport:
     input_size: tuple[int, int]  # recommended (H, W)
     device: str
     candidates: list[Candidate]
+    inits: tuple[InitModel, ...] = ()  # every shipped model, best start first
+    init: InitModel | None = None  # the fine-tune start, None = from scratch
+    fine_tune: Candidate | None = None  # ``init``'s architecture at ``input_size``
 
     @property
     def best(self) -> Candidate | None:
-        """Fastest candidate (at the largest batch measured) with T / max_text_len >= 2."""
-        fitting = [c for c in self.candidates if c.fits]
-        return min(fitting, key=lambda c: c.latency_ms[max(c.latency_ms)]) if fitting else None
+        """The from-scratch pick: fewest multiply-adds among the candidates that fit and train from
+        scratch on a CPU (a count, so two runs agree; the first listed wins a tie)."""
+        eligible = [c for c in self.candidates if c.fits and c.trains_from_scratch]
+        return min(eligible, key=lambda c: c.macs) if eligible else None
 
-
-def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the image header, or None if it cannot be read."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, ValueError):
-        return None
-
-
-def dataset_stats(rows: list[LabelRow], *, sample: int = 2000, seed: int = 0) -> DatasetStats:
-    """Size / aspect statistics over up to ``sample`` random images, text statistics over all rows."""
-    chosen = rows if len(rows) <= sample else random.Random(seed).sample(rows, sample)
-    sizes, unreadable = [], []
-    for row in chosen:
-        size = image_size(row.path)
-        if size is None or min(size) == 0:
-            unreadable.append(row.path)
-        else:
-            sizes.append(size)
-    if not sizes:
-        raise PlatocrError(
-            f"none of the {len(chosen)} sampled images could be read (first: {chosen[0].path})"
-        )
-    widths, heights = [w for w, _ in sizes], [h for _, h in sizes]
-    lengths = [len(row.text) for row in rows if row.text]
-    return DatasetStats(
-        rows=len(rows),
-        negatives=sum(1 for row in rows if not row.text),
-        sampled=len(chosen),
-        unreadable=unreadable,
-        width=Distribution.of(widths),
-        height=Distribution.of(heights),
-        aspect=Distribution.of([w / h for w, h in sizes]),
-        text_length=Distribution.of(lengths) if lengths else None,
-        alphabet=Tokenizer.vocab_from_texts(row.text for row in rows),
-    )
-
-
-def recommend_input(stats: DatasetStats, height: int) -> tuple[int, int]:
-    """(H, W): the 95th-percentile aspect at ``height``, width rounded up to a multiple of 32."""
-    width = height * stats.aspect.percentiles[95]
-    return height, max(32, 32 * math.ceil(width / 32))
+    @property
+    def pick(self) -> Candidate | None:
+        """What ``--write-config`` writes: the fine-tune start if there is one, else ``best``."""
+        return self.fine_tune if self.init is not None else self.best
 
 
 def candidate_settings(
@@ -159,23 +116,51 @@ def candidate_settings(
     return settings
 
 
-def measure_latency(model, input_size: tuple[int, int], batch: int, device, runs: int) -> float:
-    """Median milliseconds per forward pass of a (batch, 3, H, W) input, after two warm-up runs."""
-    import torch
+def candidate_model(base: ModelConfig, backbone: str, stage: int, stride: int | None) -> ModelConfig:
+    """``base`` with a candidate's backbone / stage / time_stride; platocr's own backbones get the skip
+    path and configs/quick.yaml's gate, as they are measured and written for training from scratch."""
+    model = dataclasses.replace(base, backbone=backbone, feature_stage=stage, time_stride=stride)
+    if backbone in SCRATCH_BACKBONES:
+        model = dataclasses.replace(model, rnn_skip=True, gate_channels=SCRATCH_GATE_CHANNELS)
+    return model
 
-    x = torch.randn(batch, 3, *input_size, device=device)
-    timings = []
-    with torch.inference_mode():
-        for i in range(runs + 2):
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            model(x)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            if i >= 2:
-                timings.append((time.perf_counter() - start) * 1000)
-    return float(np.median(timings))
+
+def with_input(cfg: Config, input_size: tuple[int, int], model: ModelConfig | None = None) -> Config:
+    """``cfg`` at another input size (and with another model section)."""
+    size = dataclasses.replace(cfg.input, height=input_size[0], width=input_size[1])
+    return dataclasses.replace(cfg, input=size, model=model or cfg.model)
+
+
+def measure_candidate(
+    trial: Config,
+    num_classes: int,
+    max_len: int,
+    device: torch.device,
+    *,
+    runs: int,
+    batch_sizes: tuple[int, ...],
+    init: str | None = None,
+) -> Candidate:
+    """Build ``trial``'s model and measure T, parameters, multiply-adds and latency."""
+    from platocr.model import build_model
+    from platocr.probe_work import count_macs, measure_latency
+
+    size = (trial.input.height, trial.input.width)
+    model = build_model(trial, num_classes).eval().to(device)
+    return Candidate(
+        backbone=trial.model.backbone,
+        feature_stage=trial.model.feature_stage,
+        time_stride=trial.model.time_stride,
+        native_stride=model.backbone.feature_info.reduction()[-1],
+        feature_shape=tuple(model.feature_shape),
+        seq_len=model.seq_len,
+        frames_per_char=model.seq_len / max_len,
+        parameters=sum(p.numel() for p in model.parameters()),
+        latency_ms={b: measure_latency(model, size, b, device, runs) for b in batch_sizes},
+        macs=count_macs(model, size),
+        rnn_skip=trial.model.rnn_skip,
+        init=init,
+    )
 
 
 def probe_backbones(
@@ -188,43 +173,41 @@ def probe_backbones(
     runs: int = 3,
     device: str | None = None,
     batch_sizes: tuple[int, ...] = LATENCY_BATCHES,
+    progress: Progress | None = None,
 ) -> list[Candidate]:
     """Build the configured model for each backbone / stage / time_stride and measure it."""
     import timm
     import torch
 
-    from platocr.model import build_model
-
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    task = progress.add_task("measuring backbones", total=len(backbones)) if progress else None
     candidates = []
     for backbone in backbones:
         if not timm.is_model(backbone):
             raise PlatocrError(f"--backbone: unknown timm model {backbone!r}")
         reductions = timm.create_model(backbone, features_only=True).feature_info.reduction()
         for stage, stride in candidate_settings(reductions, input_size[1], max_len):
-            trial = dataclasses.replace(
-                cfg,
-                input=dataclasses.replace(cfg.input, height=input_size[0], width=input_size[1]),
-                model=dataclasses.replace(
-                    cfg.model, backbone=backbone, feature_stage=stage, time_stride=stride
-                ),
-            )
-            model = build_model(trial, num_classes).eval().to(device)
-            latency = {b: measure_latency(model, input_size, b, device, runs) for b in batch_sizes}
+            if progress is not None and task is not None:
+                progress.update(task, description=f"measuring {backbone} stage {stage}")
+            trial = with_input(cfg, input_size, candidate_model(cfg.model, backbone, stage, stride))
             candidates.append(
-                Candidate(
-                    backbone=backbone,
-                    feature_stage=stage,
-                    time_stride=stride,
-                    native_stride=reductions[stage],
-                    feature_shape=tuple(model.feature_shape),
-                    seq_len=model.seq_len,
-                    frames_per_char=model.seq_len / max_len,
-                    parameters=sum(p.numel() for p in model.parameters()),
-                    latency_ms=latency,
-                )
+                measure_candidate(trial, num_classes, max_len, dev, runs=runs, batch_sizes=batch_sizes)
             )
+        if progress is not None and task is not None:
+            progress.advance(task)
     return candidates
+
+
+def fine_tune_input(init: InitModel, input_size: tuple[int, int], max_len: int) -> tuple[int, int]:
+    """``input_size`` widened by steps of 32 px until ``init``'s architecture gives T / max_len >= 2."""
+    from platocr.model import build_model
+
+    height, width = input_size
+    model = build_model(with_input(init.config, input_size), len(init.vocab_for_labels) + 1)
+    reduction = width / model.seq_len
+    while width / reduction / max_len < MIN_FRAMES_PER_CHAR:
+        width += 32
+    return height, width
 
 
 def run_probe(
@@ -237,51 +220,44 @@ def run_probe(
     runs: int = 3,
     device: str | None = None,
     batch_sizes: tuple[int, ...] = LATENCY_BATCHES,
+    fine_tune: bool = True,
+    progress: Progress | None = None,
 ) -> ProbeReport:
-    """Statistics of ``source`` plus measured candidates at the recommended input size."""
+    """Statistics of ``source``, the shipped model to fine-tune from (unless ``fine_tune`` is False
+    or none knows the labels' characters) and measured candidates at the recommended input size:
+    ``height``, else the fine-tune start's height, else the config's."""
     import torch
 
     rows = open_dataset(source)
-    stats = dataset_stats(rows, sample=sample)
+    stats = dataset_stats(rows, sample=sample, progress=progress)
     max_len = int(stats.text_length.maximum) if stats.text_length else cfg.data.max_text_len
-    input_size = recommend_input(stats, height or cfg.input.height)
-    chosen = list(dict.fromkeys(backbones or DEFAULT_BACKBONES))
+    inits = tuple(rank_shipped_models(stats.alphabet, (row.text for row in rows)))
+    init = choose_init(list(inits)) if fine_tune else None
+    input_size = recommend_input(stats, height or (init.config.input.height if init else cfg.input.height))
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    vocab = stats.alphabet if cfg.data.vocab == "auto" else cfg.data.vocab
+    measured = None
+    if init is not None:
+        input_size = fine_tune_input(init, input_size, max_len)
+        measured = measure_candidate(
+            with_input(init.config, input_size), len(init.vocab_for_labels) + 1, max_len,
+            torch.device(dev), runs=runs, batch_sizes=batch_sizes, init=init.name,
+        )  # fmt: skip
+    chosen = list(dict.fromkeys(backbones or DEFAULT_BACKBONES))
+    vocab = stats.alphabet or cfg.data.vocab
     candidates = probe_backbones(
-        cfg, chosen, input_size, max_len, len(vocab) + 1, runs=runs, device=dev, batch_sizes=batch_sizes
-    )
+        cfg, chosen, input_size, max_len, len(vocab) + 1,
+        runs=runs, device=dev, batch_sizes=batch_sizes, progress=progress,
+    )  # fmt: skip
     name = (
         torch.cuda.get_device_name(0)
         if dev.startswith("cuda")
         else f"cpu ({torch.get_num_threads()} threads)"
     )
-    return ProbeReport(Path(source), stats, max_len, input_size, name, candidates)
+    return ProbeReport(Path(source), stats, max_len, input_size, name, candidates, inits, init, measured)
 
 
 def write_probe_config(report: ProbeReport, cfg: Config, path: str | Path) -> tuple[Path, list[str]]:
-    """Write ``cfg`` with the recommended input size and the best candidate; returns (path, changes)."""
-    best = report.best
-    if best is None:
-        raise PlatocrError(
-            f"no backbone reaches T / max_text_len >= {MIN_FRAMES_PER_CHAR:g} at "
-            f"{report.input_size[0]}x{report.input_size[1]}: try a larger --height or other --backbone"
-        )
-    height, width = report.input_size
-    vocab = cfg.data.vocab
-    missing = "" if vocab == "auto" else "".join(c for c in report.stats.alphabet if c not in vocab)
-    new = dataclasses.replace(
-        cfg,
-        input=dataclasses.replace(cfg.input, height=height, width=width),
-        model=dataclasses.replace(
-            cfg.model, backbone=best.backbone, feature_stage=best.feature_stage, time_stride=best.time_stride
-        ),
-        # The labels may need characters the config cannot emit: extend the vocabulary.
-        data=dataclasses.replace(cfg.data, max_text_len=report.max_text_len, vocab=vocab + missing),
-    )
-    changes = [
-        f"input {height}x{width}",
-        f"model.backbone={best.backbone} feature_stage={best.feature_stage} time_stride={best.time_stride}",
-        f"data.max_text_len={report.max_text_len}",
-    ] + ([f"data.vocab += {missing!r}"] if missing else [])
-    return save_config(new, path), changes
+    """Write the config ``report`` recommends (see :func:`platocr.probe_config.write_probe_config`)."""
+    from platocr.probe_config import write_probe_config as write
+
+    return write(report, cfg, path)

@@ -1,4 +1,4 @@
-"""`platocr probe`: Input size and backbone statistics for a label file; writes a config with the pick."""
+"""`platocr probe`: input size and backbone statistics for a label file; writes a config that trains on it."""
 
 from __future__ import annotations
 
@@ -36,8 +36,16 @@ def probe_command(
     ] = None,
     write_config: Annotated[
         Path | None,
-        typer.Option("--write-config", help="Write the config with the recommended size and backbone."),
+        typer.Option(
+            "--write-config",
+            help="Write a config that learns on a CPU in minutes: a fine-tune of the shipped model that "
+            "knows the labels' characters, else the cheapest skip-path backbone from scratch.",
+        ),
     ] = None,
+    from_scratch: Annotated[
+        bool,
+        typer.Option("--from-scratch", help="Write a from-scratch config even if a shipped model fits."),
+    ] = False,
     sample: Annotated[int, typer.Option("--sample", min=1, help="Images whose size is read.")] = 2000,
     runs: Annotated[
         int, typer.Option("--runs", min=1, help="Timed runs per latency figure (after 2 warm-ups).")
@@ -50,16 +58,24 @@ def probe_command(
         typer.Option("--batch", min=1, help="Batch sizes to time (repeat; default: 1 and 32)."),
     ] = None,
 ) -> None:
-    """Crop size, aspect and text-length statistics; T, parameters and latency per backbone/stage.
+    """Crop size, aspect and text-length statistics; T, parameters, multiply-adds and latency per
+    backbone/stage; and which config trains on these labels.
 
-    CTC needs T / max text length >= 2 (a blank between repeated characters); rows below are red.
+    CTC needs T / max text length >= 2 (a blank between repeated characters); rows below are red. The
+    from-scratch pick is the fewest multiply-adds (a count, the same on every run) among the fitting
+    platocr_vgg backbones with the skip path; latency is shown but does not decide.
     """
     from platocr.config import load_config
-    from platocr.probe import LATENCY_BATCHES, run_probe, write_probe_config
-    from platocr.progress import console
+    from platocr.errors import PlatocrError
+    from platocr.outputs import check_writable_file
+    from platocr.probe import LATENCY_BATCHES, run_probe
+    from platocr.probe_config import plan_training, write_probe_config
+    from platocr.progress import console, make_progress
 
+    if write_config is not None:
+        check_writable_file(write_config, "--write-config")
     cfg = load_config(config)
-    with console.status("probing backbones..."):
+    with make_progress() as progress:
         report = run_probe(
             labels,
             cfg,
@@ -69,6 +85,8 @@ def probe_command(
             runs=runs,
             device=device,
             batch_sizes=tuple(sorted(set(batch))) if batch else LATENCY_BATCHES,
+            fine_tune=not from_scratch,
+            progress=progress,
         )
     s = report.stats
     unreadable = f", {len(s.unreadable)} unreadable" if s.unreadable else ""
@@ -83,20 +101,27 @@ def probe_command(
     console.print(f"recommended input: {h}x{w} (95th percentile aspect {s.aspect.percentiles[95]:.2f})")
     best = report.best
     if best is None:
+        colour = "yellow" if report.init is not None else "red"  # a fine-tune does not need one
         console.print(
-            "[red]no candidate reaches T / max_text_len >= 2: raise --height or add --backbone[/red]"
+            f"[{colour}]no candidate fits and trains from scratch on a CPU: add -b platocr_vgg_t[/]"
         )
     else:
-        batch_size = max(best.latency_ms)
-        per_image = best.latency_ms[batch_size] / batch_size
         console.print(
-            f"best: {best.backbone} stage {best.feature_stage} time_stride {best.time_stride} "
-            f"(T={best.seq_len}, {per_image:.2f} ms/image at batch {batch_size})",
+            f"from-scratch pick: {best.backbone} stage {best.feature_stage} time_stride {best.time_stride} "
+            f"(T={best.seq_len}, {best.macs / 1e6:.1f} M multiply-adds per crop)",
             soft_wrap=True,
         )
     if write_config is not None:
-        path, changes = write_probe_config(report, cfg, write_config)
-        console.print(f"wrote {path}: " + "; ".join(changes), soft_wrap=True)
+        path, lines = write_probe_config(report, cfg, write_config)
+        console.print("\n".join(lines), soft_wrap=True)
+        console.print(f"wrote {path}")
+        return
+    try:
+        plan = plan_training(report, cfg)
+    except PlatocrError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+    else:
+        console.print(f"--write-config would write: {plan.reason}", soft_wrap=True)
 
 
 def print_full_width(console: Console, table: Table) -> None:
@@ -148,15 +173,16 @@ def candidates_table(report: ProbeReport) -> Table:
         pad_edge=False,
     )
     table.add_column("backbone", no_wrap=True)
-    for column in ("stage", "stride", "C x h", "T", "T/len", "params"):
+    for column in ("stage", "stride", "C x h", "T", "T/len", "params", "M MACs", "scratch"):
         table.add_column(column, justify="right", no_wrap=True)
-    for batch in next(iter(report.candidates)).latency_ms if report.candidates else ():
+    rows = ([report.fine_tune] if report.fine_tune else []) + list(report.candidates)
+    for batch in rows[0].latency_ms if rows else ():
         table.add_column(f"b{batch} ms", justify="right", no_wrap=True)
-    best = report.best
-    for c in report.candidates:
+    pick = report.pick
+    for c in rows:
         ratio = f"{c.frames_per_char:.1f}" if c.fits else f"[red]{c.frames_per_char:.1f}[/red]"
         table.add_row(
-            c.backbone,
+            f"{c.backbone} ({c.init})" if c.init else c.backbone,
             str(c.feature_stage),
             # stride = horizontal reduction of the features; "*" = changed by time_stride
             f"{c.time_stride}*" if c.time_stride else str(c.native_stride),
@@ -164,8 +190,14 @@ def candidates_table(report: ProbeReport) -> Table:
             str(c.seq_len),
             ratio,
             f"{c.parameters / 1e6:.2f}M",
+            f"{c.macs / 1e6:.1f}",
+            "yes" if c.trains_from_scratch else "-",
             *(f"{ms:.1f}" for ms in c.latency_ms.values()),
-            style="bold" if c is best else None,
+            style="bold" if c is pick else None,
         )
-    table.caption = "stride: horizontal reduction (* = set by model.time_stride); bold = pick"
+    table.caption = (
+        "stride: horizontal reduction (* = set by model.time_stride); MACs: multiply-adds per crop; "
+        "scratch: leaves CTC's blank plateau on a CPU (skip path); (name): a shipped model's "
+        "architecture, the fine-tune start; bold = what --write-config writes"
+    )
     return table
