@@ -97,3 +97,35 @@ def test_eval_bad_input_is_one_line_exit_2(trained_run: Path, tmp_path: Path) ->
     result = runner.invoke(app, ["eval", str(trained_run / "best.pt"), str(labels)])
     assert result.exit_code == 2 and "image not found" in result.output
     assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
+
+
+def test_eval_skips_and_lists_unreadable_images(trained_run: Path, tmp_path: Path) -> None:
+    labels = write_tiny_crops(tmp_path / "d", 4)
+    broken = tmp_path / "d" / "crops" / "0001.png"
+    broken.write_bytes(b"\x89PNG not really")
+    out = tmp_path / "eval.json"
+    result = runner.invoke(app, ["eval", str(trained_run / "best.pt"), str(labels), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 unreadable images" in result.output and "0001.png" in result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["n"] == 3 and report["backend"] == "torch on cpu"
+    assert [skip["path"] for skip in report["skipped"]] == [str(broken)]
+
+
+def test_eval_json_is_checked_before_the_work(tmp_path: Path) -> None:
+    (tmp_path / "taken.json").mkdir()
+    result = runner.invoke(
+        app, ["eval", "nosuch.pt", str(tmp_path / "none.tsv"), "--json", str(tmp_path / "taken.json")]
+    )
+    assert (
+        result.exit_code == 2 and result.output.startswith("error: --json") and "is a folder" in result.output
+    )
+
+
+def test_eval_reads_an_onnx_model(tiny_dataset: tuple[Path, Path]) -> None:
+    from platocr.bundled import MODELS_DIR
+    from platocr.evaluate import evaluate
+
+    report = evaluate(MODELS_DIR / "plates-ru.onnx", tiny_dataset[1], progress=False)
+    assert report.backend == "onnx on cpu" and report.metrics.n == 10 and report.decode == "plate-ru"
+    assert report.looks is not None and report.looks["looked"] == 10  # plates-ru reads two cuts of each crop

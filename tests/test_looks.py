@@ -10,7 +10,6 @@ import pytest
 import torch
 from torch import nn
 
-from platocr.checkpoint import LoadedModel
 from platocr.config import Config, InputConfig, LooksConfig, apply_overrides, config_from_dict
 from platocr.data.labels import LabelRow
 from platocr.errors import PlatocrError
@@ -77,7 +76,8 @@ def test_when_empty_looks_again_only_at_empty_reads() -> None:
     first = [Decoded("12", 0.9, [0.9, 0.9]), Decoded("", 0.8, []), Decoded("", 0.7, [])]
     asked: list[list[tuple[int, ...]]] = []
 
-    def read(cut: list[np.ndarray]) -> list[Decoded]:
+    def read(cut: list[np.ndarray], first: int) -> list[Decoded]:
+        assert first == 0  # only other cuts: the first reads are given
         asked.append([c.shape for c in cut])
         return [Decoded("5", 0.6, [0.6]), Decoded("", 0.5, [])]  # crop 1 reads, crop 2 still does not
 
@@ -103,7 +103,9 @@ def test_when_always_every_crop_is_read_from_every_cut_and_the_reads_vote() -> N
     first = [Decoded("12", 0.5, [0.5, 0.5]), Decoded("34", 0.9, [0.9, 0.9])]
     asked: list[int] = []
 
-    def read(cuts: list[np.ndarray]) -> list[Decoded]:  # one call: crops 0 and 1 cut one way, then the other
+    def read(
+        cuts: list[np.ndarray], first: int = 0
+    ) -> list[Decoded]:  # crops 0 and 1 cut one way, then the other
         asked.append(len(cuts))
         return [Decoded("17", 0.3, [0.3]), Decoded("", 0.0, []), *[Decoded("17", 0.4, [0.4])] * 2]
 
@@ -114,11 +116,12 @@ def test_when_always_every_crop_is_read_from_every_cut_and_the_reads_vote() -> N
     assert record.summary(["12", "34"], ["17", "34"])["was_right"] == 1
 
     # the predictor's path: the crops as cut and every other cut in one call, then the same vote
-    def read_all(cuts: list[np.ndarray]) -> list[Decoded]:
+    def read_all(cuts: list[np.ndarray], first_looks: int) -> list[Decoded]:
+        assert first_looks == 2  # the crops as cut come first
         asked.append(len(cuts))
         return [*first, *read(cuts[2:])]
 
-    assert read_with_looks(crops, LooksConfig(((0.0, 0.1), (0.05, 0.0))), read_all) == final
+    assert read_with_looks(crops, LooksConfig(((0.0, 0.1), (0.05, 0.0))), read_all) == (final, record)
     assert asked == [4, 6, 4]
 
 
@@ -132,9 +135,29 @@ def test_predictor_and_eval_read_the_same(insets: tuple, when: str, tmp_path: Pa
     assert predictor.predict(framed_crop()).text == expected
     path = tmp_path / "crop.png"
     cv2.imwrite(str(path), framed_crop())
-    reads = predict_rows(LoadedModel(model, cfg, TOKENIZER), [LabelRow(path, "7")], progress=False)
+    reads = predict_rows(predictor, [LabelRow(path, "7")], progress=False)
     assert [d.text for d in reads.decoded] == [expected]
     assert reads.look.changed == ([0] if insets else [])
+    assert reads.look.first == [""] and reads.look.looked == ([0] if insets else [])
+
+
+def test_predict_looks_records_across_chunks_and_decodes_first_looks_apart() -> None:
+    model = ReadsBrightCrops().eval()
+    cfg = config(LooksConfig(((0.1, 0.2),), "always"))
+    predictor = Predictor(torch_forward(model, "cpu"), cfg, TOKENIZER, backend="torch", device="cpu")
+    bright = np.full((40, 120, 3), 255, np.uint8)
+    crops = [framed_crop(), bright, framed_crop()]
+    seen: list[int] = []
+
+    def first_decoder(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+        seen.append(len(log_probs))
+        return tokenizer.decode_greedy(log_probs)
+
+    reads = predictor.predict_looks(crops, batch_size=2, first_decoder=first_decoder)
+    assert [p.text for p in reads.predictions] == ["7", "7", "7"]
+    assert reads.look == LookRecord(first=["", "7", ""], looked=[0, 1, 2], changed=[0, 2])
+    assert seen == [2, 1]  # first looks only, per chunk: the other cuts use the predictor's decoder
+    assert predictor.predict_many(crops) == reads.predictions
 
 
 def test_config_checks_the_insets_and_reads_old_checkpoints() -> None:

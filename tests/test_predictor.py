@@ -158,3 +158,15 @@ def test_auto_backend_is_onnx_on_cpu(gru_checkpoint: Path) -> None:
     images = crops(4, seed=5)
     expected = [p.text for p in Predictor.load(gru_checkpoint, device="cpu").predict(images)]
     assert [p.text for p in auto.predict(images)] == expected
+
+
+def test_an_onnx_predictor_loads_without_the_training_stack() -> None:
+    # platocr read with an .onnx starts in about a second: no timm, torchvision or platocr.train.
+    code = (
+        "import sys; from platocr import Predictor; from platocr.bundled import MODELS_DIR; "
+        "p = Predictor.load(MODELS_DIR / 'plates-ru.onnx', backend='auto', device='auto'); "
+        "assert p.backend == 'onnx', p; "
+        "assert not {'timm', 'torchvision', 'platocr.train'} & set(sys.modules), 'training stack imported'"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr

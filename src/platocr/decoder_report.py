@@ -1,8 +1,9 @@
 """Every CTC decoder side by side on the same model outputs (``platocr eval --compare-decoders``).
 
-:class:`DecoderRecorder` is handed to the prediction loop as its decoder: it runs every registered
-decoder on each batch of log-probabilities (one forward pass for all), times them, keeps their
-reads, and returns the primary decoder's. :func:`compare_decoders` then scores each decoder
+:class:`DecoderRecorder` is handed to :meth:`Predictor.predict_looks` as its ``first_decoder``: it runs
+every registered decoder on each batch of first-look log-probabilities (one forward pass for all),
+times them, keeps their reads, and returns the primary decoder's (the other cuts of ``looks`` are
+decoded by the predictor alone, so the comparison holds first looks only). :func:`compare_decoders` then scores each decoder
 against the targets and against greedy (which reads it fixed, broke, or turned into NO READ).
 """
 
@@ -25,7 +26,7 @@ class DecoderRecorder:
     """A decoder ``(log_probs (B, T, C), tokenizer) -> list[Decoded]`` that runs all ``names``.
 
     Attributes:
-        primary: the decoder whose reads are returned (``primary_decoder`` is that decoder alone).
+        primary: the decoder whose reads are returned.
         decoded: name -> reads of every batch so far, in order.
         seconds: name -> total decoding time.
     """
@@ -36,7 +37,6 @@ class DecoderRecorder:
             self.names.insert(0, primary)
         self.primary = primary
         self._decoders = {name: get_decoder(name) for name in self.names}
-        self.primary_decoder = self._decoders[primary]  # for re-reads that must not be recorded
         self.decoded: dict[str, list[Decoded]] = {name: [] for name in self.names}
         self.seconds: dict[str, float] = dict.fromkeys(self.names, 0.0)
 

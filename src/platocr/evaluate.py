@@ -1,26 +1,27 @@
-"""``platocr eval``: a checkpoint on a label file -> StringMatch, edit distance, CER, confusions, speed.
+"""``platocr eval``: a model on a label file -> StringMatch, edit distance, CER, confusions, speed.
 
-The metrics are :mod:`platocr.metrics`, the same code training validates with; the crops go through
-the same loader and preprocessing as validation (:func:`platocr.train.steps.predict_loader`), then
-the checkpoint's CTC decoder (``config.decode``) or the one ``decode=`` names (:mod:`platocr.decoding`).
+The metrics are :mod:`platocr.metrics`, the same code training validates with. The crops are read
+through the :class:`~platocr.predictor.Predictor` (:func:`platocr.read.read_paths`), as ``platocr
+read``, ``gallery`` and ``video`` read them: the preprocessing training validates with, the model's
+CTC decoder (``config.decode``) or the one ``decode=`` names (:mod:`platocr.decoding`), and its
+``looks``. An image that cannot be decoded is skipped and listed; a missing one is an error.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from platocr.checkpoint import LoadedModel, load_checkpoint
 from platocr.data.labels import LabelRow, open_dataset
-from platocr.looks import LookRecord, look_again
+from platocr.errors import PlatocrError
+from platocr.looks import LookRecord
 from platocr.metrics import (
     Confusions,
     TextMetrics,
@@ -29,7 +30,12 @@ from platocr.metrics import (
     confusions,
     text_metrics,
 )
+from platocr.read import Skipped
 from platocr.tokenizer import Decoded
+
+if TYPE_CHECKING:
+    from platocr.decoding import Decoder
+    from platocr.predictor import Predictor
 
 
 @dataclass
@@ -49,8 +55,10 @@ class EvalReport:
     decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
     looks: dict[str, Any] | None = None  # config looks: LookRecord.summary
     floors: list[dict[str, Any]] = field(default_factory=list)  # metrics.confidence_floors
-    rows: list[LabelRow] = field(default_factory=list)
+    rows: list[LabelRow] = field(default_factory=list)  # the rows read (skipped ones left out)
     decoded: list[Decoded] = field(default_factory=list)
+    backend: str = "torch"  # "torch" or "onnx", with the device: "torch on cpu"
+    skipped: list[Skipped] = field(default_factory=list)  # unreadable images, not in the metrics
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,88 +69,81 @@ class EvalReport:
             "confusions": self.confusions.as_dict(),
             "crops_per_s": self.crops_per_s,
             "seconds": self.seconds,
+            "backend": self.backend,
             "out_of_vocab": self.out_of_vocab,
             "unknown_chars": self.unknown_chars,
             "decode": self.decode,
             **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
             **({"looks": self.looks} if self.looks is not None else {}),
             "confidence_floors": self.floors,
+            "skipped": [{"path": skip.path, "reason": skip.reason} for skip in self.skipped],
         }
 
 
 class RowReads(NamedTuple):
-    decoded: list[Decoded]  # one per row, in order
+    decoded: list[Decoded]  # one per row read, in order
     seconds: float  # end to end: read + preprocess + forward + decode (+ the other looks)
-    look: LookRecord  # which rows the config's ``looks`` read again, which changed
+    look: LookRecord  # which rows the config's ``looks`` read again, which changed (indices into rows)
+    rows: list[LabelRow]  # the rows read: those whose image could be decoded
+    skipped: list[Skipped]  # the others
 
 
-def predict_rows(
-    loaded: LoadedModel,
-    rows: Sequence[LabelRow],
+def load_predictor(
+    model: str | Path,
     *,
+    device: str = "auto",
+    backend: str | None = None,
+    decode: str | None = None,
     batch_size: int = 64,
-    progress: bool = True,
-    decode: Callable[[Any, Any], list[Decoded]] | None = None,
-) -> RowReads:
-    """Predictions for ``rows`` (``decode`` = a :mod:`platocr.decoding` decoder, default greedy), then
-    the config's ``looks`` (more cuts of the rows, whose reads vote), as the predictor does.
+) -> Predictor:
+    """The predictor eval and gallery read with: ``model`` is a checkpoint, an ``.onnx`` or a bundled name.
 
-    A ``decode`` with a ``primary_decoder`` (:class:`~platocr.decoder_report.DecoderRecorder`) re-reads
-    with that one, so the comparison holds first looks only."""
-    import time
+    ``backend=None`` is torch for a checkpoint or a name (the numbers training validates with) and
+    onnx for an ``.onnx`` file. An unknown ``decode`` is a PlatocrError before the model loads.
+    Example::
 
-    import torch
-
-    from platocr.decoding import decode_greedy
-    from platocr.predictor import torch_forward
-    from platocr.preprocess import load_image, to_model_input
-    from platocr.progress import make_progress
-    from platocr.train.augment import resize_only
-    from platocr.train.data import CropDataset
-    from platocr.train.prepare import make_loader
-    from platocr.train.steps import Precision, predict_loader
-
-    device = next(loaded.model.parameters()).device
-    dataset = CropDataset(rows, resize_only(loaded.config.input), loaded.tokenizer)
-    loader = make_loader(dataset, batch_size=batch_size, num_workers=0, pin_memory=device.type == "cuda")
-    precision = Precision(device, amp=loaded.config.train.amp and device.type == "cuda")
-    with make_progress(enabled=progress) as bar:
-        task = bar.add_task("predict", total=len(rows))
-        with torch.inference_mode():
-            preds = predict_loader(
-                loaded.model, loader, loaded.tokenizer, precision, lambda n: bar.update(task, advance=n),
-                decode=decode,
-            )  # fmt: skip
-    start = time.perf_counter()
-    plain = getattr(decode, "primary_decoder", None) or decode or decode_greedy
-
-    def read(crops: list[np.ndarray]) -> list[Decoded]:  # only called when there is something to look at
-        forward = torch_forward(loaded.model, str(device))
-        return [
-            d
-            for start in range(0, len(crops), batch_size)
-            for d in plain(
-                forward(to_model_input(crops[start : start + batch_size], loaded.config.input, rgb=False)),
-                loaded.tokenizer,
-            )
-        ]
-
-    decoded, look = look_again(lambda i: load_image(rows[i].path), preds.decoded, loaded.config.looks, read)
-    return RowReads(decoded, preds.seconds + time.perf_counter() - start, look)
-
-
-def load_with_decoder(checkpoint: str | Path, device: str, decode: str | None) -> tuple[LoadedModel, str]:
-    """Load ``checkpoint`` on ``device`` and name its CTC decoder: ``decode``, else the config's.
-
-    An unknown ``decode`` is a PlatocrError before the model loads (eval and gallery share this).
+        predictor = load_predictor("plates-ru", decode="greedy")
     """
     from platocr.decoding import get_decoder
-    from platocr.train.ddp import pick_device
+    from platocr.predictor import Predictor
 
     if decode is not None:
         get_decoder(decode)
-    loaded = load_checkpoint(checkpoint, pick_device(device))
-    return loaded, decode or loaded.config.decode
+    if backend is None:
+        backend = "onnx" if Path(model).suffix.lower() == ".onnx" else "torch"
+    return Predictor.load(model, device=device, backend=backend, batch_size=batch_size, decode=decode)
+
+
+def predict_rows(
+    predictor: Predictor,
+    rows: Sequence[LabelRow],
+    *,
+    progress: bool = True,
+    first_decoder: Decoder | None = None,
+) -> RowReads:
+    """Read ``rows`` with ``predictor`` (its decoder and ``looks``); unreadable images are skipped.
+
+    ``first_decoder`` (a :class:`~platocr.decoder_report.DecoderRecorder`) decodes the first looks,
+    so a decoder comparison holds first looks only."""
+    from platocr.read import read_paths
+
+    reads = read_paths(
+        predictor, [row.path for row in rows], progress=progress, description="predict",
+        first_decoder=first_decoder,
+    )  # fmt: skip
+    decoded = [Decoded(p.text, p.confidence, list(p.char_confidences)) for p in reads.predictions]
+    return RowReads(decoded, reads.seconds, reads.look, [rows[i] for i in reads.read], reads.skipped)
+
+
+def read_rows(predictor: Predictor, labels: str | Path, **kwargs: Any) -> RowReads:
+    """:func:`predict_rows` on every row of ``labels``; PlatocrError when no image could be read."""
+    reads = predict_rows(predictor, open_dataset(labels, check_images=True), **kwargs)
+    if not reads.rows:
+        first = reads.skipped[0]
+        raise PlatocrError(
+            f"{labels}: no image could be read ({len(reads.skipped)} unreadable; {first.path}: {first.reason})"
+        )
+    return reads
 
 
 def evaluate(
@@ -151,30 +152,36 @@ def evaluate(
     *,
     batch_size: int = 64,
     device: str = "auto",
+    backend: str | None = None,
     progress: bool = True,
     decode: str | None = None,
     compare: bool = False,
 ) -> EvalReport:
-    """Evaluate ``checkpoint`` on every row of ``labels`` (label file or dataset folder).
+    """Evaluate ``checkpoint`` (a ``.pt``, an ``.onnx`` or a bundled name) on every row of ``labels``
+    (label file or dataset folder).
 
     ``decode`` names the CTC decoder (default: the checkpoint config's); ``compare`` also runs every
     decoder on the same outputs (``EvalReport.decoder_comparison``; crops/s then includes them all).
+    ``backend``: see :func:`load_predictor`. Example::
+
+        report = evaluate("plates-ru", "data/splits/cropnumbers/val.tsv", progress=False)
+        report.metrics.string_match
     """
     from platocr.decoder_report import DecoderRecorder, compare_decoders
-    from platocr.decoding import get_decoder
 
-    loaded, name = load_with_decoder(checkpoint, device, decode)
-    decoder = DecoderRecorder(name) if compare else get_decoder(name)
-    rows = open_dataset(labels, check_images=True)
-    decoded, seconds, look = predict_rows(
-        loaded, rows, batch_size=batch_size, progress=progress, decode=decoder
+    predictor = load_predictor(
+        checkpoint, device=device, backend=backend, decode=decode, batch_size=batch_size
+    )
+    recorder = DecoderRecorder(predictor.decode) if compare else None
+    decoded, seconds, look, rows, skipped = read_rows(
+        predictor, labels, progress=progress, first_decoder=recorder
     )
     targets = [row.text for row in rows]
     predicted = [d.text for d in decoded]
     unknown: Counter[str] = Counter()
     out_of_vocab = 0
     for text in targets:
-        missing = loaded.tokenizer.unknown_chars(text)
+        missing = predictor.tokenizer.unknown_chars(text)
         out_of_vocab += bool(missing)
         unknown.update(ch for ch in text if ch in missing)
     return EvalReport(
@@ -187,12 +194,14 @@ def evaluate(
         seconds=seconds,
         out_of_vocab=out_of_vocab,
         unknown_chars="".join(ch for ch, _ in unknown.most_common()),
-        decode=name,
-        decoder_comparison=compare_decoders(targets, decoder) if compare else None,  # type: ignore[arg-type]
-        looks=look.summary(targets, predicted) if loaded.config.looks.insets else None,
+        decode=predictor.decode,
+        decoder_comparison=compare_decoders(targets, recorder) if recorder is not None else None,
+        looks=look.summary(targets, predicted) if predictor.config.looks.insets else None,
         floors=confidence_floors(targets, [(d.text, d.confidence) for d in decoded]),
         rows=rows,
         decoded=decoded,
+        backend=f"{predictor.backend} on {predictor.device}",
+        skipped=skipped,
     )
 
 
@@ -208,6 +217,9 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     summary.add_row("EditDistance (mean)", f"{m.edit_distance:.4f}")
     summary.add_row("CER", f"{m.cer:.4f}")
     summary.add_row("crops/s", f"{report.crops_per_s:.1f}")
+    summary.add_row("backend", report.backend)
+    if report.skipped:
+        summary.add_row("skipped (unreadable)", str(len(report.skipped)))
     if report.looks is not None:
         look = report.looks
         summary.add_row(
@@ -223,6 +235,10 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
             f"({escape(repr(report.unknown_chars))}); they count as errors",
             soft_wrap=True,
         )
+    if report.skipped:
+        console.print(f"[yellow]skipped {len(report.skipped)} unreadable images:[/]", soft_wrap=True)
+        for skip in report.skipped:
+            console.print(f"  {escape(skip.path)}: {escape(skip.reason)}", soft_wrap=True)
     if report.floors:
         floors = Table(title="reads under a confidence floor dropped (Prediction.confidence)")
         for name in ("floor", "StringMatch", "wrong reads", "no reads"):

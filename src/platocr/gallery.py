@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -20,6 +20,7 @@ from platocr.data.labels import LabelRow
 from platocr.errors import PlatocrError
 from platocr.metrics import char_errors
 from platocr.preprocess import load_image
+from platocr.read import Skipped
 from platocr.tokenizer import Decoded
 
 CROP_H, CROP_W = 48, 240  # crop area of a PNG cell
@@ -45,6 +46,7 @@ class GalleryResult:
     errors: int
     shown: int
     decode: str = "greedy"  # the CTC decoder the predictions came from
+    skipped: list[Skipped] = field(default_factory=list)  # unreadable images, not in the gallery
 
 
 def order_items(rows: Sequence[LabelRow], decoded: Sequence[Decoded]) -> list[GalleryItem]:
@@ -61,34 +63,40 @@ def make_gallery(
     limit: int = 100,
     batch_size: int = 64,
     device: str = "auto",
+    backend: str | None = None,
     decode: str | None = None,
     progress: bool = True,
 ) -> GalleryResult:
     """Predict every row of ``labels`` and write the first ``limit`` items to ``out`` (.png or .html).
 
-    ``decode`` names the CTC decoder (default: the checkpoint config's, as ``platocr eval`` uses)."""
-    from platocr.data.labels import open_dataset
-    from platocr.decoding import get_decoder
-    from platocr.evaluate import load_with_decoder, predict_rows
+    ``checkpoint`` is a ``.pt``, an ``.onnx`` or a bundled name, read as ``platocr eval`` reads it
+    (same predictor, decoder and ``looks``; ``backend``: :func:`platocr.evaluate.load_predictor`), so
+    the error count is eval's. Unreadable images are skipped and listed in the result. Example::
+
+        make_gallery("plates-ru", "data/val.tsv", "errors.html", limit=50).errors
+    """
+    from platocr.evaluate import load_predictor, read_rows
+    from platocr.outputs import check_writable_file
 
     out = Path(out)
     if out.suffix.lower() not in (".png", ".html"):
         raise PlatocrError(f"--out must end in .png or .html, got {out}")
-    loaded, name = load_with_decoder(checkpoint, device, decode)
-    rows = open_dataset(labels, check_images=True)
-    decoded, *_ = predict_rows(
-        loaded, rows, batch_size=batch_size, progress=progress, decode=get_decoder(name)
+    check_writable_file(out, "--out")
+    predictor = load_predictor(
+        checkpoint, device=device, backend=backend, decode=decode, batch_size=batch_size
     )
-    items = order_items(rows, decoded)
+    reads = read_rows(predictor, labels, progress=progress)
+    items = order_items(reads.rows, reads.decoded)
     errors = sum(not item.correct for item in items)
     shown = items[:limit]
     out.parent.mkdir(parents=True, exist_ok=True)
+    name = predictor.decode
     if out.suffix.lower() == ".png":
         cv2.imwrite(str(out), render_png(shown))
     else:
         title = f"{Path(checkpoint).name} on {labels}: {errors} errors of {len(items)} crops ({name} decoder)"
         out.write_text(render_html(shown, title), encoding="utf-8")
-    return GalleryResult(path=out, total=len(items), errors=errors, shown=len(shown), decode=name)
+    return GalleryResult(out, len(items), errors, len(shown), name, reads.skipped)
 
 
 def _fit(image: np.ndarray, height: int, width: int) -> np.ndarray:

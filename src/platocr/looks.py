@@ -8,10 +8,10 @@ non-empty reads vote, each with its confidence: the text with the largest sum wi
 empty`` only the crops whose first read is empty get the other cuts (with ``decode: checksum-ean``
 an empty read means no candidate had a valid check digit, so every new read is still checked).
 
-The predictor (so video and audit) goes through :func:`read_with_looks` and ``eval``/``gallery``
-through :func:`look_again` (the same cuts and vote), so they report the same reads. ``bench`` times
-every look of ``when: always``, and one look for ``when: empty`` (its sample crops are not text, so
-nearly all would be looked at again); its notes say which.
+The predictor goes through :func:`read_with_looks`, and ``read``, ``eval``, ``gallery``, ``video``
+and ``audit`` all read through the predictor, so they report the same reads. ``bench`` times every
+look of ``when: always``, and one look for ``when: empty`` (its sample crops are not text, so nearly
+all would be looked at again); its notes say which.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -27,8 +27,13 @@ from platocr.config import LooksConfig
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Decoded
 
-# crops (uint8, the caller's channel order) -> one Decoded per crop, through the normal preprocessing.
-ReadCrops = Callable[[list[np.ndarray]], list[Decoded]]
+if TYPE_CHECKING:
+    from platocr.prediction import Prediction
+
+# (crops, first) -> one Decoded per crop, through the normal preprocessing. Crops are uint8 in the
+# caller's channel order; the first ``first`` of them are first looks (crops as cut), the rest other
+# cuts, so a reader may decode first looks its own way (eval's decoder comparison records only those).
+ReadCrops = Callable[[list[np.ndarray], int], list[Decoded]]
 
 
 def inset(image: np.ndarray, fx: float, fy: float) -> np.ndarray:
@@ -60,12 +65,19 @@ def vote(reads: Sequence[Decoded]) -> Decoded:
 
 @dataclass
 class LookRecord:
-    """What :func:`look_again` did: ``first`` = every crop's first read, ``looked`` = indices read from
-    the other cuts, ``changed`` = indices whose final read differs from the first."""
+    """What the looks did: ``first`` = every crop's first read, ``looked`` = indices read from the other
+    cuts, ``changed`` = indices whose final read differs from the first."""
 
     first: list[str] = field(default_factory=list)
     looked: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
+
+    def extend(self, other: LookRecord) -> None:
+        """Append the record of the next crops (their indices shift by the crops recorded so far)."""
+        offset = len(self.first)
+        self.first.extend(other.first)
+        self.looked.extend(i + offset for i in other.looked)
+        self.changed.extend(i + offset for i in other.changed)
 
     def summary(self, targets: Sequence[str], final: Sequence[str]) -> dict[str, Any]:
         """Counts for a report: crops looked at again, reads changed, how many of those are right now
@@ -81,6 +93,13 @@ class LookRecord:
         }
 
 
+class LookedPredictions(NamedTuple):
+    """:meth:`Predictor.predict_looks`'s answer: one prediction per crop and what the looks did."""
+
+    predictions: list[Prediction]
+    look: LookRecord
+
+
 def look_again(
     crops: Sequence[np.ndarray] | Callable[[int], np.ndarray],
     decoded: Sequence[Decoded],
@@ -90,10 +109,15 @@ def look_again(
     """Read the crops of ``decoded`` (their first reads) from the cuts in ``looks`` and vote.
 
     Args:
-        crops: the crops ``decoded`` came from, or ``index -> crop`` (eval loads only the ones needed).
+        crops: the crops ``decoded`` came from, or ``index -> crop`` (to load only the ones needed).
         decoded: the first reads, one per crop.
         looks: the config's ``looks``; no insets returns ``decoded`` unchanged.
         read: reads a list of crops with the same model, preprocessing and decoder.
+
+    Example::
+
+        final, record = look_again(crops, first_reads, config.looks, read)
+        record.changed  # the indices whose read the other cuts changed
     """
     result = list(decoded)
     record = LookRecord(first=[d.text for d in decoded])
@@ -105,22 +129,26 @@ def look_again(
     crop_at = crops if callable(crops) else crops.__getitem__
     images = [crop_at(i) for i in record.looked]
     # One call for every cut: at batch 1 (video) one forward of three crops beats three forwards of one.
-    record.changed = _vote_in(result, record.looked, read(_cuts(images, looks)))
+    record.changed = _vote_in(result, record.looked, read(_cuts(images, looks), 0))
     return result, record
 
 
-def read_with_looks(crops: Sequence[np.ndarray], looks: LooksConfig, read: ReadCrops) -> list[Decoded]:
+def read_with_looks(
+    crops: Sequence[np.ndarray], looks: LooksConfig, read: ReadCrops
+) -> tuple[list[Decoded], LookRecord]:
     """Read ``crops`` and, as ``looks`` says, their other cuts; the reads vote (see :func:`look_again`).
 
     With ``when: always`` the crops as cut and every other cut go through one ``read`` call (one
     forward pass per chunk); with ``when: empty`` the other cuts are read only for empty first reads.
+    Returns the final reads and the :class:`LookRecord` of what the looks did.
     """
     if not (looks.insets and looks.when == "always"):
-        return look_again(crops, read(list(crops)), looks, read)[0]
-    reads = read([*crops, *_cuts(crops, looks)])
+        return look_again(crops, read(list(crops), len(crops)), looks, read)
+    reads = read([*crops, *_cuts(crops, looks)], len(crops))
     result = reads[: len(crops)]
-    _vote_in(result, range(len(crops)), reads[len(crops) :])
-    return result
+    record = LookRecord(first=[d.text for d in result], looked=list(range(len(crops))))
+    record.changed = _vote_in(result, record.looked, reads[len(crops) :])
+    return result, record
 
 
 def _cuts(images: Sequence[np.ndarray], looks: LooksConfig) -> list[np.ndarray]:

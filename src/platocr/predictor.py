@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -25,6 +25,10 @@ from platocr.config import Config
 from platocr.errors import PlatocrError
 from platocr.prediction import Prediction
 from platocr.tokenizer import Decoded, Tokenizer
+
+if TYPE_CHECKING:
+    from platocr.decoding import Decoder
+    from platocr.looks import LookedPredictions
 
 BACKENDS = ("torch", "onnx", "auto")
 ImageLike = np.ndarray | str | Path
@@ -41,9 +45,12 @@ def resolve_device(device: str, backend: str) -> str:
         if device not in ("auto", "cpu", "cuda"):
             raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
         return "cuda" if device == "cuda" or (device == "auto" and has_cuda) else "cpu"
-    from platocr.train.ddp import pick_device
-
-    return str(pick_device(device))
+    # As platocr.train.ddp.pick_device, without importing platocr.train (timm, torchvision: seconds).
+    if device not in ("auto", "cpu", "cuda"):
+        raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise PlatocrError("--device cuda: no CUDA device is available (this torch sees none)")
+    return "cuda:0" if device != "cpu" and torch.cuda.is_available() else "cpu"
 
 
 def pick_backend(path: Path, device: str) -> str:
@@ -245,24 +252,48 @@ class Predictor:
         self, images: Sequence[ImageLike] | np.ndarray, *, rgb: bool = False, batch_size: int | None = None
     ) -> list[Prediction]:
         """Always a list: one :class:`Prediction` per crop, in order (see :meth:`predict`)."""
+        return self.predict_looks(images, rgb=rgb, batch_size=batch_size).predictions
+
+    def predict_looks(
+        self,
+        images: Sequence[ImageLike] | np.ndarray,
+        *,
+        rgb: bool = False,
+        batch_size: int | None = None,
+        first_decoder: Decoder | None = None,
+    ) -> LookedPredictions:
+        """:meth:`predict_many`, plus the :class:`~platocr.looks.LookRecord` of what the config's
+        ``looks`` did (every crop's first read, the crops read again, the reads that changed).
+
+        ``first_decoder`` decodes the first looks instead of the predictor's decoder and must return
+        the same reads (eval passes a :class:`~platocr.decoder_report.DecoderRecorder`); the other cuts
+        always go through the predictor's decoder. Example::
+
+            reads = predictor.predict_looks(crops)
+            reads.predictions[0].text, reads.look.changed
+        """
+        from platocr.looks import LookedPredictions, LookRecord, read_with_looks
         from platocr.preprocess import load_image, to_model_input
 
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
-        from platocr.looks import read_with_looks
+        decode_first = first_decoder or self._decoder
 
-        def read(crops: list[np.ndarray]) -> list[Decoded]:
-            return self._decoder(
-                self._forward(to_model_input(crops, self.config.input, rgb=rgb)), self.tokenizer
-            )
+        def read(crops: list[np.ndarray], first: int) -> list[Decoded]:
+            log_probs = self._forward(to_model_input(crops, self.config.input, rgb=rgb))
+            reads = decode_first(log_probs[:first], self.tokenizer) if first else []
+            return reads + (self._decoder(log_probs[first:], self.tokenizer) if first < len(crops) else [])
 
-        results: list[Prediction] = []
+        result = LookedPredictions([], LookRecord())
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
-            decoded = read_with_looks(chunk, self.config.looks, read)
-            results.extend(Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded)
-        return results
+            decoded, look = read_with_looks(chunk, self.config.looks, read)
+            result.predictions.extend(
+                Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded
+            )
+            result.look.extend(look)
+        return result
 
     def log_probs(self, images: torch.Tensor) -> torch.Tensor:
         """Raw model output for a preprocessed (N, 3, H, W) float32 batch -> (N, T, C) log-probabilities."""

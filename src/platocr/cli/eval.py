@@ -1,4 +1,4 @@
-"""`platocr eval`: evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions)."""
+"""`platocr eval`: evaluate a model on a label file (StringMatch, edit distance, CER, confusions)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,27 @@ import typer
 
 from platocr.cli._app import DecodeOption, command
 
+# eval and gallery: None = torch for a checkpoint or a bundled name, onnx for an .onnx file.
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        help="torch, onnx or auto (default: torch, the numbers training validates with; onnx for an .onnx).",
+        show_default=False,
+    ),
+]
+ModelArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Checkpoint (.pt) from platocr train, an exported .onnx or a bundled name (plates-ru, barcodes-ean).",
+        show_default=False,
+    ),
+]
+
 
 @command("eval")
 def eval_command(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint (.pt) written by platocr train.")],
+    checkpoint: ModelArgument,
     labels: Annotated[Path, typer.Argument(help="Label file or dataset folder to evaluate on.")],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
@@ -21,6 +38,7 @@ def eval_command(
         int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    backend: BackendOption = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
     decode: DecodeOption = None,
     compare: Annotated[
@@ -28,17 +46,24 @@ def eval_command(
         typer.Option("--compare-decoders", help="Also run every decoder on the same outputs, side by side."),
     ] = False,
 ) -> None:
-    """Evaluate a checkpoint on a label file (StringMatch, edit distance, CER, confusions)."""
+    """Evaluate a model on a label file (StringMatch, edit distance, CER, confusions).
+
+    Images that cannot be decoded are skipped, counted and listed (in --json too); a missing one is an error.
+    """
     import json
 
     from platocr.evaluate import evaluate, print_report
+    from platocr.outputs import check_writable_file
     from platocr.progress import console
 
+    if json_out is not None:
+        check_writable_file(json_out, "--json")
     report = evaluate(
         checkpoint,
         labels,
         batch_size=batch_size,
         device=device,
+        backend=backend,
         progress=progress,
         decode=decode,
         compare=compare,

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import DecodeOption, command
+from platocr.cli.eval import BackendOption, ModelArgument
 
 
 @command("gallery")
 def gallery_command(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint (.pt) written by platocr train.")],
+    checkpoint: ModelArgument,
     labels: Annotated[Path, typer.Argument(help="Label file or dataset folder.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output FILE.png (grid) or FILE.html (page).")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Crops to show (errors first).")] = 100,
@@ -20,17 +21,26 @@ def gallery_command(
         int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    backend: BackendOption = None,
     decode: DecodeOption = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
 ) -> None:
-    """Grid of crops with target and prediction, errors first (PNG or self-contained HTML)."""
+    """Grid of crops with target and prediction, errors first (PNG or self-contained HTML).
+
+    The HTML page shows crops up to 360 px wide; click one to enlarge it. Images that cannot be decoded
+    are skipped and listed.
+    """
     from platocr.gallery import make_gallery
     from platocr.progress import console
 
     result = make_gallery(
-        checkpoint, labels, out, limit=limit, batch_size=batch_size, device=device, decode=decode,
-        progress=progress,
+        checkpoint, labels, out, limit=limit, batch_size=batch_size, device=device, backend=backend,
+        decode=decode, progress=progress,
     )  # fmt: skip
+    if result.skipped:
+        typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
+        for skip in result.skipped:
+            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
     console.print(
         f"wrote {result.path}: {result.shown} of {result.total} crops ({result.errors} errors, shown first;"
         f" decoder {result.decode})",
