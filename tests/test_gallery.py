@@ -34,7 +34,8 @@ def test_gallery_png_and_html(trained_run: Path, tiny_dataset: tuple[Path, Path]
         assert result.exit_code == 0, result.output
         assert "6 of 10 crops" in result.output
     image = cv2.imread(str(png))
-    assert image is not None and image.shape[0] > 100 and image.shape[1] > 500
+    # cells large enough to read barcode digits
+    assert image is not None and image.shape[0] > 150 and image.shape[1] >= 4 * 360
     text = page.read_text(encoding="utf-8")
     assert len(re.findall(r'src="data:image/jpeg;base64,[A-Za-z0-9+/=]{100,}"', text)) == 6
     assert "<html" in text and "</html>" in text
@@ -85,3 +86,35 @@ def test_gallery_refuses_an_unknown_decoder(
     args = ["gallery", str(trained_run / "best.pt"), str(tiny_dataset[1]), "--out", str(tmp_path / "g.png")]
     result = runner.invoke(app, [*args, "--decode", "nosuch"])
     assert result.exit_code == 2 and "nosuch" in result.output
+
+
+def test_gallery_html_shows_readable_crops_that_enlarge(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from platocr.bundled import MODELS_DIR
+
+    page = tmp_path / "g.html"
+    args = [
+        "gallery",
+        str(MODELS_DIR / "plates-ru.onnx"),
+        str(tiny_dataset[1]),
+        "--out",
+        str(page),
+        "--no-progress",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    assert "max-width: 360px" in text and 'id="zoom"' in text and "<script>" in text
+    assert "80x24 px" in text  # the crop's own size: inlined at full resolution
+    assert "http" not in text.replace("http-equiv", "")  # self-contained
+
+
+def test_gallery_out_is_checked_before_the_work(tmp_path: Path) -> None:
+    (tmp_path / "taken.html").mkdir()
+    result = runner.invoke(
+        app, ["gallery", "nosuch.pt", str(tmp_path / "none.tsv"), "--out", str(tmp_path / "taken.html")]
+    )
+    assert (
+        result.exit_code == 2 and result.output.startswith("error: --out") and "is a folder" in result.output
+    )

@@ -2,7 +2,8 @@
 
 Order: wrong predictions first, then by ascending confidence (the crops worth looking at). Wrong
 characters (from the Levenshtein alignment) are drawn in red. The HTML page is self-contained:
-crops are inlined as base64 JPEG.
+crops are inlined as base64 JPEG at full resolution (at most :data:`MAX_INLINE` px a side), shown up to
+360 px wide, and a click shows one enlarged (inline CSS and a few lines of script, nothing external).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from platocr.preprocess import load_image
 from platocr.read import Skipped
 from platocr.tokenizer import Decoded
 
-CROP_H, CROP_W = 48, 240  # crop area of a PNG cell
-CELL_W, CELL_H, PAD = CROP_W + 16, CROP_H + 70, 6
-FONT, FONT_SCALE = cv2.FONT_HERSHEY_SIMPLEX, 0.5
+CROP_H, CROP_W = 110, 360  # crop area of a PNG cell: large enough to read barcode digits
+CELL_W, CELL_H, PAD = CROP_W + 16, CROP_H + 84, 6
+FONT, FONT_SCALE = cv2.FONT_HERSHEY_SIMPLEX, 0.6
+MAX_INLINE = 1600  # longest side of a crop inlined in the HTML page (crops are rarely larger)
 BLACK, RED, GREY, GREEN = (20, 20, 20), (0, 0, 220), (120, 120, 120), (40, 160, 40)  # BGR
 
 
@@ -103,8 +105,9 @@ def _fit(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Scale into height x width keeping aspect (for display), white padding right/bottom."""
     h, w = image.shape[:2]
     scale = min(height / h, width / w)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC  # small crops are enlarged
     resized = cv2.resize(
-        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interpolation
     )
     canvas = np.full((height, width, 3), 255, dtype=np.uint8)
     canvas[: resized.shape[0], : resized.shape[1]] = resized
@@ -133,14 +136,14 @@ def _cell(item: GalleryItem) -> np.ndarray:
     cell = np.full((CELL_H, CELL_W, 3), 255, dtype=np.uint8)
     cell[PAD : PAD + CROP_H, 8 : 8 + CROP_W] = _fit(load_image(item.row.path), CROP_H, CROP_W)
     wrong_target, wrong_pred = char_errors(item.row.text, item.decoded.text)
-    y = PAD + CROP_H + 18
+    y = PAD + CROP_H + 22
     _draw_text(cell, 8, y, "T: ", item.row.text, wrong_target)
-    _draw_text(cell, 8, y + 20, "P: ", item.decoded.text, wrong_pred)
+    _draw_text(cell, 8, y + 24, "P: ", item.decoded.text, wrong_pred)
     status = "ok" if item.correct else "WRONG"
     cv2.putText(
         cell,
         f"{status}  conf {item.decoded.confidence:.2f}",
-        (8, y + 40),
+        (8, y + 48),
         FONT,
         FONT_SCALE * 0.9,
         GREEN if item.correct else RED,
@@ -173,41 +176,66 @@ def _marked(text: str, wrong: set[int]) -> str:
     )
 
 
-def _jpeg_base64(path: Path) -> str:
+def _jpeg_base64(path: Path) -> tuple[str, int, int]:
+    """The crop as base64 JPEG (at most MAX_INLINE px a side), with its width and height in pixels."""
     image = load_image(path)
-    if image.shape[0] > 96:  # keep the page light: crops are shown at most ~96 px high
+    h, w = image.shape[:2]
+    if max(h, w) > MAX_INLINE:
+        scale = MAX_INLINE / max(h, w)
         image = cv2.resize(
-            image, (max(1, image.shape[1] * 96 // image.shape[0]), 96), interpolation=cv2.INTER_AREA
+            image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
         )
-    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:
         raise PlatocrError(f"cannot encode {path} as JPEG")
-    return base64.b64encode(buffer.tobytes()).decode("ascii")
+    return base64.b64encode(buffer.tobytes()).decode("ascii"), w, h
 
 
 STYLE = """
 body { font-family: sans-serif; background: #eee; margin: 1em; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 8px; }
 .card { background: #fff; padding: 6px; border: 3px solid #3a3; border-radius: 4px; }
 .card.wrong { border-color: #d22; }
-.card img { max-width: 100%; height: 64px; object-fit: contain; image-rendering: pixelated; }
-.txt { font-family: monospace; font-size: 16px; }
+.card img { display: block; width: 100%; max-width: 360px; max-height: 240px; object-fit: contain;
+  object-position: left; cursor: zoom-in; }
+.txt { font-family: monospace; font-size: 18px; }
 .bad { color: #fff; background: #d22; }
 .empty, .meta { color: #888; font-size: 12px; }
+#zoom { display: none; position: fixed; inset: 0; z-index: 10; background: rgba(0, 0, 0, 0.85);
+  align-items: center; justify-content: center; flex-direction: column; cursor: zoom-out; }
+#zoom img { width: min(95vw, 1400px); max-height: 85vh; object-fit: contain; }
+#zoom div { color: #fff; font-family: monospace; font-size: 20px; margin-top: 8px; }
+"""
+
+# Click a crop: show it as large as the window allows; click or Escape closes it.
+SCRIPT = """
+var zoom = document.getElementById("zoom");
+document.querySelectorAll(".card img").forEach(function (img) {
+  img.addEventListener("click", function () {
+    zoom.querySelector("img").src = img.src;
+    zoom.querySelector("div").textContent = img.title;
+    zoom.style.display = "flex";
+  });
+});
+zoom.addEventListener("click", function () { zoom.style.display = "none"; });
+document.addEventListener("keydown", function (e) { if (e.key === "Escape") zoom.style.display = "none"; });
 """
 
 
 def render_html(items: Sequence[GalleryItem], title: str) -> str:
-    """A self-contained HTML page (inline CSS and base64 JPEG crops)."""
+    """A self-contained HTML page (inline CSS, script and base64 JPEG crops); click a crop to enlarge."""
     cards = []
     for item in items:
         wrong_target, wrong_pred = char_errors(item.row.text, item.decoded.text)
+        data, w, h = _jpeg_base64(item.row.path)
+        caption = f"T: {item.row.text or '(empty)'}   P: {item.decoded.text or '(empty)'}"
         cards.append(
             f'<div class="card{"" if item.correct else " wrong"}" title="{html.escape(str(item.row.path))}">'
-            f'<img alt="crop" src="data:image/jpeg;base64,{_jpeg_base64(item.row.path)}">'
+            f'<img alt="crop" title="{html.escape(caption)}" src="data:image/jpeg;base64,{data}">'
             f'<div class="txt">T: {_marked(item.row.text, wrong_target)}</div>'
             f'<div class="txt">P: {_marked(item.decoded.text, wrong_pred)}</div>'
-            f'<div class="meta">conf {item.decoded.confidence:.3f} &middot; {html.escape(item.row.path.name)}</div>'
+            f'<div class="meta">conf {item.decoded.confidence:.3f} &middot; {w}x{h} px &middot; '
+            f"{html.escape(item.row.path.name)}</div>"
             "</div>"
         )
     return (
@@ -215,5 +243,6 @@ def render_html(items: Sequence[GalleryItem], title: str) -> str:
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
         f'<body><h2>{html.escape(title)}</h2>\n<div class="grid">\n'
         + "\n".join(cards)
-        + "\n</div></body></html>\n"
+        + '\n</div>\n<div id="zoom"><img alt="crop, enlarged"><div></div></div>\n'
+        + f"<script>{SCRIPT}</script></body></html>\n"
     )
