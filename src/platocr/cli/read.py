@@ -1,0 +1,91 @@
+"""`platocr read`: recognise image files, folders, globs or label files; path, text, confidence out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from platocr.cli._app import DecodeOption, command
+
+
+@command("read")
+def read_command(
+    model: Annotated[
+        str,
+        typer.Argument(help="Bundled name (plates-ru, barcodes-ean), a checkpoint .pt or an exported .onnx."),
+    ],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Image files, folders (searched recursively), globs, label files (.tsv) or - "
+            "(paths on stdin, one per line).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write FILE.tsv, FILE.csv or FILE.jsonl instead of TSV on stdout."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
+    ] = 64,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Write a read under this confidence as no read (empty text; its confidence is kept).",
+        ),
+    ] = 0.0,
+    backend: Annotated[
+        str, typer.Option("--backend", help="auto (onnxruntime on a CPU, torch on CUDA), torch or onnx.")
+    ] = "auto",
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show the progress bar (on stderr).")
+    ] = True,
+    decode: DecodeOption = None,
+) -> None:
+    """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
+
+    Unreadable images are skipped and listed at the end; the exit code is 2 when none could be read.
+    """
+    import sys
+
+    from platocr.errors import PlatocrError
+    from platocr.outputs import check_writable_file
+    from platocr.predictor import Predictor
+    from platocr.read import collect_images, output_format, read_images, write_rows
+
+    fmt = "tsv"
+    if out is not None:
+        fmt = output_format(out)
+        check_writable_file(out, "--out")
+    paths = collect_images(inputs)
+    predictor = Predictor.load(model, device=device, backend=backend, batch_size=batch_size, decode=decode)
+    result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress)
+    if result.skipped:
+        typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
+        for skip in result.skipped:
+            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
+    if not result.rows:
+        raise PlatocrError(f"no image could be read ({len(result.skipped)} unreadable, listed above)")
+    if out is None:
+        write_rows(result.rows, sys.stdout, fmt)
+        sys.stdout.flush()
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            write_rows(result.rows, handle, fmt)
+    floor = (
+        f", {result.below_min_confidence} under --min-confidence written as no read" if min_confidence else ""
+    )
+    typer.echo(
+        f"read {len(result.rows)} images, skipped {len(result.skipped)}, in {result.seconds:.2f} s "
+        f"({result.crops_per_s:.1f} crops/s, {predictor.backend} on {predictor.device}){floor}"
+        + (f"; wrote {out}" if out is not None else ""),
+        err=True,
+    )
