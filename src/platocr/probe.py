@@ -83,6 +83,7 @@ class ProbeReport:
     inits: tuple[InitModel, ...] = ()  # every shipped model, best start first
     init: InitModel | None = None  # the fine-tune start, None = from scratch
     fine_tune: Candidate | None = None  # ``init``'s architecture at ``input_size``
+    height_from: str = "the config's input.height"  # where input_size's height comes from
 
     @property
     def best(self) -> Candidate | None:
@@ -179,6 +180,8 @@ def probe_backbones(
     import timm
     import torch
 
+    import platocr.model  # noqa: F401 - registers platocr's own backbones with timm
+
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     task = progress.add_task("measuring backbones", total=len(backbones)) if progress else None
     candidates = []
@@ -234,6 +237,7 @@ def run_probe(
     inits = tuple(rank_shipped_models(stats.alphabet, (row.text for row in rows)))
     init = choose_init(list(inits)) if fine_tune else None
     input_size = recommend_input(stats, height or (init.config.input.height if init else cfg.input.height))
+    height_from = "--height" if height else f"{init.name}'s" if init else "the config's input.height"
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
     measured = None
     if init is not None:
@@ -253,7 +257,9 @@ def run_probe(
         if dev.startswith("cuda")
         else f"cpu ({torch.get_num_threads()} threads)"
     )
-    return ProbeReport(Path(source), stats, max_len, input_size, name, candidates, inits, init, measured)
+    return ProbeReport(
+        Path(source), stats, max_len, input_size, name, candidates, inits, init, measured, height_from
+    )
 
 
 def write_probe_config(report: ProbeReport, cfg: Config, path: str | Path) -> tuple[Path, list[str]]:

@@ -107,10 +107,10 @@ def _train(base: TrainConfig, opt: Optimisation, steps: int, init: str | None) -
     )
 
 
-def _size_note(report: ProbeReport, pick: Candidate, height_from: str) -> str:
+def _size_note(report: ProbeReport, pick: Candidate) -> str:
     h, w = report.input_size
     return (
-        f"input {h}x{w}: height {height_from}, width from the 95th-percentile crop aspect "
+        f"input {h}x{w}: height {report.height_from}, width from the 95th-percentile crop aspect "
         f"{report.stats.aspect.percentiles[95]:.2f} (at least {MIN_FRAMES_PER_CHAR:g} frames per character): "
         f"T = {pick.seq_len} frames for at most {report.max_text_len} characters."
     )
@@ -145,10 +145,9 @@ def _fine_tune(report: ProbeReport, base: Config) -> TrainingPlan:
         "characters, the one knowing most winning (then the one with fewest unused characters)"
         + (f"; {others}." if others else ".")
     )
-    height = init.config.input.height
     notes = [
         f"input height and model section are {init.name}'s, so its weights fit.",
-        _size_note(report, pick, f"{init.name}'s" if report.input_size[0] == height else "from --height"),
+        _size_note(report, pick),
         f"data.vocab is {init.name}'s"
         + (f" plus {init.unknown}" if init.unknown else ", so its output layer carries over")
         + " (keep it: `--vocab auto` would re-sort it and mix up the output layer's characters).",
@@ -197,7 +196,7 @@ def _from_scratch(report: ProbeReport, base: Config) -> TrainingPlan:
         f"{best.backbone} stage {best.feature_stage} time_stride {best.time_stride} with model.rnn_skip: "
         f"the fewest multiply-adds ({best.macs / 1e6:.0f} M per crop) among the candidates that fit and "
         "leave CTC's blank plateau on a CPU (platocr_vgg_t/s/m whole, with the skip path).",
-        _size_note(report, best, "from --height, else the base config's input.height"),
+        _size_note(report, best),
         _budget_note(steps, SCRATCH_MINUTES, best.macs, SCRATCH),
     ]
     return TrainingPlan(config, reason, notes)
