@@ -237,15 +237,20 @@ def run_probe(
     inits = tuple(rank_shipped_models(stats.alphabet, (row.text for row in rows)))
     init = choose_init(list(inits)) if fine_tune else None
     input_size = recommend_input(stats, height or (init.config.input.height if init else cfg.input.height))
-    height_from = "--height" if height else f"{init.name}'s" if init else "the config's input.height"
+    height_from = (
+        "as given (--height)" if height else f"{init.name}'s" if init else "the config's input.height"
+    )
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
     measured = None
     if init is not None:
+        task = progress.add_task(f"measuring {init.name}'s architecture", total=1) if progress else None
         input_size = fine_tune_input(init, input_size, max_len)
         measured = measure_candidate(
             with_input(init.config, input_size), len(init.vocab_for_labels) + 1, max_len,
             torch.device(dev), runs=runs, batch_sizes=batch_sizes, init=init.name,
         )  # fmt: skip
+        if progress is not None and task is not None:
+            progress.advance(task)
     chosen = list(dict.fromkeys(backbones or DEFAULT_BACKBONES))
     vocab = stats.alphabet or cfg.data.vocab
     candidates = probe_backbones(
