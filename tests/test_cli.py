@@ -17,6 +17,7 @@ SUBCOMMANDS = [
     "probe",
     "train",
     "eval",
+    "read",
     "gallery",
     "audit",
     "video",
