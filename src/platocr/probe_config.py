@@ -43,7 +43,7 @@ class Optimisation:
 
 # The output layer carries over: a low rate keeps what the model knows (plates-ru's last stage).
 KEEP_HEAD = Optimisation(5e-4, "cosine", 0.02, "as scripts/train_plates_ru.sh's last fine-tune")
-# New characters start a fresh output layer, which needs a higher rate (barcodes-ean's fine-tunes).
+# New characters have output rows to learn from nothing: a higher rate (barcodes-ean's fine-tunes).
 NEW_HEAD = Optimisation(1e-3, "onecycle", 0.05, "as scripts/train_barcodes_ean.sh's fine-tunes")
 SCRATCH = Optimisation(3e-3, "onecycle", 0.05, "as configs/quick.yaml")
 
@@ -82,7 +82,9 @@ def write_probe_config(report: ProbeReport, base: Config, path: str | Path) -> t
     ]
     lines += plan.notes
     header = "".join(
-        f"# {part}\n" for line in lines for part in textwrap.wrap(line, 98, subsequent_indent="  ")
+        f"# {part}\n"
+        for line in lines
+        for part in textwrap.wrap(line, 98, subsequent_indent="  ", break_on_hyphens=False)
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +142,7 @@ def _fine_tune(report: ProbeReport, base: Config) -> TrainingPlan:
     others = "; ".join(m.describe() for m in report.inits if m is not init)
     reason = (
         f"Fine-tune {init.name} (train.init): {init.describe()}"
-        + (f"; new: {init.unknown} (the output layer starts fresh)" if init.unknown else "")
+        + (f"; new: {init.unknown}, which its output layer learns afresh" if init.unknown else "")
         + f". A shipped model is the start when it knows at least {MIN_SHARED:.0%} of the distinct label "
         "characters, the one knowing most winning (then the one with fewest unused characters)"
         + (f"; {others}." if others else ".")
@@ -148,9 +150,9 @@ def _fine_tune(report: ProbeReport, base: Config) -> TrainingPlan:
     notes = [
         f"input height and model section are {init.name}'s, so its weights fit.",
         _size_note(report, pick),
-        f"data.vocab is {init.name}'s"
-        + (f" plus {init.unknown}" if init.unknown else ", so its output layer carries over")
-        + " (keep it: `--vocab auto` would re-sort it and mix up the output layer's characters).",
+        f"data.vocab is {init.name}'s in its order"
+        + (f", plus {init.unknown}" if init.unknown else "")
+        + ", so its output layer carries over.",
     ]
     if same:
         notes.append(
