@@ -178,7 +178,11 @@ def _from_scratch(report: ProbeReport, base: Config) -> TrainingPlan:
         )
     steps = step_budget(best.macs, SCRATCH_MINUTES)
     config = dataclasses.replace(
-        with_input(base, report.input_size, candidate_model(base.model, *_setting(best))),
+        with_input(
+            base,
+            report.input_size,
+            candidate_model(base.model, best.backbone, best.feature_stage, best.time_stride),
+        ),
         data=DataConfig(vocab=report.stats.alphabet, max_text_len=report.max_text_len),
         train=_train(base.train, SCRATCH, steps, None),
         decode="greedy",
@@ -202,7 +206,3 @@ def _from_scratch(report: ProbeReport, base: Config) -> TrainingPlan:
         _budget_note(steps, SCRATCH_MINUTES, best.macs, SCRATCH),
     ]
     return TrainingPlan(config, reason, notes)
-
-
-def _setting(c: Candidate) -> tuple[str, int, int | None]:
-    return c.backbone, c.feature_stage, c.time_stride
