@@ -21,7 +21,7 @@ from platocr.train.budget import TimeBudget
 from platocr.train.data import Collate, MixedSampler, parse_source
 from platocr.train.ddp import DistContext
 from platocr.train.history import improved
-from platocr.train.resume import init_weights, resample_kernel_height
+from platocr.train.resume import char_ranges, init_weights, resample_kernel_height
 from platocr.train.schedule import build_scheduler, lr_factor, plan_epochs, set_total_steps
 from platocr.train.steps import EpochStats, Precision, ctc_loss, train_one_epoch
 from platocr.train.threads import training_threads
@@ -213,3 +213,21 @@ def test_init_at_another_input_height_resamples_the_collapse_kernel() -> None:
     source = read_checkpoint(shipped)["model"]
     name = next(k for k, v in source.items() if v.ndim == 4 and model.state_dict()[k].shape != v.shape)
     assert torch.allclose(model.state_dict()[name].sum(dim=2), source[name].sum(dim=2), atol=1e-5)
+
+
+def test_init_under_another_vocab_carries_the_blank_and_the_shared_characters_rows() -> None:
+    loaded = load_checkpoint(resolve_model("barcodes-ean"))  # vocab 0-9
+    vocab = "0123456789ab"
+    model = build_model(loaded.config, len(vocab) + 1)
+    fresh = model.state_dict()["head.weight"].clone()
+    note = init_weights(model, "barcodes-ean", vocab)
+    tensors = len(model.state_dict())
+    assert note == (
+        f"{tensors - 2} of {tensors} tensors from barcodes-ean; "
+        "head: blank + 10 of 12 characters carried (0-9), 2 new (ab)"
+    )
+    source, head = read_checkpoint("barcodes-ean")["model"], model.state_dict()
+    for key in ("head.weight", "head.bias"):
+        assert torch.equal(head[key][:11], source[key])  # blank + 0-9 keep their classes here
+    assert torch.equal(head["head.weight"][11:], fresh[11:])  # a, b start fresh
+    assert char_ranges("0123456789ABCDEKMH") == "0-9A-EKMH" and char_ranges("ab") == "ab"

@@ -9,6 +9,7 @@ import torch
 from platocr.checkpoint import read_checkpoint
 from platocr.config import Config, config_to_dict
 from platocr.errors import PlatocrError
+from platocr.tokenizer import Tokenizer
 
 
 def resume_payload(out: Path, resume: bool, cfg: Config) -> dict | None:
@@ -34,31 +35,93 @@ def resume_payload(out: Path, resume: bool, cfg: Config) -> dict | None:
     return payload
 
 
-def init_weights(model: torch.nn.Module, checkpoint: str) -> str:
+def init_weights(model: torch.nn.Module, checkpoint: str, vocab: str | None = None) -> str:
     """Load every tensor of ``checkpoint`` whose name and shape match ``model`` (fine-tuning start).
 
-    A different vocab changes only the head's shape, so the head starts fresh and the rest is kept.
+    Under another ``vocab`` the classifier keeps the rows of the CTC blank and of every character
+    both vocabularies share (moved to the character's new class); only new characters start fresh.
     A conv kernel that differs only in height (the ``collapse: conv`` kernel after a change of
     ``input.height``) is resampled to the new height, so a model can be fine-tuned at a larger input.
-    Raises PlatocrError when nothing matches (another architecture).
+    Returns the line telling what was kept. Raises PlatocrError when nothing matches (another
+    architecture).
     """
-    source = read_checkpoint(checkpoint)["model"]
+    payload = read_checkpoint(checkpoint)
+    source, source_vocab = payload["model"], str(payload["vocab"])
     own = model.state_dict()
-    matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    head = _class_tensors(model, len(vocab) + 1) if vocab is not None and vocab != source_vocab else set()
+    matched = {k: v for k, v in source.items() if k in own and k not in head and own[k].shape == v.shape}
     resampled = {
         k: resample_kernel_height(v, own[k].shape[2])
         for k, v in source.items()
         if k in own and k not in matched and _differs_in_height_only(v.shape, own[k].shape)
     }
+    carried = {
+        k: _carry_rows(source[k], own[k], source_vocab, vocab)
+        for k in head
+        if k in source and source[k].shape[1:] == own[k].shape[1:]
+    }
     if not matched:
         raise PlatocrError(f"--init {checkpoint}: no weights match this model's architecture")
-    model.load_state_dict({**matched, **resampled}, strict=False)
-    fresh = len(own) - len(matched) - len(resampled)
-    return (
+    model.load_state_dict({**matched, **resampled, **carried}, strict=False)
+    fresh = len(own) - len(matched) - len(resampled) - len(carried)
+    note = (
         f"{len(matched)} of {len(own)} tensors from {checkpoint}"
         + (f", {len(resampled)} resampled to a new kernel height" if resampled else "")
         + (f", {fresh} fresh" if fresh else "")
     )
+    if carried and vocab is not None:
+        note += "; " + _head_note(source_vocab, vocab)
+    return note
+
+
+def _class_tensors(model: torch.nn.Module, num_classes: int) -> set[str]:
+    """State-dict names of the classifier: the last Linear with one output per class."""
+    heads = [
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and module.out_features == num_classes
+    ]
+    if not heads:
+        return set()
+    prefix = f"{heads[-1]}." if heads[-1] else ""
+    return {f"{prefix}{name}" for name, _ in model.get_submodule(heads[-1]).named_parameters()}
+
+
+def _carry_rows(source: torch.Tensor, own: torch.Tensor, source_vocab: str, vocab: str) -> torch.Tensor:
+    """``own`` (fresh rows) with the blank's and each shared character's row taken from ``source``.
+
+    Class 0 is the CTC blank and character ``vocab[i]`` is class ``i + 1`` (:class:`Tokenizer`).
+    """
+    rows = own.clone()
+    rows[Tokenizer.blank] = source[Tokenizer.blank]
+    old = {char: i + 1 for i, char in enumerate(source_vocab)}
+    for i, char in enumerate(vocab):
+        if char in old:
+            rows[i + 1] = source[old[char]]
+    return rows
+
+
+def _head_note(source_vocab: str, vocab: str) -> str:
+    """``head: blank + 10 of 12 characters carried (0-9), 2 new (ab)``."""
+    shared = "".join(char for char in vocab if char in source_vocab)
+    new = "".join(char for char in vocab if char not in source_vocab)
+    note = f"head: blank + {len(shared)} of {len(vocab)} characters carried"
+    note += f" ({char_ranges(shared)})" if shared else ""
+    note += f", {len(new)} new ({char_ranges(new)})" if new else ""
+    return note
+
+
+def char_ranges(chars: str) -> str:
+    """Runs of 4+ consecutive code points written as ``first-last``: ``0123456789ABC`` -> ``0-9ABC``."""
+    parts: list[str] = []
+    i = 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and ord(chars[j + 1]) == ord(chars[j]) + 1:
+            j += 1
+        parts.append(f"{chars[i]}-{chars[j]}" if j - i >= 3 else chars[i : j + 1])
+        i = j + 1
+    return "".join(parts)
 
 
 def _differs_in_height_only(a: torch.Size, b: torch.Size) -> bool:
