@@ -9,6 +9,7 @@ its budget by at most one step and one validation.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -36,7 +37,11 @@ class TimeBudget:
         """Asked by every rank before each step; rank 0's clock decides for all (same step everywhere)."""
         if self.seconds is None:
             return False
-        return bool(ddp.broadcast_int(int(self.elapsed() >= self.seconds), self.ctx))
+        return bool(ddp.broadcast_int(int(self.spent_here()), self.ctx))
+
+    def spent_here(self) -> bool:
+        """This process's clock alone (the caller broadcasts rank 0's answer)."""
+        return self.seconds is not None and self.elapsed() >= self.seconds
 
     def epoch_done(self, seconds: float) -> None:
         self.epoch_s.append(seconds)
@@ -51,3 +56,26 @@ class TimeBudget:
         return plan_epochs(
             done=done, max_epochs=max_epochs, elapsed_s=self.elapsed(), budget_s=self.seconds, epoch_s=mean
         )
+
+
+class StepBudget:
+    """``train.max_steps``: optimizer steps of the whole run, counted across ``--resume`` (the
+    scheduler's step count). Unlike the clock it ends every run at the same step on any machine."""
+
+    def __init__(self, max_steps: int | None) -> None:
+        self.max_steps = max_steps
+
+    def spent(self, steps: int) -> bool:
+        return self.max_steps is not None and steps >= self.max_steps
+
+    def cap(self, total_steps: int) -> int:
+        """The LR schedule's end: ``total_steps`` or the budget, whichever comes first."""
+        return total_steps if self.max_steps is None else min(total_steps, self.max_steps)
+
+    def last_epoch(self, epoch: int, steps: int, steps_per_epoch: int, planned: int) -> int:
+        """``planned``, or the epoch the budget ends in when that comes first, with ``steps`` done
+        before ``epoch`` starts."""
+        if self.max_steps is None:
+            return planned
+        left = max(0, self.max_steps - steps)
+        return min(planned, epoch - 1 + max(1, math.ceil(left / max(1, steps_per_epoch))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ from platocr.train.data import (
     resolve_vocab,
 )
 from platocr.train.ddp import DistContext
+from platocr.train.images import Skipped, drop_unreadable, find_unreadable, nothing_left
+
+CHECK_ROWS = 64  # training crops the learning check reads when there is no validation set
 
 
 @dataclass
@@ -31,13 +35,19 @@ class PreparedData:
     train_loader: DataLoader
     sampler: MixedSampler
     val_loader: DataLoader | None
+    check_loader: DataLoader | None = None  # without --val: a few unaugmented training crops
     notes: list[str] = field(default_factory=list)  # what was excluded and why, per source
     train_rows: int = 0
     val_rows: int = 0
 
 
 def _seed_worker_augmenter(worker_id: int) -> None:
-    """Each worker gets its own augmentation stream (forked workers would otherwise share one)."""
+    """Each worker gets its own augmentation stream (forked workers would otherwise share one).
+
+    Workers ignore Ctrl-C: the main process stops training after the current step and saves
+    ``last.pt``, which needs its loader alive until then.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     info = get_worker_info()
     transform = getattr(info.dataset, "transform", None)
     if hasattr(transform, "reseed"):
@@ -69,21 +79,61 @@ def make_loader(
     )
 
 
+@dataclass
+class OpenedData:
+    """The sources of a run with the rows whose image cannot be read taken out."""
+
+    sources: list[Source]
+    val: Source | None
+    tokenizer: Tokenizer
+    skipped: list[Skipped] = field(default_factory=list)
+
+
 def open_training_sources(
-    cfg: Config, train_specs: Sequence[str], *, vocab: str | None = None
-) -> tuple[list[Source], Tokenizer]:
-    """Open the ``--train`` sources and settle the vocab (``vocab`` wins, e.g. a resumed run's)."""
+    cfg: Config,
+    train_specs: Sequence[str],
+    val_spec: str | None = None,
+    *,
+    vocab: str | None = None,
+    progress: bool = True,
+) -> OpenedData:
+    """Open ``--train``/``--val``, decode every image once (dropping the unreadable rows) and settle
+    the vocab (``vocab`` wins, e.g. a resumed run's)."""
     if not train_specs:
         raise PlatocrError("no training data: give at least one --train LABELS[:WEIGHT]")
     sources = open_sources(train_specs)
-    return sources, Tokenizer(vocab or resolve_vocab(cfg.data.vocab, sources))
+    val = None if val_spec is None else Source(str(val_spec), open_dataset(val_spec, check_images=True))
+    every = [*sources, *([val] if val is not None else [])]
+    problems = find_unreadable([row.path for s in every for row in s.rows], progress=progress)
+    skipped: list[Skipped] = []
+    if problems:
+        sources, dropped = _drop_each(sources, problems)
+        skipped += dropped
+        if not any(s.rows for s in sources):
+            raise nothing_left("--train " + " ".join(train_specs), dropped)
+        if val is not None:
+            val, dropped = drop_unreadable(val, problems)
+            skipped += dropped
+            if not val.rows:
+                raise nothing_left(f"--val {val_spec}", dropped)
+    tokenizer = Tokenizer(vocab or resolve_vocab(cfg.data.vocab, sources))
+    return OpenedData(sources, val, tokenizer, skipped)
+
+
+def _drop_each(sources: Sequence[Source], problems: dict) -> tuple[list[Source], list[Skipped]]:
+    kept, skipped = [], []
+    for source in sources:
+        source, dropped = drop_unreadable(source, problems)
+        kept.append(source)
+        skipped += dropped
+    return kept, skipped
 
 
 def prepare_data(
     cfg: Config,
     sources: Sequence[Source],
     tokenizer: Tokenizer,
-    val_spec: str | None,
+    val_source: Source | None,
     ctx: DistContext,
     *,
     frames: int | None = None,
@@ -133,8 +183,8 @@ def prepare_data(
     )
     val_loader = None
     val_rows = 0
-    if val_spec is not None:
-        val_source = Source(str(val_spec), open_dataset(val_spec, check_images=True))
+    check_loader = None
+    if val_source is not None:
         _, report = filter_rows(val_source, tokenizer, None)
         if report.out_of_vocab:
             chars = "".join(ch for ch, _ in report.unknown_chars.most_common(20))
@@ -148,11 +198,16 @@ def prepare_data(
             val_loader = make_loader(
                 val_set, batch_size=batch_size * 2, num_workers=cfg.train.num_workers, pin_memory=cuda
             )
+    elif ctx.is_main:  # no validation: the learning check reads a few training crops instead
+        rows = train_set.rows[:: max(1, len(train_set) // CHECK_ROWS)][:CHECK_ROWS]
+        check_set = CropDataset(rows, resize_only(cfg.input), tokenizer)
+        check_loader = make_loader(check_set, batch_size=batch_size * 2, num_workers=0)
     return PreparedData(
         tokenizer=tokenizer,
         train_loader=train_loader,
         sampler=sampler,
         val_loader=val_loader,
+        check_loader=check_loader,
         notes=notes,
         train_rows=len(train_set),
         val_rows=val_rows,
