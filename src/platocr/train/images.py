@@ -8,6 +8,7 @@ label file and line, and listed in ``RUN/skipped.tsv``.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from platocr.data.label_text import read_label_text
 from platocr.data.labels import LABEL_FILE_NAME
 from platocr.errors import PlatocrError
 from platocr.progress import make_progress
@@ -57,15 +59,16 @@ def find_unreadable(paths: Sequence[Path], *, progress: bool = True) -> dict[Pat
     """``{path: reason}`` for every path that cannot be decoded (each distinct path read once)."""
     unique = list(dict.fromkeys(paths))
     problems: dict[Path, str] = {}
-    with (
-        make_progress(enabled=progress) as bar,
-        ThreadPoolExecutor(max_workers=min(8, 2 * available_cores())) as pool,
-    ):
-        task = bar.add_task("  check images", total=len(unique))
-        for path, problem in zip(unique, pool.map(image_problem, unique, chunksize=16), strict=True):
-            if problem is not None:
-                problems[path] = problem
-            bar.advance(task)
+    pool = ThreadPoolExecutor(max_workers=min(8, 2 * available_cores()))
+    try:
+        with make_progress(enabled=progress) as bar:
+            task = bar.add_task("  check images", total=len(unique))
+            for path, problem in zip(unique, pool.map(image_problem, unique, chunksize=16), strict=True):
+                if problem is not None:
+                    problems[path] = problem
+                bar.advance(task)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after Ctrl-C, do not read the remaining images first
     return problems
 
 
@@ -77,14 +80,13 @@ def label_lines(name: str) -> list[int] | None:
         path = path / LABEL_FILE_NAME
     if not path.is_file():
         return None
-    lines = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(reader, None)  # header
-        for line_no, fields in enumerate(reader, start=2):
-            if fields and any(f.strip() for f in fields):
-                lines.append(line_no)
-    return lines
+    try:
+        content, _ = read_label_text(path)  # the encodings open_dataset reads
+    except PlatocrError:
+        return None
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    next(reader, None)  # header
+    return [line_no for line_no, fields in enumerate(reader, start=2) if any(f.strip() for f in fields)]
 
 
 def drop_unreadable(source: Source, problems: dict[Path, str]) -> tuple[Source, list[Skipped]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 import torch
+from rich.markup import escape
 from torch.nn.parallel import DistributedDataParallel
 
 from platocr.bundled import resolve_model
@@ -30,6 +31,7 @@ from platocr.train.images import SKIPPED_FILE, skipped_note, write_skipped
 from platocr.train.interrupt import TrainInterrupted
 from platocr.train.prepare import open_training_sources, prepare_data
 from platocr.train.request import (
+    RUN_FILE,
     TrainRequest,
     TrainResult,
     resolve_config,
@@ -85,7 +87,7 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
     if cfg.train.init and payload is None:  # a resumed run already carries its own weights
         note = init_weights(model, cfg.train.init, tokenizer.vocab)
         if ctx.is_main:
-            err_console.print(f"[cyan]init:[/] {note}", highlight=False, soft_wrap=True)
+            err_console.print(f"[cyan]init:[/] {escape(note)}", highlight=False, soft_wrap=True)
     model = model.to(ctx.device)
     # Labels needing more frames than the model's T cannot be aligned by CTC: drop and report them.
     frames = getattr(model, "seq_len", None)
@@ -94,13 +96,13 @@ def _train(request: TrainRequest, ctx: ddp.DistContext) -> TrainResult:
         out.mkdir(parents=True, exist_ok=True)
         save_config(cfg, out / "config.yaml")
         (out / "vocab.txt").write_text(tokenizer.vocab + "\n", encoding="utf-8")
-        if payload is None:
+        if payload is None or not (out / RUN_FILE).is_file():  # (a run from before run.json: from now on)
             write_run_record(request, cfg, str(ctx.device))
         if opened.skipped:
             listing = write_skipped(opened.skipped, out / SKIPPED_FILE)
             data.notes.insert(0, skipped_note(opened.skipped, listing))
         for note in data.notes:
-            err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+            err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
     cuda = ctx.device.type == "cuda"
     precision = Precision(

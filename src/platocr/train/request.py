@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platocr.config import Config, apply_overrides, config_from_dict, load_config
+from platocr.data.labels import absolute_path
 from platocr.errors import PlatocrError
 from platocr.train.data import parse_source
 
@@ -61,11 +62,11 @@ class TrainResult:
 def source_key(spec: str) -> tuple[str, float]:
     """``LABELS[:WEIGHT]`` -> (absolute path, weight): how two specs are compared."""
     path, weight = parse_source(spec)
-    return str(path.expanduser().resolve()), weight
+    return str(absolute_path(path.expanduser())), weight
 
 
 def _val_key(val: str | None) -> str | None:
-    return None if val is None else str(Path(val).expanduser().resolve())
+    return None if val is None else str(absolute_path(Path(val).expanduser()))
 
 
 def read_run_record(out: Path) -> dict[str, Any] | None:
@@ -91,7 +92,7 @@ def write_run_record(request: TrainRequest, cfg: Config, device: str) -> Path:
         "init": cfg.train.init,
         "device": request.device or "auto",
         "device_used": device,
-        "config": None if request.config is None else str(Path(request.config).resolve()),
+        "config": None if request.config is None else str(absolute_path(request.config)),
         "overrides": list(request.overrides),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
