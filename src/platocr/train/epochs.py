@@ -98,7 +98,8 @@ class Trainer:
         """Train epochs ``start_epoch``.. until a budget ends the run; returns why it ended."""
         train = self.cfg.train
         per_epoch = len(self.data.train_loader)
-        clock = TimeBudget(train.max_minutes, self.ctx, [row["seconds"] for row in self.state.history])
+        whole = [row["seconds"] for row in self.state.history if row.get("steps", per_epoch) == per_epoch]
+        clock = TimeBudget(train.max_minutes, self.ctx, whole)  # a resumed run goes by its whole epochs
         step_budget = StepBudget(train.max_steps)
         check = LearningCheck(train.learning_check, train.init, self.state.learning_checked)
         if step_budget.spent(self.steps):
@@ -113,11 +114,8 @@ class Trainer:
         tally = Tally()
         with self.display, ctrl_c_stops_training() as ctrl_c:
 
-            def stop() -> bool:
-                local = ctrl_c.is_set() or clock.spent_here()
-                if self.ctx.distributed:  # every rank must stop at the same step
-                    local = bool(ddp.broadcast_int(int(local), self.ctx))
-                return local or step_budget.spent(self.steps)
+            def stop() -> bool:  # every rank must stop at the same step
+                return self._agreed(ctrl_c.is_set() or clock.spent_here()) or step_budget.spent(self.steps)
 
             try:
                 for epoch in range(start_epoch, train.epochs + 1):
@@ -134,7 +132,7 @@ class Trainer:
                         self.precision, train.grad_clip, on_step, stop=stop,
                     )  # fmt: skip
                     self.display.done(task)
-                    if ctrl_c.is_set():
+                    if self._agreed(ctrl_c.is_set()):
                         raise KeyboardInterrupt
                     row = {
                         "epoch": epoch,
@@ -145,6 +143,7 @@ class Trainer:
                     }
                     row.update(self._validate() if self.ctx.is_main and self.data.val_rows else _no_val())
                     row["seconds"] = time.monotonic() - tally.started
+                    row["steps"] = stats.steps
                     if stats.stopped:
                         budget = "step budget" if step_budget.spent(self.steps) else "time budget"
                         self.display.note(
@@ -175,6 +174,10 @@ class Trainer:
         if self.ctx.is_main:
             self._end_checks(check, stop_reason)
         return stop_reason
+
+    def _agreed(self, flag: bool) -> bool:
+        """Rank 0's ``flag`` on every rank (all must leave the loop together)."""
+        return bool(ddp.broadcast_int(int(flag), self.ctx)) if self.ctx.distributed else flag
 
     def _validate(self) -> dict:
         """Rank 0 only: greedy-decode the validation set with the plain (unwrapped) model."""
@@ -258,6 +261,7 @@ class Trainer:
                 "samples_per_s": tally.rows * self.ctx.world_size / max(seconds, 1e-9),
                 **_no_val(),
                 "seconds": seconds,
+                "steps": tally.steps,
                 "is_best": False,
             }
             history.append(row)
