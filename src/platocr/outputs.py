@@ -33,7 +33,8 @@ def check_writable_dir(path: str | Path, what: str = "output folder") -> Path:
     path = Path(path)
     existing = _nearest_existing(path.absolute())
     if not existing.is_dir():
-        raise PlatocrError(f"{what} {path}: {existing} exists and is not a folder")
+        where = "" if existing == path.absolute() else f"{existing} "
+        raise PlatocrError(f"{what} {path}: {where}exists and is not a folder")
     try:
         handle, name = tempfile.mkstemp(dir=existing, prefix=".platocr-write-test-")
     except OSError as exc:

@@ -19,20 +19,35 @@ def demo_command(
     photos: Annotated[
         int, typer.Option("--photos", min=20, help="Synthetic barcode photos to start from.")
     ] = 1000,
-    minutes: Annotated[
-        float, typer.Option("--minutes", min=0.0, help="Training budget in minutes (train.max_minutes).")
-    ] = 6.0,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            "--steps",
+            min=1,
+            help="Training budget in optimizer steps (train.max_steps): a busy machine takes longer but "
+            "ends with the same model.",
+        ),
+    ] = 150,
+    from_scratch: Annotated[
+        bool,
+        typer.Option(
+            "--from-scratch",
+            help="Train from scratch instead of fine-tuning the shipped barcodes-ean model (probe "
+            "--from-scratch); needs far more steps, e.g. --steps 3000.",
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Training config (default: the checkout's configs/quick.yaml)."),
+        typer.Option(
+            "--config", "-c", help="The probe's base config (default: the checkout's configs/quick.yaml)."
+        ),
     ] = None,
     overrides: Annotated[
         list[str] | None,
         typer.Option(
             "--set",
             metavar="KEY=VALUE",
-            help="Training config override, e.g. train.lr=0.002 (repeat); input.height=H replaces the "
-            "probe's barcode height 64.",
+            help="Override on the probe's training config, e.g. train.lr=0.002 (repeat).",
         ),
     ] = None,
     video_seconds: Annotated[
@@ -42,9 +57,9 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the synthetic data and training.")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
 ) -> None:
-    """One-command tour: synthesise barcode photos, crop, split, probe, train configs/quick.yaml at the
-    probe's input size for a few minutes, evaluate, gallery, annotate a synthetic video; ends with a
-    table of artefacts and figures.
+    """One-command tour: synthesise barcode photos, crop, split, probe (which writes a fine-tune config
+    for the shipped barcodes-ean model), train it for a step budget, evaluate, gallery, read the test
+    crops, annotate a synthetic video; ends with a table of artefacts and figures.
     """
     check_writable_dir(out, "--out")
     from platocr.cli.probe import print_full_width
@@ -52,7 +67,7 @@ def demo_command(
     from platocr.progress import console
 
     settings = DemoSettings(
-        photos=photos, seed=seed, config=config, minutes=minutes, train_overrides=tuple(overrides or ()),
+        photos=photos, seed=seed, config=config, steps=steps, from_scratch=from_scratch, train_overrides=tuple(overrides or ()),
         video_seconds=video_seconds, device=device,
     )  # fmt: skip
     print_full_width(console, summary_table(run_demo(out, settings)))
