@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from platocr.train.threads import available_cores
@@ -98,10 +98,12 @@ class LearningCheck:
         self.warned_at = steps
         return learning_warning(steps, reading, self.init)
 
-    def at_end(self, steps: int, reading: Reading | None) -> str | None:
-        if self.after_steps <= 0 or steps < self.after_steps or reading is None or not reading.nothing:
-            return None
-        if self.warned_at == steps:  # the first check was this very validation
+    def at_end(self, steps: int, read: Callable[[], Reading | None]) -> str | None:
+        """The check when the run ends; ``read()`` is asked only when it is due."""
+        if self.after_steps <= 0 or steps < self.after_steps or self.warned_at == steps:
+            return None  # (warned_at: the first check was this very validation)
+        reading = read()
+        if reading is None or not reading.nothing:
             return None
         return learning_warning(steps, reading, self.init)
 

@@ -220,8 +220,12 @@ class Trainer:
             self.display.note(f"[yellow]warning:[/] {escape(message)}")
 
     def _end_checks(self, check: LearningCheck, stop_reason: str) -> None:
-        reading = best_reading(self.state.history) if self.data.val_rows else self._reading(None)
-        self._warn(check.at_end(self.steps, reading))
+        history = self.state.history
+        self._warn(
+            check.at_end(
+                self.steps, lambda: best_reading(history) if self.data.val_rows else self._reading(None)
+            )
+        )
         if stop_reason == "time budget":
             self._warn(check.time_budget(self.steps, self.cfg.train.max_minutes))
 
