@@ -28,6 +28,7 @@ from platocr.errors import PlatocrError
 if TYPE_CHECKING:
     import numpy as np
 
+    from platocr.bars_reader import BarsPrediction
     from platocr.decoding import Decoder
     from platocr.looks import LookRecord
     from platocr.prediction import Prediction
@@ -49,13 +50,16 @@ class Skipped:
 @dataclass
 class PathReads:
     """What :func:`read_paths` read: ``read`` = indices into the paths of the images read, in order;
-    ``predictions`` and ``look`` (the looks' :class:`~platocr.looks.LookRecord`) follow ``read``."""
+    ``predictions``, ``look`` (the looks' :class:`~platocr.looks.LookRecord`) and, with ``bars``,
+    ``combined`` (:func:`platocr.bars_reader.read_bars`) follow ``read``."""
 
     read: list[int]
     predictions: list[Prediction]
     look: LookRecord
     skipped: list[Skipped]
     seconds: float  # image loading + preprocessing + forward + decoding, every look included
+    combined: list[BarsPrediction] = field(default_factory=list)
+    bars_seconds: float = 0.0  # decoding the bars and combining (not in ``seconds``)
 
 
 def load_crop(path: str | Path) -> np.ndarray | str:
@@ -80,10 +84,12 @@ def read_paths(
     progress: bool = True,
     description: str = "read",
     first_decoder: Decoder | None = None,
+    bars: bool = False,
 ) -> PathReads:
     """Read ``paths`` with ``predictor`` in chunks of its batch size, skipping unreadable images.
 
-    ``first_decoder`` is passed on to :meth:`Predictor.predict_looks` (eval's decoder comparison).
+    ``first_decoder`` is passed on to :meth:`Predictor.predict_looks` (eval's decoder comparison);
+    ``bars`` also reads the bars of each crop and combines (``PathReads.combined``).
     Example::
 
         reads = read_paths(Predictor.load("plates-ru"), ["a.jpg", "b.png"], progress=False)
@@ -94,6 +100,10 @@ def read_paths(
 
     result = PathReads([], [], LookRecord(), [], 0.0)
     start = time.perf_counter()
+    if bars:
+        from platocr.bars_reader import read_bars, require_bars
+
+        require_bars(predictor.tokenizer.vocab)
     with make_progress(enabled=progress) as bar:
         task = bar.add_task(description, total=len(paths))
         for begin in range(0, len(paths), predictor.batch_size):
@@ -110,8 +120,12 @@ def read_paths(
                 result.read.extend(indices)
                 result.predictions.extend(looked.predictions)
                 result.look.extend(looked.look)
+                if bars:  # the crops are at hand here: no second load
+                    tic = time.perf_counter()
+                    result.combined.extend(read_bars(crops, looked.predictions))
+                    result.bars_seconds += time.perf_counter() - tic
             bar.update(task, advance=min(predictor.batch_size, len(paths) - begin))
-    result.seconds = time.perf_counter() - start
+    result.seconds = time.perf_counter() - start - result.bars_seconds
     return result
 
 
@@ -177,11 +191,14 @@ def _label_file_images(label_file: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class ReadRow:
-    """One image read: its path as given or found, the text ('' = no read) and its confidence."""
+    """One image read: its path as given or found, the text ('' = no read) and its confidence; with
+    ``bars``, where the text comes from (``digits``, ``bars``, ``both``) and whether it was a conflict."""
 
     path: str
     text: str
     confidence: float
+    source: str | None = None
+    conflict: bool = False
 
 
 @dataclass
@@ -192,6 +209,7 @@ class ReadResult:
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0  # reading time: load + preprocess + forward + decode (model loading excluded)
     below_min_confidence: int = 0  # reads written as no read because of ``min_confidence``
+    bars_seconds: float = 0.0  # with ``bars``: decoding the bars and combining (not in ``seconds``)
 
     @property
     def crops_per_s(self) -> float:
@@ -204,26 +222,34 @@ def read_images(
     *,
     min_confidence: float = 0.0,
     progress: bool = True,
+    bars: bool = False,
 ) -> ReadResult:
     """Read ``paths`` (see :func:`collect_images`) with ``model``: a :class:`Predictor`, or a bundled
     name / ``.pt`` / ``.onnx`` loaded with ``backend="auto"``.
 
     A read whose confidence is under ``min_confidence`` becomes no read (empty text, its confidence
-    kept). Unreadable images are skipped and listed in ``ReadResult.skipped``.
+    kept). Unreadable images are skipped and listed in ``ReadResult.skipped``. ``bars``: read the
+    bars too and write the combined reads (:mod:`platocr.bars_reader`; needs zxing-cpp), each with
+    its source; ``min_confidence`` then applies to the combined confidence.
     """
     from platocr.predictor import Predictor
 
     if not 0.0 <= min_confidence <= 1.0:
         raise PlatocrError(f"--min-confidence must be in [0, 1], got {min_confidence}")
+    if bars:
+        from platocr.bars_reader import require_bars
+
+        require_bars()  # before the model loads
     predictor = model if isinstance(model, Predictor) else Predictor.load(model, backend="auto")
-    reads = read_paths(predictor, paths, progress=progress)
-    result = ReadResult([], reads.skipped, reads.seconds)
-    for i, prediction in zip(reads.read, reads.predictions, strict=True):
+    reads = read_paths(predictor, paths, progress=progress, bars=bars)
+    result = ReadResult([], reads.skipped, reads.seconds, bars_seconds=reads.bars_seconds)
+    for i, prediction in zip(reads.read, reads.combined or reads.predictions, strict=True):
         text = prediction.text
         if text and prediction.confidence < min_confidence:
             text = ""
             result.below_min_confidence += 1
-        result.rows.append(ReadRow(paths[i], text, prediction.confidence))
+        source, conflict = getattr(prediction, "source", None), getattr(prediction, "conflict", False)
+        result.rows.append(ReadRow(paths[i], text, prediction.confidence, source, conflict))
     return result
 
 
@@ -235,10 +261,11 @@ def output_format(out: str | Path) -> str:
     return fmt
 
 
-def write_rows(rows: Sequence[ReadRow], stream: TextIO, fmt: str = "tsv") -> None:
+def write_rows(rows: Sequence[ReadRow], stream: TextIO, fmt: str = "tsv", *, sources: bool = False) -> None:
     """Write ``rows`` to ``stream``: TSV or CSV with a ``path, text, confidence`` header, or JSON lines.
 
-    Confidences have 4 decimals. Example::
+    Confidences have 4 decimals. ``sources`` (``read --bars``) adds a ``source`` column (JSON lines:
+    ``source`` and ``conflict``). Example::
 
         write_rows(result.rows, sys.stdout)                 # path<TAB>text<TAB>confidence
     """
@@ -246,11 +273,18 @@ def write_rows(rows: Sequence[ReadRow], stream: TextIO, fmt: str = "tsv") -> Non
         import json
 
         for row in rows:
-            record = {"path": row.path, "text": row.text, "confidence": round(row.confidence, 4)}
+            record: dict[str, object] = {
+                "path": row.path,
+                "text": row.text,
+                "confidence": round(row.confidence, 4),
+            }
+            if sources:
+                record.update(source=row.source, conflict=row.conflict)
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
     import csv
 
     writer = csv.writer(stream, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    writer.writerow(["path", "text", "confidence"])
-    writer.writerows([row.path, row.text, f"{row.confidence:.4f}"] for row in rows)
+    writer.writerow(["path", "text", "confidence", *(["source"] if sources else [])])
+    for row in rows:
+        writer.writerow([row.path, row.text, f"{row.confidence:.4f}", *([row.source] if sources else [])])

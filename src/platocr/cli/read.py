@@ -48,6 +48,14 @@ def read_command(
         bool, typer.Option("--progress/--no-progress", help="Show the progress bar (on stderr).")
     ] = True,
     decode: DecodeOption = None,
+    bars: Annotated[
+        bool,
+        typer.Option(
+            "--bars",
+            help="Barcodes: also read the bars (zxing-cpp) and combine them with the digits; adds a "
+            "source column (digits, bars or both).",
+        ),
+    ] = False,
 ) -> None:
     """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
 
@@ -56,6 +64,11 @@ def read_command(
     import sys
 
     from platocr.errors import PlatocrError
+
+    if bars:
+        from platocr.bars_reader import require_bars
+
+        require_bars()  # before any work: one line naming the extra
     from platocr.outputs import check_writable_file
     from platocr.predictor import Predictor
     from platocr.read import collect_images, output_format, read_images, write_rows
@@ -66,7 +79,7 @@ def read_command(
         check_writable_file(out, "--out")
     paths = collect_images(inputs)
     predictor = Predictor.load(model, device=device, backend=backend, batch_size=batch_size, decode=decode)
-    result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress)
+    result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
     if result.skipped:
         typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
         for skip in result.skipped:
@@ -74,18 +87,26 @@ def read_command(
     if not result.rows:
         raise PlatocrError(f"no image could be read ({len(result.skipped)} unreadable, listed above)")
     if out is None:
-        write_rows(result.rows, sys.stdout, fmt)
+        write_rows(result.rows, sys.stdout, fmt, sources=bars)
         sys.stdout.flush()
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8", newline="") as handle:
-            write_rows(result.rows, handle, fmt)
+            write_rows(result.rows, handle, fmt, sources=bars)
     floor = (
         f", {result.below_min_confidence} under --min-confidence written as no read" if min_confidence else ""
     )
+    bars_note = ""
+    if bars:
+        from platocr.bars_reader import count_sources
+
+        sources = count_sources([(row.text, row.source or "digits") for row in result.rows])
+        conflicts = sum(row.conflict for row in result.rows)
+        ms = 1000 * result.bars_seconds / len(result.rows)
+        bars_note = f"; sources: {sources.line()}; conflicts {conflicts}; bars {ms:.1f} ms/crop"
     typer.echo(
         f"read {len(result.rows)} images, skipped {len(result.skipped)}, in {result.seconds:.2f} s "
-        f"({result.crops_per_s:.1f} crops/s, {predictor.backend} on {predictor.device}){floor}"
+        f"({result.crops_per_s:.1f} crops/s, {predictor.backend} on {predictor.device}){floor}{bars_note}"
         + (f"; wrote {out}" if out is not None else ""),
         err=True,
     )
