@@ -34,6 +34,7 @@ from platocr.read import Skipped
 from platocr.tokenizer import Decoded
 
 if TYPE_CHECKING:
+    from platocr.bars_reader import BarsComparison, BarsPrediction
     from platocr.decoding import Decoder
     from platocr.predictor import Predictor
 
@@ -59,6 +60,7 @@ class EvalReport:
     decoded: list[Decoded] = field(default_factory=list)
     backend: str = "torch"  # "torch" or "onnx", with the device: "torch on cpu"
     skipped: list[Skipped] = field(default_factory=list)  # unreadable images, not in the metrics
+    bars: BarsComparison | None = None  # --bars: digits, bars and combined side by side
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class EvalReport:
             **({"looks": self.looks} if self.looks is not None else {}),
             "confidence_floors": self.floors,
             "skipped": [{"path": skip.path, "reason": skip.reason} for skip in self.skipped],
+            **({"bars": self.bars.as_dict()} if self.bars is not None else {}),
         }
 
 
@@ -86,6 +89,8 @@ class RowReads(NamedTuple):
     look: LookRecord  # which rows the config's ``looks`` read again, which changed (indices into rows)
     rows: list[LabelRow]  # the rows read: those whose image could be decoded
     skipped: list[Skipped]  # the others
+    combined: list[BarsPrediction] | None = None  # bars=True: the bars + digits read of each row read
+    bars_seconds: float = 0.0  # decoding the bars and combining (not in ``seconds``)
 
 
 def load_predictor(
@@ -120,19 +125,21 @@ def predict_rows(
     *,
     progress: bool = True,
     first_decoder: Decoder | None = None,
+    bars: bool = False,
 ) -> RowReads:
     """Read ``rows`` with ``predictor`` (its decoder and ``looks``); unreadable images are skipped.
 
     ``first_decoder`` (a :class:`~platocr.decoder_report.DecoderRecorder`) decodes the first looks,
-    so a decoder comparison holds first looks only."""
+    so a decoder comparison holds first looks only. ``bars``: also the bars + digits reads."""
     from platocr.read import read_paths
 
     reads = read_paths(
         predictor, [row.path for row in rows], progress=progress, description="predict",
-        first_decoder=first_decoder,
+        first_decoder=first_decoder, bars=bars,
     )  # fmt: skip
     decoded = [Decoded(p.text, p.confidence, list(p.char_confidences)) for p in reads.predictions]
-    return RowReads(decoded, reads.seconds, reads.look, [rows[i] for i in reads.read], reads.skipped)
+    return RowReads(decoded, reads.seconds, reads.look, [rows[i] for i in reads.read], reads.skipped,
+                    reads.combined if bars else None, reads.bars_seconds)  # fmt: skip
 
 
 def read_rows(predictor: Predictor, labels: str | Path, **kwargs: Any) -> RowReads:
@@ -156,25 +163,36 @@ def evaluate(
     progress: bool = True,
     decode: str | None = None,
     compare: bool = False,
+    bars: bool = False,
 ) -> EvalReport:
     """Evaluate ``checkpoint`` (a ``.pt``, an ``.onnx`` or a bundled name) on every row of ``labels``
     (label file or dataset folder).
 
     ``decode`` names the CTC decoder (default: the checkpoint config's); ``compare`` also runs every
     decoder on the same outputs (``EvalReport.decoder_comparison``; crops/s then includes them all).
-    ``backend``: see :func:`load_predictor`. Example::
+    ``backend``: see :func:`load_predictor`. ``bars`` also reads the bars of each crop and reports
+    digits, bars and combined side by side (``EvalReport.bars``; needs zxing-cpp). Example::
 
         report = evaluate("plates-ru", "data/splits/cropnumbers/val.tsv", progress=False)
         report.metrics.string_match
     """
     from platocr.decoder_report import DecoderRecorder, compare_decoders
 
+    if bars:
+        from platocr.bars_reader import require_bars
+
+        require_bars()  # before the model loads
     predictor = load_predictor(
         checkpoint, device=device, backend=backend, decode=decode, batch_size=batch_size
     )
     recorder = DecoderRecorder(predictor.decode) if compare else None
-    decoded, seconds, look, rows, skipped = read_rows(
-        predictor, labels, progress=progress, first_decoder=recorder
+    reads = read_rows(predictor, labels, progress=progress, first_decoder=recorder, bars=bars)
+    decoded, seconds, look, rows, skipped = (
+        reads.decoded,
+        reads.seconds,
+        reads.look,
+        reads.rows,
+        reads.skipped,
     )
     targets = [row.text for row in rows]
     predicted = [d.text for d in decoded]
@@ -184,6 +202,11 @@ def evaluate(
         missing = predictor.tokenizer.unknown_chars(text)
         out_of_vocab += bool(missing)
         unknown.update(ch for ch in text if ch in missing)
+    comparison = None
+    if reads.combined is not None:
+        from platocr.bars_reader import compare_reads
+
+        comparison = compare_reads(targets, reads.combined, reads.bars_seconds)
     return EvalReport(
         checkpoint=str(checkpoint),
         labels=str(labels),
@@ -202,6 +225,7 @@ def evaluate(
         decoded=decoded,
         backend=f"{predictor.backend} on {predictor.device}",
         skipped=skipped,
+        bars=comparison,
     )
 
 
@@ -248,6 +272,10 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
                 f"{row['floor']:g}", f"{row['string_match']:.4f}", str(row["wrong"]), str(row["no_read"])
             )
         console.print(floors)
+    if report.bars is not None:
+        from platocr.bars_reader import print_comparison
+
+        print_comparison(report.bars, console)
     lengths = Table(title="accuracy by text length")
     for name in ("length", "n", "StringMatch"):
         lengths.add_column(name, justify="right")

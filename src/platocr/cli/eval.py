@@ -45,6 +45,14 @@ def eval_command(
         bool,
         typer.Option("--compare-decoders", help="Also run every decoder on the same outputs, side by side."),
     ] = False,
+    bars: Annotated[
+        bool,
+        typer.Option(
+            "--bars",
+            help="Barcodes: also read the bars (zxing-cpp) and report digits, bars and both combined "
+            "side by side (sources, conflicts, the floor table on the combined reads).",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate a model on a label file (StringMatch, edit distance, CER, confusions).
 
@@ -52,6 +60,10 @@ def eval_command(
     """
     import json
 
+    if bars:
+        from platocr.bars_reader import require_bars
+
+        require_bars()  # before any work: one line naming the extra
     from platocr.evaluate import evaluate, print_report
     from platocr.outputs import check_writable_file
     from platocr.progress import console
@@ -67,6 +79,7 @@ def eval_command(
         progress=progress,
         decode=decode,
         compare=compare,
+        bars=bars,
     )
     print_report(report, console)
     if report.decoder_comparison is not None:
