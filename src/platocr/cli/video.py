@@ -61,8 +61,20 @@ def video_command(
     max_frames: Annotated[
         int | None, typer.Option("--max-frames", min=1, help="Stop after N frames.")
     ] = None,
+    bars: Annotated[
+        bool,
+        typer.Option(
+            "--bars",
+            help="Barcodes: also read the bars of each crop (zxing-cpp) and combine them with the digits; "
+            "JSONL results get source and conflict.",
+        ),
+    ] = False,
 ) -> None:
     """Annotate a video file, camera or stream with OCR results in real time."""
+    if bars:
+        from platocr.bars_reader import require_bars
+
+        require_bars()  # before any work: one line naming the extra
     check_writable_file(output)
     if jsonl is not None:
         check_writable_file(jsonl, "--jsonl")
@@ -84,7 +96,7 @@ def video_command(
         try:
             stats = run_video(
                 input_spec, output, recognize, rois=rois, detect=detect, jsonl=jsonl, mode=mode, smooth=smooth,
-                codec=codec, decoder=decoder, batch_frames=batch, max_frames=max_frames,  # type: ignore[arg-type]
+                codec=codec, decoder=decoder, batch_frames=batch, max_frames=max_frames, bars=bars,  # type: ignore[arg-type]
             )  # fmt: skip
         except StageError as exc:  # a failure inside a stage is not a usage error: exit 1, still one line
             typer.echo(f"error: {exc}", err=True)

@@ -67,13 +67,16 @@ def run_video(
     max_frames: int | None = None,
     queue_size: int = 8,
     on_frame: FrameHook | None = None,
+    bars: bool = False,
 ) -> dict[str, Any]:
     """Annotate ``input_spec`` (file, camera index or URL) into the video ``output``.
 
     ``recognize(crops: list of BGR uint8 (h, w, 3)) -> list[Prediction]`` is the OCR (one call per batch
     of frames; ``batch_frames`` > 1 batches frames already queued, for GPUs). ``smooth`` = K frames of
     confidence-weighted vote per region. ``on_frame(index, annotated_frame)`` is called before encoding
-    (tests compare modes pixel-exactly with it).
+    (tests compare modes pixel-exactly with it). ``bars``: also decode the bars of each crop and combine
+    them with the digits (:func:`platocr.bars_reader.with_bars`; needs zxing-cpp); the JSONL results
+    then carry ``source`` and ``conflict``.
 
     Returns ``{"mode", "frames", "wall_s", "fps", "stages": {stage: {"frames", "total_s", "p50_ms",
     "p95_ms"}}, "bottleneck", "dropped", "interrupted", "input", "output", "size", "input_fps"}``.
@@ -86,6 +89,10 @@ def run_video(
         raise PlatocrError(f"--smooth {smooth}: must be >= 1 (1 = no smoothing)")
     if batch_frames < 1:
         raise PlatocrError(f"batch_frames {batch_frames}: must be >= 1")
+    if bars:
+        from platocr.bars_reader import with_bars
+
+        recognize = with_bars(recognize)
     output = Path(output)
     if not input_spec.isdigit() and Path(input_spec).resolve() == output.resolve():
         raise PlatocrError(f"{output}: output would overwrite the input")

@@ -14,7 +14,10 @@ _GREEN, _ORANGE, _BLACK = (60, 200, 60), (0, 140, 255), (0, 0, 0)
 
 
 def annotate(frame: np.ndarray, regions: Sequence[Region], predictions: Sequence[Prediction]) -> np.ndarray:
-    """Draw each region with ``"TEXT 0.93"`` above it, in place on ``frame`` (BGR uint8); returns ``frame``."""
+    """Draw each region with ``"TEXT 0.93"`` above it, in place on ``frame`` (BGR uint8); returns ``frame``.
+
+    A bars + digits read (``--bars``) adds its source, and ``!`` after a conflict: ``"TEXT 0.98 both"``.
+    """
     import cv2
 
     height = frame.shape[0]
@@ -30,6 +33,9 @@ def annotate(frame: np.ndarray, regions: Sequence[Region], predictions: Sequence
             x, y, w, h = region.box
             cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), color, thickness)
         label = f"{pred.text or '-'} {pred.confidence:.2f}"
+        source = getattr(pred, "source", None)  # --bars: which reader the text comes from
+        if source is not None and pred.text:
+            label += f" {source}" + ("!" if getattr(pred, "conflict", False) else "")
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
         x, y = region.box[0], region.box[1]
         top = y - th - base - 4 if y - th - base - 4 >= 0 else y  # inside the box when it touches the top

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from platocr.prediction import Prediction
 from platocr.video.regions import Box, Region, iou
@@ -17,7 +17,8 @@ from platocr.video.regions import Box, Region, iou
 def vote(history: Sequence[Prediction]) -> Prediction:
     """The text with the largest summed confidence; its confidence = mean confidence of its readings.
 
-    Ties go to the most recent reading's text (the newest evidence).
+    Ties go to the most recent reading's text (the newest evidence). The rest (char confidences, a
+    :class:`~platocr.bars_reader.BarsPrediction`'s source) comes from that text's newest reading.
     """
     if not history:
         raise ValueError("vote needs at least one prediction")
@@ -29,8 +30,7 @@ def vote(history: Sequence[Prediction]) -> Prediction:
     last_seen = {pred.text: i for i, pred in enumerate(history)}
     text = max(weight, key=lambda t: (weight[t], last_seen[t]))
     chosen = readings[text]
-    newest = chosen[-1]
-    return Prediction(text, sum(p.confidence for p in chosen) / len(chosen), newest.char_confidences)
+    return replace(chosen[-1], confidence=sum(p.confidence for p in chosen) / len(chosen))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import IO
 
 import numpy as np
 
+from platocr.bars_reader import BarsPrediction
 from platocr.prediction import Prediction
 from platocr.video.draw import annotate
 from platocr.video.regions import Region, RegionFinder
@@ -39,13 +40,21 @@ class FrameItem:
 def frame_record(item: FrameItem) -> dict:
     """The JSONL object of one frame: ``{"frame": i, "results": [{"text", "confidence", "box"}]}``.
 
-    A region read as empty text (no plate, no barcode) is left out: nothing read -> ``[]``.
+    A region read as empty text (no plate, no barcode) is left out: nothing read -> ``[]``. With
+    ``--bars`` each result also has ``source`` (digits, bars or both) and ``conflict``.
     """
-    results = [
-        {"text": p.text, "confidence": round(float(p.confidence), 4), "box": [int(v) for v in r.box]}
-        for r, p in zip(item.regions, item.predictions, strict=True)
-        if p.text
-    ]
+    results = []
+    for region, p in zip(item.regions, item.predictions, strict=True):
+        if not p.text:
+            continue
+        result = {
+            "text": p.text,
+            "confidence": round(float(p.confidence), 4),
+            "box": [int(v) for v in region.box],
+        }
+        if isinstance(p, BarsPrediction):
+            result.update(source=p.source, conflict=p.conflict)
+        results.append(result)
     return {"frame": item.index, "results": results}
 
 
