@@ -1,4 +1,15 @@
-"""Seeding and the random-generator state a resumed run restores."""
+"""Seeding and the random-generator state a resumed run restores.
+
+The state is stored in ``last.pt`` in types ``torch.load(weights_only=True)`` accepts::
+
+    {"python": {"version": int, "state": int64 tensor (625,), "gauss_next": float | None},
+     "numpy": {"algorithm": "MT19937", "keys": int64 tensor (624,), "pos": int, "has_gauss": int,
+               "cached_gaussian": float},
+     "torch": uint8 tensor, "cuda"?: [uint8 tensor, ...]}
+
+(``random.getstate()`` is a tuple of Python ints and numpy's holds an ndarray: both are turned into
+tensors here and back on restore; the 32-bit words fit an int64 tensor exactly.)
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from platocr.errors import PlatocrError
 
 
 def seed_everything(seed: int) -> None:
@@ -17,9 +30,22 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state() -> dict[str, Any]:
+    """Every generator's state in plain types and tensors (see the module doc)."""
+    version, words, gauss_next = random.getstate()
+    algorithm, keys, pos, has_gauss, cached_gaussian = np.random.get_state(legacy=True)
     state: dict[str, Any] = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
+        "python": {
+            "version": int(version),
+            "state": torch.tensor(words, dtype=torch.int64),
+            "gauss_next": None if gauss_next is None else float(gauss_next),
+        },
+        "numpy": {
+            "algorithm": str(algorithm),
+            "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -28,14 +54,29 @@ def rng_state() -> dict[str, Any]:
 
 
 def restore_rng_state(state: dict[str, Any] | None) -> None:
-    """Put back what :func:`rng_state` saved (missing parts are left as they are)."""
+    """Put back what :func:`rng_state` saved (missing parts are left as they are).
+
+    Raises:
+        PlatocrError: a part is not in the form :func:`rng_state` writes.
+    """
     if not state:
         return
-    if "python" in state:
-        random.setstate(state["python"])
-    if "numpy" in state:
-        np.random.set_state(state["numpy"])
-    if "torch" in state:
-        torch.set_rng_state(state["torch"])
+    try:
+        if "python" in state:
+            python = state["python"]
+            words = tuple(int(word) for word in python["state"].tolist())
+            random.setstate((int(python["version"]), words, python["gauss_next"]))
+        if "numpy" in state:
+            numpy = state["numpy"]
+            keys = np.asarray(numpy["keys"].numpy(), dtype=np.uint32)
+            np.random.set_state(
+                (numpy["algorithm"], keys, numpy["pos"], numpy["has_gauss"], numpy["cached_gaussian"])
+            )
+        if "torch" in state:
+            torch.set_rng_state(state["torch"])
+    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise PlatocrError(
+            f"--resume: the random-generator state in last.pt is not in the form platocr writes ({exc})"
+        ) from None
     if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(state["cuda"])
