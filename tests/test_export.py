@@ -88,7 +88,7 @@ def test_export_slim_checkpoint_predicts_the_same(tmp_path: Path, request: pytes
     slim = tmp_path / "shipped.pt"
     result = CliRunner().invoke(app, ["export", str(checkpoint), "--out", str(slim)])
     assert result.exit_code == 0, result.output
-    payload = torch.load(slim, map_location="cpu", weights_only=False)
+    payload = torch.load(slim, map_location="cpu", weights_only=True)
     assert {"optimizer", "scheduler", "extra"}.isdisjoint(payload) and {"config", "vocab", "model"} <= set(
         payload
     )

@@ -7,19 +7,29 @@ Format (``format: platocr/1``)::
 
 Files are written atomically (temporary file + ``os.replace``) so a run killed mid-save never
 leaves a truncated ``last.pt`` behind.
+
+Every file is read with ``torch.load(weights_only=True)``: a ``.pt`` is a pickle, and a crafted one
+would otherwise run code when handed to eval, read or export. So everything platocr saves is made
+of tensors, dicts, lists, tuples, str, int, float, bool and None (checked before writing): metrics
+as Python numbers, the resume state's RNG parts as tensors (:mod:`platocr.train.rng`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import subprocess
 import tempfile
+import warnings
+import zipfile
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -28,6 +38,34 @@ from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
 
 FORMAT = "platocr/1"
+
+# What the last.pt of a run from before weights-only loading holds besides plain data (numpy's
+# RNG state, numpy numbers): data, not code, but the weights-only unpickler refuses it all the same.
+_MULTIARRAY = ("numpy.core.multiarray", "numpy._core.multiarray")  # numpy 1 / numpy 2
+OLD_NUMPY_GLOBALS = frozenset(
+    ["numpy.dtype", "numpy.ndarray"]
+    + [f"{m}.{name}" for m in _MULTIARRAY for name in ("_reconstruct", "scalar")]
+)
+REFUSED = "refused to load"
+WEIGHTS_ONLY_NOTE = "platocr loads .pt files with torch.load(weights_only=True)"
+
+
+class RefusedCheckpoint(PlatocrError):
+    """``torch.load(weights_only=True)`` refused the file: it names Python objects (``unsafe``)."""
+
+    def __init__(self, path: Path, unsafe: list[str]) -> None:
+        self.path, self.unsafe = path, unsafe
+        if self.from_older_platocr:
+            why = "it holds numpy arrays, like the last.pt of a run from an older platocr"
+            hint = f"{WEIGHTS_ONLY_NOTE}: take the run's best.pt instead"
+        else:
+            why = "it holds Python objects a checkpoint never needs (a crafted or foreign file?)"
+            hint = WEIGHTS_ONLY_NOTE
+        super().__init__(f"{path}: {REFUSED}: {why}; {hint}")
+
+    @property
+    def from_older_platocr(self) -> bool:
+        return bool(self.unsafe) and set(self.unsafe) <= OLD_NUMPY_GLOBALS
 
 
 @dataclass
@@ -86,11 +124,11 @@ def save_checkpoint(
     payload: dict[str, Any] = {
         "format": FORMAT,
         "config": config_to_dict(config),
-        "vocab": vocab,
+        "vocab": str(vocab),
         "git_rev": git_revision(),
         "model": unwrap(model).state_dict(),
-        "epoch": epoch,
-        "metrics": dict(metrics),
+        "epoch": int(epoch),
+        "metrics": plain(dict(metrics)),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     if optimizer is not None:
@@ -98,8 +136,20 @@ def save_checkpoint(
     if scheduler is not None:
         payload["scheduler"] = scheduler.state_dict()
     if extra:
-        payload["extra"] = extra
+        payload["extra"] = plain(extra)
     _save_atomically(payload, path)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars made Python numbers, through plain dicts, lists and tuples
+    (state dicts, OrderedDicts with their ``_metadata``, are left as they are)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if type(value) is dict:
+        return {key: plain(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(plain(item) for item in value)
+    return value
 
 
 # What ``platocr export --set`` may change: how a model reads, not what its weights were trained for.
@@ -138,6 +188,7 @@ def write_slim_checkpoint(source: str | Path, out: str | Path, overrides: Sequen
 
 def _save_atomically(payload: dict[str, Any], path: Path) -> None:
     """``torch.save`` to a temporary file beside ``path``, then rename: a reader never sees half a file."""
+    _refuse_objects(payload, "checkpoint")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     os.close(fd)
     try:
@@ -151,27 +202,89 @@ def _save_atomically(payload: dict[str, Any], path: Path) -> None:
         raise
 
 
+def _refuse_objects(value: Any, where: str) -> None:
+    """TypeError unless ``value`` is made only of what ``torch.load(weights_only=True)`` reads back
+    (exact types: ``np.float64`` is a float subclass the unpickler refuses)."""
+    if isinstance(value, torch.Tensor) or type(value) in (str, bytes, int, float, bool, type(None)):
+        return
+    if type(value) in (dict, OrderedDict):
+        for key, item in value.items():
+            if type(key) not in (str, int):
+                raise TypeError(f"{where}: key {key!r} is a {type(key).__name__}")
+            _refuse_objects(item, f"{where}.{key}")
+    elif type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            _refuse_objects(item, f"{where}[{i}]")
+    else:
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        raise TypeError(f"{where} is a {kind}, which torch.load(weights_only=True) would refuse")
+
+
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The raw checkpoint dict (tensors on CPU); PlatocrError if missing, unreadable or not platocr's.
+    """The raw checkpoint dict (tensors on CPU), loaded weights-only.
 
     ``path`` may also be a bundled model name (see :mod:`platocr.bundled`).
+
+    Raises:
+        RefusedCheckpoint: the file holds Python objects (a crafted file, or an older run's last.pt).
+        PlatocrError: missing, not a torch file, or not platocr's.
     """
     from platocr.bundled import resolve_model
 
     path = resolve_model(path)
     if path.suffix.lower() == ".onnx":
         raise PlatocrError(f"{path}: an ONNX export holds no training config; pass the .pt checkpoint")
-    try:
-        # weights_only=False: the dict also holds optimizer/RNG state; only load files you trust.
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - torch raises many types for a corrupt file
-        raise PlatocrError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    payload = _load_weights_only(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise PlatocrError(f"{path}: not a platocr checkpoint (expected format {FORMAT!r})")
-    for key in ("config", "vocab", "model"):
+    for key, kind in (("config", dict), ("vocab", str), ("model", dict)):
         if key not in payload:
             raise PlatocrError(f"{path}: checkpoint has no {key!r} entry")
+        if not isinstance(payload[key], kind):
+            raise PlatocrError(f"{path}: checkpoint entry {key!r} is not a {kind.__name__}")
+    if not all(isinstance(tensor, torch.Tensor) for tensor in payload["model"].values()):
+        raise PlatocrError(f"{path}: checkpoint entry 'model' holds something other than tensors")
     return payload
+
+
+def _load_weights_only(path: Path) -> Any:
+    """``torch.load(path, weights_only=True)`` with one clear PlatocrError line for any failure."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on foreign pickles: the error says enough
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        unsafe = _unsafe_globals(path)
+        if unsafe:
+            raise RefusedCheckpoint(path, unsafe) from None
+        raise PlatocrError(f"{path}: not a readable checkpoint: not a file torch.save writes") from None
+    except OSError as exc:
+        raise PlatocrError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except Exception:  # noqa: BLE001 - torch raises many types for a file that is not its own
+        raise PlatocrError(f"{path}: not a readable checkpoint: {_what_it_is(path)}") from None
+
+
+def _unsafe_globals(path: Path) -> list[str]:
+    """The globals the file's pickle names that weights-only loading refuses (read, never run)."""
+    scan = getattr(torch.serialization, "get_unsafe_globals_in_checkpoint", None)
+    if scan is None:  # torch < 2.5: a torch archive the unpickler refused names some
+        return ["?"] if zipfile.is_zipfile(path) else []
+    try:
+        return list(scan(path))
+    except Exception:  # noqa: BLE001 - not a torch zip file: nothing to name
+        return []
+
+
+def _what_it_is(path: Path) -> str:
+    with path.open("rb") as file:
+        head = file.read(4)
+    if not head:
+        return "the file is empty"
+    if head != b"PK\x03\x04":
+        return "not a file torch.save writes"
+    if zipfile.is_zipfile(path):
+        return "a zip archive that torch.save did not write"
+    return "a damaged zip archive (truncated, or an interrupted copy?)"
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
