@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from platocr.checkpoint import read_checkpoint
+from platocr.checkpoint import RefusedCheckpoint, read_checkpoint
 from platocr.config import Config, config_to_dict
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
@@ -22,7 +22,22 @@ def resume_payload(out: Path, resume: bool, cfg: Config) -> dict | None:
         return None
     if not last.is_file():
         raise PlatocrError(f"--resume: no {last} to continue from")
-    payload = read_checkpoint(last)
+    try:
+        payload = read_checkpoint(last)
+    except RefusedCheckpoint as exc:
+        if not exc.from_older_platocr:
+            raise
+        # A trusted folder, but no flag to load it unsafely: one code path, and best.pt still loads.
+        raise PlatocrError(
+            f"--resume: {last} comes from an older platocr whose resume state (numpy arrays) no longer "
+            "loads: platocr reads .pt files with torch.load(weights_only=True); start a new run from "
+            f"its weights instead: --init {out / 'best.pt'}"
+        ) from None
+    for key in ("optimizer", "scheduler"):
+        if key not in payload:
+            raise PlatocrError(
+                f"--resume: {last} holds no {key} state (a slim checkpoint?); start a new run with --init"
+            )
     wanted = config_to_dict(cfg)
     for section in ("input", "model"):
         if payload["config"][section] != wanted[section]:
