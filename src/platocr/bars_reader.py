@@ -51,6 +51,7 @@ def require_bars(vocab: str | None = None) -> None:
     """PlatocrError unless ``--bars`` can work: zxing-cpp installed and, given ``vocab``, a digits model.
 
     A model that reads letters (plates) would only give no reads: its texts are never EAN/UPC codes.
+    Example: ``require_bars(predictor.tokenizer.vocab)`` before reading anything.
     """
     if not bars.bars_available():
         raise PlatocrError(BARS_MISSING)
@@ -178,7 +179,10 @@ class BarsComparison:
 def compare_reads(
     targets: Sequence[str], combined: Sequence[BarsPrediction], bars_seconds: float
 ) -> BarsComparison:
-    """:class:`BarsComparison` of the combined reads of labelled crops (from :func:`read_bars`)."""
+    """:class:`BarsComparison` of the combined reads of labelled crops (from :func:`read_bars`).
+
+    Example: ``compare_reads([row.text for row in rows], reads, seconds).combined.string_match``.
+    """
     from platocr.metrics import confidence_floors
 
     conflicts = [(t, c) for t, c in zip(targets, combined, strict=True) if c.conflict]

@@ -10,6 +10,9 @@ opened or decoded is skipped and listed (:class:`Skipped`) instead of stopping t
     result = read_images("plates-ru", collect_images(["crops/", "more/*.jpg"]))
     for row in result.rows:
         print(row.path, row.text, f"{row.confidence:.4f}")
+
+``bars=True`` (``platocr read --bars``) also reads the bars of each crop and writes the combined
+reads, each with its source (:mod:`platocr.bars_reader`).
 """
 
 from __future__ import annotations
