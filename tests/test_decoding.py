@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-import torch
 from conftest import write_tiny_crops
 from test_predictor import crops
 from test_predictor import gru_checkpoint as checkpoint  # noqa: F401  session fixture shared with test_predictor
@@ -34,27 +34,30 @@ PLATE = Tokenizer("0123456789ABCEHKMOPTXY")
 
 def frames_for(
     tokenizer: Tokenizer, text: str, ambiguous: dict[int, dict[str, float]] | None = None
-) -> torch.Tensor:
-    """(1, T, C) log-probs: each character on one certain frame followed by a certain blank frame;
-    ``ambiguous[i]`` replaces character ``i``'s frame by the given {char: probability} mix ("" = blank)."""
+) -> np.ndarray:
+    """(1, T, C) float32 log-probs: each character on one certain frame followed by a certain blank
+    frame; ``ambiguous[i]`` replaces character ``i``'s frame by the given {char: probability} mix
+    ("" = blank)."""
     rows = []
     for i, char in enumerate(text):
-        frame = torch.zeros(tokenizer.num_classes)
+        frame = np.zeros(tokenizer.num_classes, np.float32)
         for c, p in (ambiguous or {}).get(i, {char: 1.0}).items():
             frame[tokenizer.encode(c)[0] if c else tokenizer.blank] = p
-        blank = torch.zeros(tokenizer.num_classes)
+        blank = np.zeros(tokenizer.num_classes, np.float32)
         blank[tokenizer.blank] = 1.0
         rows += [frame, blank]
-    return torch.stack(rows).log().unsqueeze(0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf: an impossible class
+        return np.log(np.stack(rows))[None]
 
 
 def test_beam_equals_greedy_on_peaked_distributions() -> None:
-    generator = torch.Generator().manual_seed(0)
-    labels = torch.randint(0, DIGITS.num_classes, (6, 40), generator=generator)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, DIGITS.num_classes, (6, 40))
     labels[0, 10:14] = 3  # a run of one character, then the same character again after a blank
     labels[0, 14], labels[0, 15] = DIGITS.blank, 3
-    probs = torch.full((6, 40, DIGITS.num_classes), 0.002).scatter_(-1, labels.unsqueeze(-1), 0.98)
-    log_probs = (probs / probs.sum(-1, keepdim=True)).log()
+    probs = np.full((6, 40, DIGITS.num_classes), 0.002, np.float32)
+    np.put_along_axis(probs, labels[..., None], 0.98, axis=-1)
+    log_probs = np.log(probs / probs.sum(-1, keepdims=True))
     greedy, beam = DIGITS.decode_greedy(log_probs), get_decoder("beam")(log_probs, DIGITS)
     assert [d.text for d in beam] == [d.text for d in greedy]
     assert "22" in greedy[0].text  # class 3 = "2"
@@ -67,7 +70,7 @@ def test_beam_sums_paths_and_beats_the_best_path() -> None:
     # Two frames, P(blank) = 0.6, P(A) = 0.4: the best path is blank-blank (0.36) but "A" has three
     # alignments (AA, A-, -A) worth 0.16 + 0.24 + 0.24 = 0.64.
     tokenizer = Tokenizer("A")
-    log_probs = torch.tensor([[[0.6, 0.4], [0.6, 0.4]]]).log()
+    log_probs = np.log(np.array([[[0.6, 0.4], [0.6, 0.4]]], np.float32))
     assert tokenizer.decode_greedy(log_probs)[0].text == ""
     nbest = beam_nbest(log_probs, tokenizer)[0]
     assert [d.text for d in nbest] == ["A", ""]
@@ -103,7 +106,9 @@ def test_plate_ru_prefers_the_plate_format_and_keeps_odd_formats() -> None:
     assert decode(odd_region, PLATE)[0].text == "A001CC172"  # "A001CC17" fits but is 99x less likely
     taxi = frames_for(PLATE, "AB12377", {1: {"8": 0.6, "B": 0.4}})  # no candidate is a standard plate
     assert decode(taxi, PLATE)[0].text == "A812377"
-    negative = torch.full((1, 6, PLATE.num_classes), 1e-4).index_fill_(-1, torch.tensor([0]), 0.99).log()
+    negative = np.full((1, 6, PLATE.num_classes), 1e-4, np.float32)
+    negative[..., 0] = 0.99
+    negative = np.log(negative)
     assert decode(negative, PLATE)[0].text == ""  # the empty top read stays a negative
     assert is_plate_ru("A123BC777") and not is_plate_ru("A123BC770") and not is_plate_ru("AB12377")
 
@@ -115,8 +120,9 @@ def test_registry_and_config_agree() -> None:
     assert load_config(None, ["decode=plate-ru"]).decode == "plate-ru"
     with pytest.raises(PlatocrError, match="'decode' must be one of"):
         load_config(None, ["decode=viterbi"])
-    with pytest.raises(PlatocrError, match=r"\(B, T, 11\)"):
-        get_decoder("beam")(torch.zeros(1, 4, 5), DIGITS)
+    for name in list_decoders():
+        with pytest.raises(PlatocrError, match=r"\(B, T, 11\)"):
+            get_decoder(name)(np.zeros((1, 4, 5), np.float32), DIGITS)
 
 
 def test_predictor_decode_override(checkpoint: Path) -> None:  # noqa: F811
@@ -163,8 +169,10 @@ def test_beam_prefix_probabilities_match_brute_force() -> None:
     import itertools
     import math
 
+    import torch  # the frames this test was written with (a width-3 beam is exact on these)
+
     tokenizer = Tokenizer("AB")
-    log_probs = torch.randn(1, 4, 3, generator=torch.Generator().manual_seed(1)).log_softmax(-1)
+    log_probs = torch.randn(1, 4, 3, generator=torch.Generator().manual_seed(1)).log_softmax(-1).numpy()
     exact: dict[str, float] = {}
     for path in itertools.product(range(3), repeat=4):
         collapsed = [c for i, c in enumerate(path) if c and (i == 0 or c != path[i - 1])]
@@ -175,8 +183,9 @@ def test_beam_prefix_probabilities_match_brute_force() -> None:
     from platocr.decoding import _beam_one
 
     frames = log_probs[0]
-    order = frames.argsort(-1, descending=True)
-    beam = _beam_one(frames.gather(-1, order).tolist(), order.tolist(), frames[:, 0].tolist(), 100, -math.inf)
+    order = np.argsort(-frames, axis=-1)
+    top = np.take_along_axis(frames, order, axis=-1)
+    beam = _beam_one(top.tolist(), order.tolist(), frames[:, 0].tolist(), 100, -math.inf)
     found = {tokenizer.decode_indices(labels): math.exp(entry.total) for labels, entry in beam}
     assert found == pytest.approx(exact)
     ranked = [d.text for d in beam_nbest(log_probs, tokenizer, width=3, min_prob=0.0)[0]]

@@ -35,7 +35,7 @@ def tiny_checkpoint(path: Path, rnn: str = "gru") -> Path:
         if isinstance(module, torch.nn.BatchNorm2d):
             module.momentum = None  # cumulative average: one pass sets the statistics outright
     with torch.no_grad():
-        loaded.model.train()(to_model_input(crops(16, seed=99), cfg.input, rgb=False))
+        loaded.model.train()(torch.from_numpy(to_model_input(crops(16, seed=99), cfg.input, rgb=False)))
     loaded.model.eval()
     save_checkpoint(path, model=loaded.model, config=cfg, vocab=cfg.data.vocab, epoch=0, metrics={})
     return path
@@ -78,6 +78,19 @@ def test_single_list_and_batch_inputs_agree(predictor) -> None:
     assert [p.text for p in listed] == [p.text for p in stacked]
     assert listed[0].text == one.text
     assert listed[0].confidence == pytest.approx(one.confidence, abs=1e-5)
+
+
+def test_log_probs_are_numpy_on_both_backends(predictor, gru_checkpoint: Path) -> None:
+    from platocr import Predictor
+    from platocr.preprocess import to_model_input
+
+    batch = to_model_input(crops(3, seed=2), predictor.config.input, rgb=False)
+    on_torch = predictor.log_probs(batch)
+    on_onnx = Predictor.load(gru_checkpoint, device="cpu", backend="onnx").log_probs(batch)
+    for out in (on_torch, on_onnx):
+        assert isinstance(out, np.ndarray) and out.dtype == np.float32
+        assert out.shape[0] == 3 and out.shape[2] == predictor.tokenizer.num_classes
+    assert np.allclose(on_torch, on_onnx, atol=1e-3)
 
 
 def test_chunking_does_not_change_results(predictor) -> None:

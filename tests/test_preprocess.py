@@ -7,7 +7,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from platocr.config import InputConfig
 from platocr.errors import PlatocrError
@@ -34,8 +33,9 @@ def test_grey_and_channel_order() -> None:
     red_bgr[..., 2] = 255
     from_bgr = to_model_input(red_bgr, cfg, rgb=False)
     from_rgb = to_model_input(red_bgr[..., ::-1].copy(), cfg, rgb=True)
-    assert from_bgr.shape == (1, 3, 16, 48) and from_bgr.dtype == torch.float32
-    assert torch.equal(from_bgr, from_rgb)
+    assert isinstance(from_bgr, np.ndarray) and from_bgr.flags.c_contiguous
+    assert from_bgr.shape == (1, 3, 16, 48) and from_bgr.dtype == np.float32
+    assert np.array_equal(from_bgr, from_rgb)
     assert from_bgr[0, 0, 0, 0] == pytest.approx((1 - MEAN_RGB[0]) / STD_RGB[0])  # red channel first
     batch = to_model_input([grey, red_bgr, np.zeros((5, 90, 4), dtype=np.uint8)], cfg, rgb=False)
     assert batch.shape == (3, 3, 16, 48)
@@ -44,8 +44,12 @@ def test_grey_and_channel_order() -> None:
 def test_normalize_and_bad_input() -> None:
     batch = np.zeros((2, 4, 6, 3), dtype=np.uint8)
     out = normalize(batch)
-    assert out.shape == (2, 3, 4, 6)
-    assert torch.allclose(out[0, :, 0, 0], -torch.tensor(MEAN_RGB) / torch.tensor(STD_RGB))
+    assert out.shape == (2, 3, 4, 6) and out.dtype == np.float32
+    assert np.allclose(out[0, :, 0, 0], -np.array(MEAN_RGB) / np.array(STD_RGB))
+    white = normalize(np.full((1, 2, 2, 3), 255, np.uint8))
+    assert np.allclose(white[0, :, 1, 1], (1 - np.array(MEAN_RGB)) / np.array(STD_RGB))
+    with pytest.raises(PlatocrError, match=r"\(N, H, W, 3\)"):
+        normalize(np.zeros((4, 6, 3), np.uint8))
     with pytest.raises(PlatocrError, match="uint8"):
         to_model_input([np.zeros((4, 4, 3), dtype=np.float32)], InputConfig(8, 32), rgb=True)
     with pytest.raises(PlatocrError, match="no images"):
@@ -62,3 +66,13 @@ def test_load_image(tmp_path: Path) -> None:
     broken.write_bytes(b"not a jpeg")
     with pytest.raises(PlatocrError, match="cannot decode image: .*broken.jpg"):
         load_image(broken)
+
+
+def test_normalize_gives_the_figures_torch_gave() -> None:
+    """The numpy path is bit-identical to the torch arithmetic it replaced (shipped models' figures hold)."""
+    torch = pytest.importorskip("torch")
+    batch = np.random.default_rng(0).integers(0, 256, (3, 8, 20, 3), dtype=np.uint8)
+    mean = torch.tensor(MEAN_RGB).view(1, 3, 1, 1)
+    std = torch.tensor(STD_RGB).view(1, 3, 1, 1)
+    before = (torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0) - mean) / std
+    assert torch.equal(torch.from_numpy(normalize(batch)), before)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-import torch
 
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
@@ -35,13 +35,13 @@ def test_vocab_rules() -> None:
         Tokenizer("")
 
 
-def _log_probs(frames: list[int | None], num_classes: int, peak: float = 0.9) -> torch.Tensor:
-    """(1, T, C) log-probs whose argmax per frame is ``frames[t]`` (None = blank) with prob ``peak``."""
+def _log_probs(frames: list[int | None], num_classes: int, peak: float = 0.9) -> np.ndarray:
+    """(1, T, C) float32 log-probs whose argmax per frame is ``frames[t]`` (None = blank) with prob ``peak``."""
     rest = (1 - peak) / (num_classes - 1)
-    probs = torch.full((1, len(frames), num_classes), rest)
+    probs = np.full((1, len(frames), num_classes), rest, dtype=np.float32)
     for t, label in enumerate(frames):
         probs[0, t, 0 if label is None else label] = peak
-    return probs.log()
+    return np.log(probs)
 
 
 # frames use 1-based class ids of vocab "0123456789" (class k = digit k-1); None = blank
@@ -83,7 +83,10 @@ def test_empty_text_confidence_is_mean_blank_probability() -> None:
 
 def test_batch_and_shape_check() -> None:
     tok = Tokenizer("0123456789")
-    batch = torch.cat([_log_probs([2, None, 3], 11), _log_probs([None, None, None], 11)])
+    batch = np.concatenate([_log_probs([2, None, 3], 11), _log_probs([None, None, None], 11)])
     assert [d.text for d in tok.decode_greedy(batch)] == ["12", ""]
+    assert [d.text for d in tok.decode_greedy(batch.astype(np.float64))] == ["12", ""]
     with pytest.raises(PlatocrError, match=r"\(B, T, 11\)"):
-        tok.decode_greedy(torch.zeros(3, 5))
+        tok.decode_greedy(np.zeros((3, 5), np.float32))
+    with pytest.raises(PlatocrError, match=r"\(B, T, 11\)"):
+        tok.decode_greedy(np.zeros((1, 3, 5), np.float32))

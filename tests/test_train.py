@@ -55,13 +55,12 @@ def test_checkpoint_alone_is_enough_to_predict(trained_run: Path, tiny_dataset: 
     assert loaded.tokenizer.vocab == (trained_run / "vocab.txt").read_text(encoding="utf-8").strip()
     image = load_image(tiny_dataset[1].parent / "crops" / "0000.png")
     with torch.no_grad():
-        first = loaded.model(to_model_input([image], loaded.config.input, rgb=False))
-        again = load_checkpoint(trained_run / "best.pt").model(
-            to_model_input([image], loaded.config.input, rgb=False)
-        )
+        batch = torch.from_numpy(to_model_input([image], loaded.config.input, rgb=False))
+        first = loaded.model(batch)
+        again = load_checkpoint(trained_run / "best.pt").model(batch)
     assert first.shape[0] == 1 and first.shape[2] == loaded.tokenizer.num_classes
     assert torch.allclose(first, again)
-    assert len(loaded.tokenizer.decode_greedy(first)) == 1
+    assert len(loaded.tokenizer.decode_greedy(first.numpy())) == 1
 
 
 def test_resume_continues_the_epoch_count(tiny_dataset: tuple[Path, Path], tmp_path: Path) -> None:

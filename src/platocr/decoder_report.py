@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import torch
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -23,7 +23,7 @@ from platocr.tokenizer import Decoded, Tokenizer
 
 
 class DecoderRecorder:
-    """A decoder ``(log_probs (B, T, C), tokenizer) -> list[Decoded]`` that runs all ``names``.
+    """A decoder ``(log_probs (B, T, C) numpy, tokenizer) -> list[Decoded]`` that runs all ``names``.
 
     Attributes:
         primary: the decoder whose reads are returned.
@@ -40,8 +40,8 @@ class DecoderRecorder:
         self.decoded: dict[str, list[Decoded]] = {name: [] for name in self.names}
         self.seconds: dict[str, float] = dict.fromkeys(self.names, 0.0)
 
-    def __call__(self, log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
-        log_probs = log_probs.detach().float().cpu()  # once, so no decoder is charged for the copy
+    def __call__(self, log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
+        log_probs = np.asarray(log_probs, dtype=np.float32)  # once, so no decoder is charged for a copy
         for name, decoder in self._decoders.items():
             start = time.perf_counter()
             self.decoded[name].extend(decoder(log_probs, tokenizer))

@@ -1,8 +1,8 @@
 """CTC decoders selected by ``Config.decode`` (``greedy | beam | checksum-ean | plate-ru``).
 
-Every decoder is a function ``(log_probs (B, T, C) tensor, tokenizer) -> list[Decoded]``; look one up
-with :func:`get_decoder`. The format-aware decoders choose among the greedy read and the n-best list
-of a CTC prefix beam search with the text's own rules, considering only texts at least
+Every decoder is a function ``(log_probs (B, T, C) float numpy array, tokenizer) -> list[Decoded]``;
+look one up with :func:`get_decoder`. The format-aware decoders choose among the greedy read and the
+n-best list of a CTC prefix beam search with the text's own rules, considering only texts at least
 ``CANDIDATE_MIN_RATIO`` (5%) as probable as the beam's best: a far less likely text that fits the
 format (a dropped digit of a right read, say) is a guess, not a correction.
 
@@ -31,14 +31,15 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
-import torch
+import numpy as np
 
 from platocr.data.regions import PLATE_LETTERS, is_region_code
 from platocr.errors import PlatocrError
 from platocr.synth.symbology import check_digit_valid
-from platocr.tokenizer import Decoded, Tokenizer
+from platocr.tokenizer import Decoded, Tokenizer, as_log_probs
 
-Decoder = Callable[[torch.Tensor, Tokenizer], list[Decoded]]
+# (B, T, C) log-probabilities, tokenizer -> B reads.
+Decoder = Callable[[np.ndarray, Tokenizer], list[Decoded]]
 
 BEAM_WIDTH = 8
 # A frame's characters below this probability are never extended (besides the top-k cut): they
@@ -127,16 +128,8 @@ def _beam_one(
     return [(labels, entry) for _, labels, entry in sorted(beam, key=itemgetter(0), reverse=True)]
 
 
-def _check(log_probs: torch.Tensor, tokenizer: Tokenizer, who: str) -> torch.Tensor:
-    if log_probs.dim() != 3 or log_probs.shape[-1] != tokenizer.num_classes:
-        raise PlatocrError(
-            f"{who} expects (B, T, {tokenizer.num_classes}) log-probabilities, got {tuple(log_probs.shape)}"
-        )
-    return log_probs.detach().float().cpu()
-
-
 def beam_scored(
-    log_probs: torch.Tensor,
+    log_probs: np.ndarray,
     tokenizer: Tokenizer,
     *,
     width: int = BEAM_WIDTH,
@@ -147,7 +140,7 @@ def beam_scored(
     over every alignment), most probable first.
 
     Args:
-        log_probs: (B, T, C) log-probabilities.
+        log_probs: (B, T, C) float log-probabilities.
         width: prefixes kept after each frame (n of the n-best).
         top_k: classes considered per frame (default ``width``); characters below ``min_prob`` are
             skipped too, so confident frames cost one extension per prefix.
@@ -157,15 +150,17 @@ def beam_scored(
     """
     if width < 1:
         raise PlatocrError(f"beam width must be >= 1, got {width}")
-    frames = _check(log_probs, tokenizer, "beam search")
+    frames = as_log_probs(log_probs, tokenizer.num_classes, "beam search")
     k = min(top_k or width, tokenizer.num_classes)
-    top_lp, top_idx = frames.topk(k, dim=-1)  # (B, T, k) each: one batched call, then plain floats
+    # (B, T, k) each, most probable first: one batched sort (C is small), then plain floats.
+    top_idx = np.argsort(-frames, axis=-1, kind="stable")[..., :k]
+    top_lp = np.take_along_axis(frames, top_idx, axis=-1)
     blank_lp = frames[..., tokenizer.blank]  # (B, T)
     min_lp = math.log(min_prob) if min_prob > 0 else _NEG_INF
     results = []
     for b in range(frames.shape[0]):
         beam = _beam_one(top_lp[b].tolist(), top_idx[b].tolist(), blank_lp[b].tolist(), width, min_lp)
-        empty_conf = float(blank_lp[b].exp().mean()) if frames.shape[1] else 0.0
+        empty_conf = float(np.exp(blank_lp[b]).mean()) if frames.shape[1] else 0.0
         row = []
         for labels, entry in beam:
             conf = math.prod(entry.confs) if labels else empty_conf
@@ -174,13 +169,13 @@ def beam_scored(
     return results
 
 
-def beam_nbest(log_probs: torch.Tensor, tokenizer: Tokenizer, **options: Any) -> list[list[Decoded]]:
+def beam_nbest(log_probs: np.ndarray, tokenizer: Tokenizer, **options: Any) -> list[list[Decoded]]:
     """The n-best texts of each row, most probable first (options: see :func:`beam_scored`)."""
     return [[d for d, _ in row] for row in beam_scored(log_probs, tokenizer, **options)]
 
 
 def candidates(
-    log_probs: torch.Tensor, tokenizer: Tokenizer, *, min_ratio: float = CANDIDATE_MIN_RATIO
+    log_probs: np.ndarray, tokenizer: Tokenizer, *, min_ratio: float = CANDIDATE_MIN_RATIO
 ) -> list[tuple[list[Decoded], Decoded]]:
     """Per row: (the candidates a format rule may choose from, the beam's best read).
 
@@ -189,6 +184,7 @@ def candidates(
     happens to fit the format is a guess, not a correction).
     """
     rows = []
+    log_probs = as_log_probs(log_probs, tokenizer.num_classes, "candidates")  # once for both passes
     greedy = tokenizer.decode_greedy(log_probs)
     for first, scored in zip(greedy, beam_scored(log_probs, tokenizer), strict=True):
         floor = scored[0][1] + math.log(min_ratio) if scored else _NEG_INF
@@ -201,12 +197,12 @@ def candidates(
     return rows
 
 
-def decode_greedy(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_greedy(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
     """Best path decoding: :meth:`Tokenizer.decode_greedy`."""
     return tokenizer.decode_greedy(log_probs)
 
 
-def decode_beam(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_beam(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
     """The most probable prefix of each row (see :func:`beam_scored`)."""
     return [row[0][0] if row else NO_READ for row in beam_scored(log_probs, tokenizer)]
 
@@ -216,7 +212,7 @@ def is_valid_ean(text: str) -> bool:
     return check_digit_valid(text)
 
 
-def decode_checksum_ean(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_checksum_ean(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
     """The first candidate with a valid EAN/UPC check digit, else NO READ (see the module doc)."""
     return [
         next((d for d in row if is_valid_ean(d.text)), NO_READ) for row, _ in candidates(log_probs, tokenizer)
@@ -233,7 +229,7 @@ def is_plate_ru(text: str) -> bool:
     return match is not None and is_region_code(match.group(1))
 
 
-def decode_plate_ru(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_plate_ru(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
     """Empty greedy read -> empty; else the first plate-formatted candidate, else the beam's best."""
     results = []
     for row, beam_best in candidates(log_probs, tokenizer):

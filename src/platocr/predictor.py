@@ -3,7 +3,9 @@
 One predictor = a model (torch or onnxruntime backend) + its config + tokenizer. Crops go through
 ``preprocess.to_model_input`` (the same path as training and eval) in chunks of ``batch_size``,
 then CTC decoding with the config's ``decode`` (``platocr.decoding``) unless ``decode=`` overrides it,
-and the config's ``looks``: more cuts of each crop, whose reads vote (``platocr.looks``)::
+and the config's ``looks``: more cuts of each crop, whose reads vote (``platocr.looks``).
+Everything between the backends is numpy: the torch backend converts at its edge, and the onnx
+backend (``backend="onnx"``, or ``"auto"`` on a CPU) never imports torch::
 
     from platocr import Predictor
     predictor = Predictor.load("runs/plates/best.pt")          # or a bundled name, or model.onnx
@@ -19,8 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
+from platocr.backends import (  # noqa: F401  torch_forward, onnx_forward: re-exported for callers
+    Forward,
+    import_torch,
+    onnx_forward,
+    pick_backend,
+    resolve_device,
+    torch_forward,
+)
 from platocr.config import Config
 from platocr.errors import PlatocrError
 from platocr.prediction import Prediction
@@ -32,70 +41,6 @@ if TYPE_CHECKING:
 
 BACKENDS = ("torch", "onnx", "auto")
 ImageLike = np.ndarray | str | Path
-# (N, 3, H, W) float32 normalised CPU tensor -> (N, T, C) float32 log-probabilities on the CPU.
-Forward = Callable[[torch.Tensor], torch.Tensor]
-
-
-def resolve_device(device: str, backend: str) -> str:
-    """``auto`` | ``cpu`` | ``cuda`` -> ``cpu`` or ``cuda[:i]`` for ``backend``; PlatocrError if unavailable."""
-    if backend == "onnx":
-        import onnxruntime as ort
-
-        has_cuda = "CUDAExecutionProvider" in ort.get_available_providers()
-        if device not in ("auto", "cpu", "cuda"):
-            raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
-        return "cuda" if device == "cuda" or (device == "auto" and has_cuda) else "cpu"
-    # As platocr.train.ddp.pick_device, without importing platocr.train (timm, torchvision: seconds).
-    if device not in ("auto", "cpu", "cuda"):
-        raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise PlatocrError("--device cuda: no CUDA device is available (this torch sees none)")
-    return "cuda:0" if device != "cpu" and torch.cuda.is_available() else "cpu"
-
-
-def pick_backend(path: Path, device: str) -> str:
-    """``backend="auto"``: onnx for an .onnx file, torch on CUDA, else onnxruntime when installed.
-
-    On a CPU onnxruntime runs the small CRNNs faster at batch 32+ and gains more from the threaded
-    video pipeline (README bench, 2 cores: threaded/sequential 2.26x against torch's 1.58x).
-    """
-    if path.suffix.lower() == ".onnx":
-        return "onnx"
-    if resolve_device(device, "torch").startswith("cuda"):
-        return "torch"
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return "torch"
-    return "onnx"
-
-
-def torch_forward(model: torch.nn.Module, device: str) -> Forward:
-    """Forward pass in ``torch.inference_mode``; on CUDA with fp16 autocast and channels_last."""
-    model = model.to(device).eval()
-    on_cuda = device.startswith("cuda")
-    if on_cuda:
-        model = model.to(memory_format=torch.channels_last)
-
-    def forward(images: torch.Tensor) -> torch.Tensor:
-        with torch.inference_mode():
-            if not on_cuda:
-                return model(images)
-            images = images.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
-            with torch.autocast(device_type="cuda", dtype=torch.float16):
-                return model(images).float().cpu()
-
-    return forward
-
-
-def onnx_forward(session: Any) -> Forward:
-    """Forward pass through an onnxruntime session (see :mod:`platocr.onnx_export` for the names)."""
-    from platocr.onnx_export import INPUT_NAME, OUTPUT_NAME
-
-    def forward(images: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(session.run([OUTPUT_NAME], {INPUT_NAME: images.numpy()})[0])
-
-    return forward
 
 
 class Predictor:
@@ -156,9 +101,10 @@ class Predictor:
         else exports the checkpoint in memory (a few seconds). ``.onnx`` files need ``backend="onnx"``.
         ``backend="auto"`` picks one with :func:`pick_backend`.
         ``decode`` names the CTC decoder (see :mod:`platocr.decoding`); default: the model config's.
+        Loading a ``.pt`` (the torch backend, or an export) needs the training extra (torch);
+        an ``.onnx`` or a bundled name with ``backend="onnx"`` needs onnxruntime only.
         """
         from platocr.bundled import bundled_models, bundled_onnx, resolve_model
-        from platocr.checkpoint import load_checkpoint
 
         if backend not in BACKENDS:
             raise PlatocrError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
@@ -175,6 +121,9 @@ class Predictor:
                 return cls.from_onnx(
                     onnx_path, device=device, batch_size=batch_size, source=str(model), decode=decode
                 )
+        import_torch()  # a .pt needs torch: one line naming the extra, not a traceback
+        from platocr.checkpoint import load_checkpoint
+
         loaded = load_checkpoint(path, "cpu")
         return cls.from_loaded(
             loaded, device=device, backend=backend, batch_size=batch_size, source=str(model), decode=decode
@@ -295,8 +244,9 @@ class Predictor:
             result.look.extend(look)
         return result
 
-    def log_probs(self, images: torch.Tensor) -> torch.Tensor:
-        """Raw model output for a preprocessed (N, 3, H, W) float32 batch -> (N, T, C) log-probabilities."""
+    def log_probs(self, images: np.ndarray) -> np.ndarray:
+        """Raw model output: a preprocessed (N, 3, H, W) float32 batch (``preprocess.to_model_input``)
+        -> (N, T, C) float32 log-probabilities, both numpy whatever the backend."""
         return self._forward(images)
 
     @staticmethod

@@ -2,8 +2,9 @@
 
 crop (any size, BGR or RGB, colour or grey) -> [bars straightened, ``input.deskew``] -> RGB ->
 aspect-keeping resize into H x W, padded right/bottom -> float32 normalised with the ImageNet mean/std
-timm backbones expect -> (N, 3, H, W). Training calls :func:`straighten`, augments, then calls
-:func:`resize_pad` and :func:`normalize` like here.
+timm backbones expect -> (N, 3, H, W) float32 numpy. Training calls :func:`straighten`, augments, then
+calls :func:`resize_pad` and :func:`normalize` like here (and ``torch.from_numpy`` on the batch).
+Numpy and OpenCV only: inference with onnxruntime never imports torch.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from platocr.config import InputConfig
 from platocr.errors import PlatocrError
 
 MEAN_RGB = (0.485, 0.456, 0.406)
 STD_RGB = (0.229, 0.224, 0.225)
+_MEAN = np.array(MEAN_RGB, dtype=np.float32).reshape(1, 3, 1, 1)
+_STD = np.array(STD_RGB, dtype=np.float32).reshape(1, 3, 1, 1)
 
 
 def load_image(path: str | Path) -> np.ndarray:
@@ -162,18 +164,20 @@ def straighten(image: np.ndarray, cfg: InputConfig) -> np.ndarray:
     return deskew_bars(image) if cfg.deskew else image
 
 
-def normalize(batch: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """(N, H, W, 3) uint8 RGB (numpy or tensor) -> (N, 3, H, W) float32 ImageNet-normalised tensor."""
-    tensor = torch.as_tensor(batch)
-    if tensor.dim() != 4 or tensor.shape[-1] != 3:
-        raise PlatocrError(f"normalize expects an (N, H, W, 3) RGB batch, got shape {tuple(tensor.shape)}")
-    mean = torch.tensor(MEAN_RGB, dtype=torch.float32).view(1, 3, 1, 1)
-    std = torch.tensor(STD_RGB, dtype=torch.float32).view(1, 3, 1, 1)
-    tensor = tensor.permute(0, 3, 1, 2).float().div_(255.0)
-    return ((tensor - mean) / std).contiguous()
+def normalize(batch: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 RGB -> (N, 3, H, W) float32 ImageNet-normalised, C-contiguous numpy array."""
+    batch = np.asarray(batch)
+    if batch.ndim != 4 or batch.shape[-1] != 3:
+        raise PlatocrError(f"normalize expects an (N, H, W, 3) RGB batch, got shape {tuple(batch.shape)}")
+    # (x / 255 - mean) / std in float32, step by step in place: the same figures torch computed before.
+    out = np.ascontiguousarray(batch.transpose(0, 3, 1, 2), dtype=np.float32)
+    out /= np.float32(255.0)
+    out -= _MEAN
+    out /= _STD
+    return out
 
 
-def to_model_input(images: Sequence[np.ndarray] | np.ndarray, cfg: InputConfig, *, rgb: bool) -> torch.Tensor:
+def to_model_input(images: Sequence[np.ndarray] | np.ndarray, cfg: InputConfig, *, rgb: bool) -> np.ndarray:
     """Crops of any size -> model input batch.
 
     Args:
@@ -182,7 +186,7 @@ def to_model_input(images: Sequence[np.ndarray] | np.ndarray, cfg: InputConfig, 
         cfg: the input size (``cfg.height`` x ``cfg.width``).
 
     Returns:
-        (N, 3, cfg.height, cfg.width) float32 normalised RGB tensor.
+        (N, 3, cfg.height, cfg.width) float32 normalised RGB numpy array (C-contiguous).
     """
     if isinstance(images, np.ndarray) and images.ndim in (2, 3):
         images = [images]

@@ -3,14 +3,17 @@
 Index 0 is the CTC blank; vocabulary character ``i`` is class ``i + 1``. The other decoders (beam,
 checksum-constrained EAN, plate-format-constrained) are in :mod:`platocr.decoding`, selected by
 ``Config.decode``; they reuse :meth:`Tokenizer.decode_greedy` and its confidence definitions.
+Inference only: numpy in, Python values out (training turns :meth:`Tokenizer.encode`'s lists into
+tensors in ``platocr.train.data``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from platocr.errors import PlatocrError
 
@@ -63,23 +66,21 @@ class Tokenizer:
         """Text of a label sequence (blanks skipped, no CTC collapsing)."""
         return "".join(self.vocab[i - 1] for i in indices if i != self.blank)
 
-    def decode_greedy(self, log_probs: torch.Tensor) -> list[Decoded]:
+    def decode_greedy(self, log_probs: np.ndarray) -> list[Decoded]:
         """Best path decoding: argmax per frame, merge repeats, drop blanks.
 
         Args:
-            log_probs: (B, T, C) log-probabilities (C = ``num_classes``), e.g. the model output.
+            log_probs: (B, T, C) float log-probabilities (C = ``num_classes``), e.g. the model output
+                as a numpy array.
 
         Returns:
             B :class:`Decoded`; a run of equal frames is one character whose confidence is the
             maximum probability over the run.
         """
-        if log_probs.dim() != 3 or log_probs.shape[-1] != self.num_classes:
-            raise PlatocrError(
-                f"decode_greedy expects (B, T, {self.num_classes}) log-probabilities, got {tuple(log_probs.shape)}"
-            )
-        best_logp, best = log_probs.detach().float().cpu().max(dim=-1)  # (B, T) each
-        best_prob = best_logp.exp()
-        blank_prob = log_probs.detach().float().cpu()[..., self.blank].exp()  # (B, T)
+        frames = as_log_probs(log_probs, self.num_classes, "decode_greedy")
+        best = frames.argmax(axis=-1)  # (B, T)
+        best_prob = np.exp(frames.max(axis=-1))  # (B, T)
+        blank_prob = np.exp(frames[..., self.blank])  # (B, T)
         results = []
         for b in range(best.shape[0]):
             labels, probs = best[b].tolist(), best_prob[b].tolist()
@@ -95,7 +96,7 @@ class Tokenizer:
                         confs[-1] = max(confs[-1], prob)
                 previous = label
             if chars:
-                confidence = float(torch.tensor(confs, dtype=torch.float64).prod())
+                confidence = math.prod(confs)
             else:
                 # No characters: how sure the model is that there is nothing to read.
                 confidence = float(blank_prob[b].mean()) if labels else 0.0
@@ -106,3 +107,16 @@ class Tokenizer:
     def vocab_from_texts(texts: Iterable[str]) -> str:
         """Sorted unique characters of ``texts`` (the ``vocab: auto`` rule)."""
         return "".join(sorted({char for text in texts for char in text}))
+
+
+def as_log_probs(log_probs: np.ndarray, num_classes: int, who: str) -> np.ndarray:
+    """``log_probs`` as a (B, T, ``num_classes``) float32 numpy array; PlatocrError for another shape.
+
+    Anything ``np.asarray`` takes will do (a CPU tensor without gradients converts without a copy).
+    """
+    frames = np.asarray(log_probs, dtype=np.float32)
+    if frames.ndim != 3 or frames.shape[-1] != num_classes:
+        raise PlatocrError(
+            f"{who} expects (B, T, {num_classes}) log-probabilities, got {tuple(frames.shape)}"
+        )
+    return frames

@@ -165,7 +165,8 @@ class Collate:
         self.known = set(tokenizer.vocab)
 
     def __call__(self, items: Sequence[tuple[np.ndarray, str, bool]]) -> Batch:
-        images = normalize(np.stack([image for image, _, _ in items]))
+        # preprocess is numpy (inference needs no torch): the batch becomes a tensor here, without a copy.
+        images = torch.from_numpy(normalize(np.stack([image for image, _, _ in items])))
         encoded = [
             self.tokenizer.encode("".join(ch for ch in text if ch in self.known)) for _, text, _ in items
         ]

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -142,11 +143,12 @@ def predict_loader(
     tokenizer: Tokenizer,
     precision: Precision,
     on_batch: Callable[[int], None] | None = None,
-    decode: Callable[[torch.Tensor, Tokenizer], list[Decoded]] | None = None,
+    decode: Callable[[np.ndarray, Tokenizer], list[Decoded]] | None = None,
 ) -> Predictions:
     """Decode every batch (model in eval mode) and average the CTC loss.
 
-    ``decode(log_probs, tokenizer)`` is a :mod:`platocr.decoding` decoder; default greedy.
+    ``decode(log_probs, tokenizer)`` is a :mod:`platocr.decoding` decoder (numpy (B, T, C)
+    log-probabilities); default greedy.
     """
     model.eval()
     texts: list[str] = []
@@ -161,7 +163,8 @@ def predict_loader(
         if learnable:
             loss_sum += float(ctc_loss(log_probs, batch)) * learnable
             loss_rows += learnable
-        decoded.extend(decode(log_probs, tokenizer) if decode else tokenizer.decode_greedy(log_probs))
+        frames = log_probs.cpu().numpy()  # the decoders are numpy (inference needs no torch)
+        decoded.extend(decode(frames, tokenizer) if decode else tokenizer.decode_greedy(frames))
         texts.extend(batch.texts)
         if on_batch is not None:
             on_batch(len(batch.texts))
