@@ -4,7 +4,9 @@ The vocabulary and the full config travel inside the file as ONNX ``metadata_pro
 (``platocr.format``, ``platocr.vocab``, ``platocr.config`` as JSON, plus the source checkpoint's
 epoch / git revision), so the onnxruntime backend of :class:`platocr.predictor.Predictor` needs no
 sidecar file. Graph: input ``images`` (N, 3, H, W) float32 normalised (``preprocess.to_model_input``)
--> output ``log_probs`` (N, T, C).
+-> output ``log_probs`` (N, T, C). Reading the metadata (:func:`read_onnx_metadata`) needs only the
+standard library, running the model (:func:`onnx_session`) onnxruntime: neither imports torch.
+Exporting needs torch and onnx (the training extra).
 
 The legacy TorchScript exporter (``dynamo=False``) is used: it exports the bidirectional GRU/LSTM as
 single ONNX ``GRU``/``LSTM`` ops with a dynamic batch (the initial state is left implicit, i.e.
@@ -17,23 +19,25 @@ import io
 import json
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from platocr.checkpoint import LoadedModel
 from platocr.config import Config, config_from_dict, config_to_dict
 from platocr.errors import PlatocrError
 from platocr.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from platocr.checkpoint import LoadedModel
 
 ONNX_FORMAT = "platocr-onnx/1"
 INPUT_NAME = "images"
 OUTPUT_NAME = "log_probs"
 DEFAULT_OPSET = 17
+_METADATA_PROPS = 14  # ModelProto.metadata_props in onnx.proto
 
 
 @dataclass
@@ -51,6 +55,7 @@ class ExportResult:
 def export_onnx_bytes(loaded: LoadedModel, opset: int = DEFAULT_OPSET) -> bytes:
     """Serialised ONNX model of ``loaded`` (exported on CPU in float32) with platocr metadata."""
     import onnx
+    import torch
 
     model = loaded.model
     original_device = next(model.parameters()).device
@@ -88,19 +93,17 @@ def export_onnx_bytes(loaded: LoadedModel, opset: int = DEFAULT_OPSET) -> bytes:
 
 
 def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, dict[str, Any]]:
-    """(config, tokenizer, source meta) stored by :func:`export_onnx_bytes` in an ONNX file or bytes."""
-    import onnx
+    """(config, tokenizer, source meta) stored by :func:`export_onnx_bytes` in an ONNX file or bytes.
 
+    The ``metadata_props`` are read straight from the protobuf (:func:`onnx_metadata_props`): no
+    torch, no onnx package and no graph loading.
+    """
     where = "ONNX model" if isinstance(source, bytes) else str(source)
     try:
-        proto = (
-            onnx.load_from_string(source)
-            if isinstance(source, bytes)
-            else onnx.load(str(source), load_external_data=False)
-        )
-    except Exception as exc:  # noqa: BLE001 - protobuf decode errors vary
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        props = onnx_metadata_props(data)
+    except (OSError, ValueError) as exc:  # ValueError: no protobuf, or text that is not UTF-8
         raise PlatocrError(f"{where}: not a readable ONNX file ({type(exc).__name__}: {exc})") from None
-    props = {entry.key: entry.value for entry in proto.metadata_props}
     if props.get("platocr.format") != ONNX_FORMAT:
         raise PlatocrError(
             f"{where}: no platocr metadata (expected platocr.format={ONNX_FORMAT!r}); "
@@ -109,6 +112,54 @@ def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, d
     config = config_from_dict(json.loads(props["platocr.config"]), where=f"{where} (metadata)")
     meta = json.loads(props.get("platocr.source", "{}"))
     return config, Tokenizer(props["platocr.vocab"]), meta
+
+
+def _varint(data: memoryview, pos: int) -> tuple[int, int]:
+    """(value, next position) of the protobuf varint at ``pos``."""
+    value = shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise ValueError("truncated protobuf varint")
+        byte = data[pos]
+        value |= (byte & 0x7F) << shift
+        pos, shift = pos + 1, shift + 7
+        if byte < 0x80:
+            return value, pos
+
+
+def _fields(data: memoryview) -> Iterator[tuple[int, memoryview]]:
+    """(field number, bytes) of each length-delimited field of a protobuf message; others skipped.
+
+    Memoryview slices: skipping the graph (megabytes) copies nothing."""
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            _, pos = _varint(data, pos)
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            if pos + size > len(data):
+                raise ValueError("truncated protobuf field")
+            yield number, data[pos : pos + size]
+            pos += size
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+    if pos > len(data):
+        raise ValueError("truncated protobuf field")
+
+
+def onnx_metadata_props(data: bytes) -> dict[str, str]:
+    """``metadata_props`` of a serialised ONNX ``ModelProto`` (field 14, entries of key = 1,
+    value = 2), read without the onnx package; ValueError when ``data`` is no protobuf."""
+    props = {}
+    for number, entry in _fields(memoryview(data)):
+        if number == _METADATA_PROPS:
+            pair = {key: bytes(value).decode("utf-8") for key, value in _fields(entry)}
+            props[pair.get(1, "")] = pair.get(2, "")
+    return props
 
 
 def onnx_session(model: str | Path | bytes, device: str = "cpu", threads: int | None = None) -> Any:
@@ -141,6 +192,8 @@ def check_onnx(loaded: LoadedModel, session: Any, batch: int = 3, seed: int = 0)
 
     ``batch`` differs from the export batch (2) so a broken dynamic axis shows up here.
     """
+    import torch
+
     cfg = loaded.config.input
     images = torch.randn(batch, 3, cfg.height, cfg.width, generator=torch.Generator().manual_seed(seed))
     device = next(loaded.model.parameters()).device
