@@ -18,7 +18,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY configs ./configs
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".[train]"
 
 ENTRYPOINT ["platocr"]
 CMD ["--help"]

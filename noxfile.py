@@ -29,26 +29,26 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """The one-command tour (README's first command)."""
-    session.install("-e", ".")
+    session.install("-e", ".[train]")
     session.run("platocr", "demo", "--out", "runs/demo", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Crops/s and video fps on this machine, written to runs/bench.json."""
-    session.install("-e", ".")
+    session.install("-e", ".[train]")
     session.run("platocr", "bench", "--out", "runs/bench.json", *session.posargs)
 
 
 @nox.session
 def train_plates_ru(session: nox.Session) -> None:
     """Retrain the shipped plates-ru model (needs ../shared/data/cropnumbers; ~4 h on 2 CPU cores)."""
-    session.install("-e", ".")
+    session.install("-e", ".[train]")
     session.run("bash", "scripts/train_plates_ru.sh", *session.posargs, external=True)
 
 
 @nox.session
 def train_barcodes_ean(session: nox.Session) -> None:
     """Retrain the shipped barcodes-ean model from synthetic photos (~7.5 h on 2 CPU cores)."""
-    session.install("-e", ".")
+    session.install("-e", ".[train]")
     session.run("bash", "scripts/train_barcodes_ean.sh", *session.posargs, external=True)

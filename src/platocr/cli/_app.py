@@ -1,12 +1,16 @@
 """The Typer app and the decorator every command uses (one-line errors, exit code 2).
 
 Command modules must stay light at import time: import torch, cv2 and friends inside the command
-function so that ``platocr --help`` answers fast.
+function so that ``platocr --help`` and ``platocr read`` answer fast. The base install reads
+(onnxruntime); the commands in :data:`TRAINING_COMMANDS` need the ``train`` extra and say so in one
+line when it is missing (:func:`require_training_extra`).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -23,6 +27,12 @@ DecodeOption = Annotated[
         "--decode", help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's)."
     ),
 ]
+
+# Commands that build, train or export torch models, and the train extra's modules they check for first.
+TRAINING_COMMANDS = frozenset({"train", "export", "probe", "audit", "demo", "bench"})
+# ...except when given this option: audit --apply only rewrites a label file.
+LIGHT_WITH = {"audit": "apply"}
+TRAINING_MODULES = ("torch", "torchvision", "timm", "albumentations", "onnx", "matplotlib")
 
 app = typer.Typer(
     name="platocr",
@@ -74,16 +84,36 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported, found without importing it (torch alone takes seconds)."""
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: imports of it are blocked
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require_training_extra(command_name: str) -> None:
+    """PlatocrError naming the ``train`` extra when a module of it is not installed."""
+    if not all(_installed(module) for module in TRAINING_MODULES):
+        raise PlatocrError(f"platocr {command_name} needs the training extra: pip install 'platocr[train]'")
+
+
 def command(name: str, *, target: typer.Typer | None = None, **kwargs: Any) -> Callable[[F], F]:
     """Register ``fn`` as ``platocr <name>`` (or on a sub-app ``target``).
 
-    PlatocrError becomes one line on stderr and exit code 2 instead of a traceback.
+    PlatocrError becomes one line on stderr and exit code 2 instead of a traceback. A command of
+    :data:`TRAINING_COMMANDS` first checks that the training extra is installed.
     """
+    needs_training = target is None and name in TRAINING_COMMANDS
 
     def decorator(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
             try:
+                if needs_training and kw.get(LIGHT_WITH.get(name, "")) is None:
+                    require_training_extra(name)
                 return fn(*args, **kw)
             except PlatocrError as exc:
                 raise fail(str(exc)) from None
