@@ -165,9 +165,12 @@ def onnx_metadata_props(data: bytes) -> dict[str, str]:
 def onnx_session(model: str | Path | bytes, device: str = "cpu", threads: int | None = None) -> Any:
     """onnxruntime InferenceSession; on ``cuda`` the CUDA provider first (CPU as fallback).
 
-    ``threads`` caps the intra-op thread pool (None = onnxruntime's default, one per core).
+    ``threads`` caps the intra-op thread pool (None = the count :func:`platocr.threads.session_threads`
+    set, else onnxruntime's default, one per core).
     """
     import onnxruntime as ort
+
+    from platocr.threads import planned_session_threads
 
     providers = ["CPUExecutionProvider"]
     if device.startswith("cuda"):
@@ -178,8 +181,14 @@ def onnx_session(model: str | Path | bytes, device: str = "cpu", threads: int | 
         providers.insert(0, "CUDAExecutionProvider")
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: no provider-assignment chatter
+    threads = threads or planned_session_threads()
     if threads:
+        # A planned count: no inter-op pool beside it, and no workers spinning between calls on cores
+        # the other video stages (or other processes) need.
         options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     source = model if isinstance(model, bytes) else str(model)
     try:
         return ort.InferenceSession(source, sess_options=options, providers=providers)
