@@ -56,6 +56,15 @@ def read_command(
             "source column (digits, bars or both).",
         ),
     ] = False,
+    threads: Annotated[
+        str | None,
+        typer.Option(
+            "--threads",
+            metavar="N",
+            help="Cores to plan the thread pools for (default: the cores free of other processes' load).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
 
@@ -64,7 +73,9 @@ def read_command(
     import sys
 
     from platocr.errors import PlatocrError
+    from platocr.threads import applied, parse_threads, plan_for, session_threads
 
+    cores = parse_threads(threads)
     if bars:
         from platocr.bars_reader import require_bars
 
@@ -78,8 +89,13 @@ def read_command(
         fmt = output_format(out)
         check_writable_file(out, "--out")
     paths = collect_images(inputs)
-    predictor = Predictor.load(model, device=device, backend=backend, batch_size=batch_size, decode=decode)
-    result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
+    plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
+    with session_threads(plan.runtime):
+        predictor = Predictor.load(
+            model, device=device, backend=backend, batch_size=batch_size, decode=decode
+        )
+    with applied(plan):
+        result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
     if result.skipped:
         typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
         for skip in result.skipped:

@@ -69,12 +69,24 @@ def video_command(
             "JSONL results get source and conflict.",
         ),
     ] = False,
+    threads: Annotated[
+        str | None,
+        typer.Option(
+            "--threads",
+            metavar="N",
+            help="Cores to plan the thread pools for (default: the cores free of other processes' load).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Annotate a video file, camera or stream with OCR results in real time."""
     if bars:
         from platocr.bars_reader import require_bars
 
         require_bars()  # before any work: one line naming the extra
+    from platocr.threads import parse_threads, plan_for, session_threads
+
+    cores = parse_threads(threads)
     check_writable_file(output)
     if jsonl is not None:
         check_writable_file(jsonl, "--jsonl")
@@ -89,7 +101,9 @@ def video_command(
         raise PlatocrError(f"unknown --decoder {decoder!r} (known: auto, pyav, opencv)")
     rois = [parse_roi(r) for r in roi or []]
     preflight(input_spec, rois, detect, decoder)  # type: ignore[arg-type]  # fail fast, before the model load
-    recognize, device_type = load_recognizer(model, device, backend)
+    plan = plan_for(mode, cores)  # before the model: its onnxruntime session takes the runtime share
+    with session_threads(plan.runtime):
+        recognize, device_type = load_recognizer(model, device, backend)
     batch = batch_frames or (8 if device_type.startswith("cuda") else 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -97,6 +111,7 @@ def video_command(
             stats = run_video(
                 input_spec, output, recognize, rois=rois, detect=detect, jsonl=jsonl, mode=mode, smooth=smooth,
                 codec=codec, decoder=decoder, batch_frames=batch, max_frames=max_frames, bars=bars,  # type: ignore[arg-type]
+                threads=plan,
             )  # fmt: skip
         except StageError as exc:  # a failure inside a stage is not a usage error: exit 1, still one line
             typer.echo(f"error: {exc}", err=True)
@@ -104,6 +119,7 @@ def video_command(
     for warning in caught:
         err_console.print(f"warning: {warning.message}", highlight=False)
     console.print(stats_table(stats))
+    console.print(f"threads: {plan.line()}", highlight=False, soft_wrap=True)
     if jsonl is not None:
         console.print(f"wrote {output} and {jsonl}", highlight=False)
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from platocr.errors import PlatocrError
+from platocr.threads import ThreadPlan, applied, plan_for
 from platocr.video.pipeline import run_stages
 from platocr.video.regions import Box, RegionFinder, fixed_rois, validate_rois, whole_frame
 from platocr.video.smoothing import RegionSmoother
@@ -68,6 +69,7 @@ def run_video(
     queue_size: int = 8,
     on_frame: FrameHook | None = None,
     bars: bool = False,
+    threads: ThreadPlan | None = None,
 ) -> dict[str, Any]:
     """Annotate ``input_spec`` (file, camera index or URL) into the video ``output``.
 
@@ -76,10 +78,13 @@ def run_video(
     confidence-weighted vote per region. ``on_frame(index, annotated_frame)`` is called before encoding
     (tests compare modes pixel-exactly with it). ``bars``: also decode the bars of each crop and combine
     them with the digits (:func:`platocr.bars_reader.with_bars`; needs zxing-cpp); the JSONL results
-    then carry ``source`` and ``conflict``.
+    then carry ``source`` and ``conflict``. ``threads``: the decoder, encoder, OpenCV (and torch)
+    thread counts (:mod:`platocr.threads`; None = planned here for ``mode``); an onnxruntime
+    recognizer got its count when its session was made (``threads.session_threads``).
 
     Returns ``{"mode", "frames", "wall_s", "fps", "stages": {stage: {"frames", "total_s", "p50_ms",
-    "p95_ms"}}, "bottleneck", "dropped", "interrupted", "input", "output", "size", "input_fps"}``.
+    "p95_ms"}}, "bottleneck", "dropped", "interrupted", "input", "output", "size", "input_fps",
+    "threads"}`` (``threads``: the plan as a dict).
     Raises PlatocrError for bad input and StageError when a stage fails unexpectedly; the output file is
     closed (playable) in every case.
     """
@@ -93,11 +98,12 @@ def run_video(
         from platocr.bars_reader import with_bars
 
         recognize = with_bars(recognize)
+    plan = threads or plan_for(mode)
     output = Path(output)
     if not input_spec.isdigit() and Path(input_spec).resolve() == output.resolve():
         raise PlatocrError(f"{output}: output would overwrite the input")
     with contextlib.ExitStack() as closing:
-        source = open_source(input_spec, decoder)
+        source = open_source(input_spec, decoder, plan.decoder)
         closing.callback(source.close)
         info = source.info
         finder = build_finder(rois, detect, (info.width, info.height))
@@ -107,14 +113,16 @@ def run_video(
                 jsonl_file = closing.enter_context(open(jsonl, "w", encoding="utf-8"))  # noqa: SIM115
             except OSError as exc:
                 raise PlatocrError(f"{jsonl}: cannot write JSONL ({exc.strerror})") from None
-        writer = open_writer(output, info.fps, (info.width, info.height), codec)
+        writer = open_writer(output, info.fps, (info.width, info.height), codec, threads=plan.encoder)
         closing.callback(writer.close)  # runs even after Ctrl-C or a stage error: a playable file
         stages = AnnotatorStages(
             source, writer, recognize, finder, smoother=RegionSmoother(k=smooth), jsonl=jsonl_file,
             max_frames=max_frames, on_frame=on_frame,
         )  # fmt: skip
+        closing.enter_context(applied(plan))
         stats = run_stages(
             stages, mode=mode, live=info.live, batch_frames=batch_frames, queue_size=queue_size
         )
-    stats.update(input=input_spec, output=str(output), size=[info.width, info.height], input_fps=info.fps)
+    stats.update(input=input_spec, output=str(output), size=[info.width, info.height], input_fps=info.fps,
+                 threads=plan.as_dict())  # fmt: skip
     return stats

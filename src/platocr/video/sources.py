@@ -56,9 +56,10 @@ def is_url(spec: str) -> bool:
 
 
 class PyAVSource:
-    """Decode with PyAV (FFmpeg), frame threading on."""
+    """Decode with PyAV (FFmpeg), frame and slice threads; ``threads`` sizes the decoder's pool and
+    the BGR conversion's (None = FFmpeg's default, one or more per core)."""
 
-    def __init__(self, spec: str, live: bool) -> None:
+    def __init__(self, spec: str, live: bool, threads: int | None = None) -> None:
         import av
 
         self._container = av.open(spec, mode="r", timeout=10.0 if live else None)  # open_source words errors
@@ -66,7 +67,10 @@ class PyAVSource:
             self._container.close()
             raise PlatocrError(f"{spec}: has no video stream")
         stream = self._container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame + slice threads: uses both cores for decode
+        stream.thread_type = "AUTO"  # frame + slice threads
+        if threads:
+            stream.codec_context.thread_count = threads
+        self._threads = threads or 0  # swscale: 0 = one thread per core
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else DEFAULT_LIVE_FPS
         count = stream.frames or None
@@ -83,16 +87,17 @@ class PyAVSource:
             return None
         except av.FFmpegError as exc:
             raise PlatocrError(f"{self._spec}: decode failed ({exc})") from None
-        return frame.to_ndarray(format="bgr24")
+        return frame.to_ndarray(format="bgr24", threads=self._threads)
 
     def close(self) -> None:
         self._container.close()
 
 
 class OpenCVSource:
-    """Decode with ``cv2.VideoCapture`` (files, URLs, camera indices)."""
+    """Decode with ``cv2.VideoCapture`` (files, URLs, camera indices); ``threads`` sizes the FFmpeg
+    decoder's pool of files and URLs (None = its default)."""
 
-    def __init__(self, spec: str, live: bool) -> None:
+    def __init__(self, spec: str, live: bool, threads: int | None = None) -> None:
         import cv2
 
         # OpenCV and its FFmpeg print WARN lines for every failed open; our one-line error says it better.
@@ -100,7 +105,12 @@ class OpenCVSource:
         level = cv2.utils.logging.getLogLevel()
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
         try:
-            self._cap = cv2.VideoCapture(int(spec) if is_camera(spec) else spec)
+            if is_camera(spec):
+                self._cap = cv2.VideoCapture(int(spec))
+            elif threads:
+                self._cap = cv2.VideoCapture(spec, cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, threads])
+            else:
+                self._cap = cv2.VideoCapture(spec)
         finally:
             cv2.utils.logging.setLogLevel(level)
         if not self._cap.isOpened():
@@ -131,8 +141,9 @@ class OpenCVSource:
         self._cap.release()
 
 
-def open_source(spec: str, backend: Backend = "auto") -> FrameSource:
-    """Open ``spec`` (file path, camera index or URL) and probe its size and fps.
+def open_source(spec: str, backend: Backend = "auto", threads: int | None = None) -> FrameSource:
+    """Open ``spec`` (file path, camera index or URL) and probe its size and fps; ``threads`` =
+    decoder threads (None = the decoder's default).
 
     ``auto`` = PyAV for files and URLs (falls back to OpenCV if PyAV cannot open it), OpenCV for cameras.
     Raises PlatocrError naming ``spec`` for a missing or unreadable input.
@@ -148,24 +159,24 @@ def open_source(spec: str, backend: Backend = "auto") -> FrameSource:
     if backend == "opencv" or camera:
         if backend == "pyav":
             raise PlatocrError(f"{spec}: camera indices need --backend opencv")
-        return OpenCVSource(spec, live)
+        return OpenCVSource(spec, live, threads)
     import av
 
     try:
-        source: FrameSource = PyAVSource(spec, live)
+        source: FrameSource = PyAVSource(spec, live, threads)
     except (av.FFmpegError, OSError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         pyav_error = PlatocrError(f"{spec}: not a readable video ({reason})")
         if backend == "pyav" or isinstance(exc, av.InvalidDataError):
             raise pyav_error from None  # OpenCV's FFmpeg would fail the same way, only louder
         try:
-            source = OpenCVSource(spec, live)
+            source = OpenCVSource(spec, live, threads)
         except PlatocrError:
             raise pyav_error from None  # FFmpeg's reason is the more telling one
     except PlatocrError:
         if backend == "pyav":
             raise
-        source = OpenCVSource(spec, live)
+        source = OpenCVSource(spec, live, threads)
     if source.info.width <= 0 or source.info.height <= 0:
         source.close()
         raise PlatocrError(f"{spec}: video stream has no frame size (not a readable video)")
