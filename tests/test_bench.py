@@ -50,6 +50,10 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
         row["frames"] == 100 and row["fps"] > 0 and row["size"] == [320, 240] for row in report["video"]
     )
     assert all(row["note"] is None for row in report["video"])
+    # --threads 1: every pool of both plans gets one thread, shown in the header and kept per row.
+    assert {plan["runtime"] + plan["decoder"] + plan["planned"] for plan in report["threads"].values()} == {3}
+    assert [row["threads"]["mode"] for row in report["video"]] == ["sequential", "threaded"] * 2
+    assert "threads, threaded" in result.output and "threads, crops + sequential" in result.output
     assert "start-up decides" not in result.output
 
 

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from platocr.threads import MODES, applied, available_cores, outside_load, plan_threads
+from platocr.video.bench import MIN_VIDEO_FRAMES, center_roi, time_video, video_note  # noqa: F401  re-exported
+
 if TYPE_CHECKING:
     from platocr.checkpoint import LoadedModel
     from platocr.config import Config
 
 SCHEMA = "platocr-bench/1"
-# Below this many frames the clip's start-up (decoder, encoder, thread warm-up) decides the fps.
-MIN_VIDEO_FRAMES = 100
 REPO_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
@@ -43,7 +44,7 @@ class BenchSettings:
     backends: tuple[str, ...] = ("torch", "onnx")
     devices: tuple[str, ...] = ("cpu",)
     video: bool = True
-    threads: int | None = None  # CPU threads for torch and onnxruntime; None = their defaults
+    threads: int | None = None  # cores to plan the thread pools for; None = the free cores
 
     @classmethod
     def quick(cls, **changes: Any) -> BenchSettings:
@@ -62,6 +63,7 @@ class BenchModel:
     source: str
     random_init: bool
     notes: list[str] = field(default_factory=list)
+    onnx: bytes | None = None  # the export, made on first use (one per plan would cost seconds each)
 
 
 def pick_model(model: str | None = None, config: str | Path | None = None) -> BenchModel:
@@ -161,48 +163,6 @@ def time_crops(predictor: Any, batch: int, settings: BenchSettings) -> dict[str,
     }  # fmt: skip
 
 
-def center_roi(size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """A plate-shaped ROI (x, y, w, h) over the frame number that ``synthetic_frame`` draws."""
-    width, height = size
-    return width // 10, height // 3, width // 2, height // 4
-
-
-def video_note(frames: int) -> str | None:
-    """A warning to keep next to a video figure measured on too few frames, else None."""
-    if frames >= MIN_VIDEO_FRAMES:
-        return None
-    return f"only {frames} frames: start-up decides this fps, not throughput (needs {MIN_VIDEO_FRAMES}+)"
-
-
-def time_video(predictor: Any, settings: BenchSettings) -> list[dict[str, Any]]:
-    """Annotator fps (sequential, threaded) on a generated clip, OCR on one ROI crop per frame.
-
-    Each row's ``note`` is None, or says why its fps is not a throughput figure (too few frames).
-    """
-    from platocr.video import benchmark_video
-
-    roi = center_roi(settings.video_size)
-    runs = benchmark_video(
-        recognize=predictor.predict, frames=settings.video_frames, size=settings.video_size, rois=[roi]
-    )
-    return [
-        {
-            "backend": predictor.backend,
-            "device": predictor.device,
-            "mode": mode,
-            "size": list(settings.video_size),
-            "roi": list(roi),
-            "frames": stats["frames"],
-            "wall_s": stats["wall_s"],
-            "fps": stats["fps"],
-            "bottleneck": stats["bottleneck"],
-            "stages_p50_ms": {name: stage["p50_ms"] for name, stage in stats["stages"].items()},
-            "note": video_note(stats["frames"]),
-        }  # fmt: skip
-        for mode, stats in runs.items()
-    ]
-
-
 def machine_info() -> dict[str, Any]:
     """Host description stored with every benchmark (figures mean little without it)."""
     import onnxruntime
@@ -213,7 +173,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),  # after --threads was applied
+        "torch_threads": torch.get_num_threads(),  # torch's default; each figure ran with its plan
         "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "torch": torch.__version__,
         "onnxruntime": onnxruntime.__version__,
@@ -244,16 +204,18 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
     ``on_result(kind, row)`` is called after each figure (the CLI prints progress with it).
     """
     import onnxruntime as ort
-    import torch
 
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
+    # Crops/s times one call at a time: the sequential plan. Planned once, so every figure of the
+    # report ran with the same counts.
+    load = 0.0 if settings.threads else outside_load()
+    plans = {mode: plan_threads(available_cores(), mode, load, settings.threads) for mode in MODES}
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
         "model": model_info(bench_model),
         "settings": dataclasses.asdict(settings),
+        "threads": {mode: plan.as_dict() for mode, plan in plans.items()},
         "crops": [],
         "video": [],
     }
@@ -266,13 +228,17 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
             ):
                 report["model"]["notes"].append("onnx on cuda skipped: onnxruntime has no CUDA provider")
                 continue
-            predictor = make_predictor(bench_model, backend, device, settings.threads)
-            for batch in settings.batch_sizes:
-                report["crops"].append(time_crops(predictor, batch, settings))
-                if on_result:
-                    on_result("crops", report["crops"][-1])
+            predictor = make_predictor(bench_model, backend, device, plans["sequential"].runtime)
+            with applied(plans["sequential"]):
+                for batch in settings.batch_sizes:
+                    report["crops"].append(time_crops(predictor, batch, settings))
+                    if on_result:
+                        on_result("crops", report["crops"][-1])
             if settings.video:
-                for row in time_video(predictor, settings):
+                threaded = predictor
+                if backend == "onnx" and plans["threaded"].runtime != plans["sequential"].runtime:
+                    threaded = make_predictor(bench_model, backend, device, plans["threaded"].runtime)
+                for row in time_video(predictor, settings, plans, threaded):
                     report["video"].append(row)
                     if on_result:
                         on_result("video", row)
@@ -281,15 +247,18 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
 
 
 def make_predictor(bench_model: BenchModel, backend: str, device: str, threads: int | None) -> Any:
-    """A Predictor of the benchmarked model; the onnx one with ``threads`` intra-op threads."""
+    """A Predictor of the benchmarked model; the onnx one with ``threads`` intra-op threads (exported
+    once, kept on ``bench_model``)."""
     from platocr.predictor import Predictor
 
     loaded = bench_model.loaded
-    if backend == "onnx" and threads:
+    if backend == "onnx":
         from platocr.onnx_export import export_onnx_bytes, onnx_session
         from platocr.predictor import onnx_forward
 
-        session = onnx_session(export_onnx_bytes(loaded), device, threads=threads)
+        if bench_model.onnx is None:
+            bench_model.onnx = export_onnx_bytes(loaded)
+        session = onnx_session(bench_model.onnx, device, threads=threads)
         return Predictor(onnx_forward(session), loaded.config, loaded.tokenizer, backend="onnx",
                          device=device, source=bench_model.source)  # fmt: skip
     return Predictor.from_loaded(loaded, device=device, backend=backend, source=bench_model.source)

@@ -31,7 +31,9 @@ def bench_command(
     quick: Annotated[bool, typer.Option("--quick", help="A short run (small batches, tiny clip).")] = False,
     threads: Annotated[
         int,
-        typer.Option("--threads", min=0, help="CPU threads for torch and onnxruntime (0 = their default)."),
+        typer.Option(
+            "--threads", min=0, help="Cores to plan the thread pools for (0 = the cores free of other load)."
+        ),
     ] = 0,
 ) -> None:
     """Measure recognition speed; without --model/--config a bundled model is timed."""
@@ -76,13 +78,17 @@ def report_tables(report: dict[str, Any]) -> Any:
     from rich.console import Group
     from rich.table import Table
 
+    from platocr.threads import ThreadPlan
+
     machine, model = report["machine"], report["model"]
     header = Table(title="platocr bench", show_header=False)
     header.add_column("item")
     header.add_column("value")
     header.add_row("machine", f"{machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}, "
                    f"onnxruntime {machine['onnxruntime']}, cuda: {machine['cuda_device'] or 'none'}")  # fmt: skip
-    header.add_row("torch threads", str(machine["torch_threads"]))
+    for mode, plan in report.get("threads", {}).items():
+        used_by = "crops + sequential" if mode == "sequential" else mode
+        header.add_row(f"threads, {used_by}", ThreadPlan(**plan).line())
     header.add_row(
         "load avg (start / end)", f"{fmt_load(machine['load_avg'])} / {fmt_load(machine['load_avg_end'])}"
     )

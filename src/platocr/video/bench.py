@@ -1,21 +1,29 @@
 """Reusable video measurements: decode fps per backend, encode fps per codec, pipeline fps per mode.
 
-``platocr bench`` calls ``benchmark_video``; the numbers in the video report come from these functions.
+``platocr bench`` calls ``time_video`` (``benchmark_video`` per mode); the numbers in the video report
+come from these functions.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from platocr.prediction import Prediction
+from platocr.threads import ThreadPlan
 from platocr.video.sources import Backend, open_source
 from platocr.video.writers import Codec, open_writer
+
+if TYPE_CHECKING:
+    from platocr.bench import BenchSettings
+
+# Below this many frames the clip's start-up (decoder, encoder, thread warm-up) decides the fps.
+MIN_VIDEO_FRAMES = 100
 
 
 def synthetic_frame(index: int, size: tuple[int, int]) -> np.ndarray:
@@ -136,12 +144,13 @@ def benchmark_video(
     ms_per_crop: float = 5.0,
     batch_frames: int = 1,
     rois: Sequence[tuple[int, int, int, int]] = (),
+    threads: Mapping[str, ThreadPlan] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run the annotator on ``input_path`` (or a generated clip of ``frames`` at ``size``) once per mode.
 
     ``recognize`` defaults to ``sleeping_recognizer(ms_per_crop)``; ``rois`` empty = the whole frame is the
-    crop. Returns ``{mode: run_video stats}``
-    (frames, wall_s, fps, per-stage p50/p95 ms, bottleneck).
+    crop; ``threads`` = the thread plan per mode (missing: planned by ``run_video``). Returns
+    ``{mode: run_video stats}`` (frames, wall_s, fps, per-stage p50/p95 ms, bottleneck, threads).
     """
     from platocr.video.annotator import run_video
 
@@ -153,6 +162,51 @@ def benchmark_video(
         for mode in modes:
             results[mode] = run_video(
                 str(input_path), Path(tmp) / f"out_{mode}.mp4", recognize, mode=mode, codec=codec,
-                batch_frames=batch_frames, max_frames=frames, rois=rois,
+                batch_frames=batch_frames, max_frames=frames, rois=rois, threads=(threads or {}).get(mode),
             )  # fmt: skip
     return results
+
+
+def center_roi(size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A plate-shaped ROI (x, y, w, h) over the frame number that ``synthetic_frame`` draws."""
+    width, height = size
+    return width // 10, height // 3, width // 2, height // 4
+
+
+def video_note(frames: int) -> str | None:
+    """A warning to keep next to a video figure measured on too few frames, else None."""
+    if frames >= MIN_VIDEO_FRAMES:
+        return None
+    return f"only {frames} frames: start-up decides this fps, not throughput (needs {MIN_VIDEO_FRAMES}+)"
+
+
+def time_video(
+    predictor: Any,
+    settings: BenchSettings,
+    plans: Mapping[str, ThreadPlan] | None = None,
+    threaded: Any = None,
+) -> list[dict[str, Any]]:
+    """Annotator fps (sequential, threaded) on a generated clip, OCR on one ROI crop per frame.
+
+    ``plans``: the thread plan of each mode (None: planned by ``run_video``); ``threaded``: the
+    predictor for the threaded mode (an onnxruntime session is sized for one mode), else ``predictor``.
+    Each row's ``note`` is None, or says why its fps is not a throughput figure (too few frames).
+    """
+    roi = center_roi(settings.video_size)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = write_synthetic_clip(Path(tmp) / "input.mp4", settings.video_frames, settings.video_size,
+                                    codec="h264")  # fmt: skip
+        for mode, reader in (("sequential", predictor), ("threaded", threaded or predictor)):
+            stats = benchmark_video(
+                clip, recognize=reader.predict, modes=(mode,), frames=settings.video_frames,
+                size=settings.video_size, rois=[roi], threads={mode: plans[mode]} if plans else None,
+            )[mode]  # fmt: skip
+            rows.append({
+                "backend": reader.backend, "device": reader.device, "mode": mode,
+                "size": list(settings.video_size), "roi": list(roi), "frames": stats["frames"],
+                "wall_s": stats["wall_s"], "fps": stats["fps"], "bottleneck": stats["bottleneck"],
+                "stages_p50_ms": {name: stage["p50_ms"] for name, stage in stats["stages"].items()},
+                "threads": stats["threads"], "note": video_note(stats["frames"]),
+            })  # fmt: skip
+    return rows
