@@ -28,10 +28,12 @@ import numpy as np
 
 from platocr.config import Config, config_from_dict, config_to_dict
 from platocr.errors import PlatocrError
+from platocr.quantize import DEFAULT_CALIBRATION_CROPS
 from platocr.tokenizer import Tokenizer
 
 if TYPE_CHECKING:
     from platocr.checkpoint import LoadedModel
+    from platocr.quantize import QuantizeReport
 
 ONNX_FORMAT = "platocr-onnx/1"
 INPUT_NAME = "images"
@@ -50,6 +52,7 @@ class ExportResult:
     seconds: float
     max_abs_diff: float | None  # max |log_probs_onnx - log_probs_torch|; None when not checked
     check_batch: int | None
+    int8: QuantizeReport | None = None  # --int8: the file written is the quantised model
 
 
 def export_onnx_bytes(loaded: LoadedModel, opset: int = DEFAULT_OPSET) -> bytes:
@@ -93,7 +96,8 @@ def export_onnx_bytes(loaded: LoadedModel, opset: int = DEFAULT_OPSET) -> bytes:
 
 
 def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, dict[str, Any]]:
-    """(config, tokenizer, source meta) stored by :func:`export_onnx_bytes` in an ONNX file or bytes.
+    """(config, tokenizer, source meta + ``precision``) stored by :func:`export_onnx_bytes` in an ONNX
+    file or bytes.
 
     The ``metadata_props`` are read straight from the protobuf (:func:`onnx_metadata_props`): no
     torch, no onnx package and no graph loading.
@@ -111,6 +115,7 @@ def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, d
         )
     config = config_from_dict(json.loads(props["platocr.config"]), where=f"{where} (metadata)")
     meta = json.loads(props.get("platocr.source", "{}"))
+    meta["precision"] = props.get("platocr.precision", "float32")  # "int8": platocr.quantize wrote it
     return config, Tokenizer(props["platocr.vocab"]), meta
 
 
@@ -221,9 +226,14 @@ def export_checkpoint(
     opset: int = DEFAULT_OPSET,
     check: bool = True,
     overrides: Sequence[str] = (),
+    calibrate: str | Path | None = None,
+    calibration_crops: int = DEFAULT_CALIBRATION_CROPS,
 ) -> ExportResult:
     """``platocr export``: checkpoint path or bundled name -> ``out`` (.onnx), optionally verified;
-    ``overrides`` change the config's decode / looks (``checkpoint.with_reading_overrides``)."""
+    ``overrides`` change the config's decode / looks (``checkpoint.with_reading_overrides``).
+
+    ``calibrate`` (a label file) writes an int8 model instead (:mod:`platocr.quantize`), calibrated
+    on ``calibration_crops`` of its crops; the float model is still checked against torch first."""
     from platocr.bundled import resolve_model
     from platocr.checkpoint import load_checkpoint, with_reading_overrides
 
@@ -239,6 +249,11 @@ def export_checkpoint(
     data = export_onnx_bytes(loaded, opset)
     seconds = time.perf_counter() - start
     max_diff = check_onnx(loaded, onnx_session(data)) if check else None
+    if calibrate is not None:
+        from platocr.quantize import quantize_onnx
+
+        report = quantize_onnx(data, out, calibrate, crops=calibration_crops)
+        return ExportResult(out, opset, report.bytes, seconds, max_diff, 3 if check else None, report)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)

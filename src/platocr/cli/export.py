@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from platocr.cli._app import command
+from platocr.errors import PlatocrError
 from platocr.outputs import check_writable_file
 
 
@@ -41,14 +42,37 @@ def export_command(
             ),
         ),
     ] = None,
+    int8: Annotated[
+        bool,
+        typer.Option(
+            "--int8",
+            help="Write a static int8 model (onnxruntime quantize_static, QDQ; Conv/MatMul int8, the GRU/LSTM "
+            "float) calibrated on --calibrate.",
+        ),
+    ] = False,
+    calibrate: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibrate", metavar="LABELS", help="Label file or dataset folder to calibrate --int8 on."
+        ),
+    ] = None,
+    calibration_crops: Annotated[
+        int,
+        typer.Option("--calibration-crops", min=1, help="Crops of --calibrate to use, spread over the file."),
+    ] = 300,
 ) -> None:
     """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`.
 
     With `--out X.pt` it writes a slim checkpoint instead (what `src/platocr/models/` holds).
     `--set decode=checksum-ean`, `--set looks.insets=[[0,0.1]]` and `--set looks.when=empty` change how
-    the exported model reads.
+    the exported model reads. `--int8 --calibrate LABELS` writes a quantised .onnx and prints how often
+    its greedy reads agree with the float model's on the calibration crops.
     """
     check_writable_file(out, "--out")
+    if int8 != (calibrate is not None):
+        raise PlatocrError("--int8 needs --calibrate LABELS (and --calibrate needs --int8)")
+    if int8 and out.suffix.lower() != ".onnx":
+        raise PlatocrError(f"--out {out}: --int8 writes an .onnx file")
     from rich.table import Table
 
     from platocr.onnx_export import export_checkpoint
@@ -61,7 +85,10 @@ def export_command(
         console.print(f"wrote {out}: slim checkpoint, {size / 1e6:.2f} MB", highlight=False, soft_wrap=True)
         return
 
-    result = export_checkpoint(checkpoint, out, opset=opset, check=check, overrides=overrides or ())
+    result = export_checkpoint(
+        checkpoint, out, opset=opset, check=check, overrides=overrides or (), calibrate=calibrate,
+        calibration_crops=calibration_crops,
+    )  # fmt: skip
     table = Table(title=f"export {checkpoint}", show_header=False)
     table.add_column("item")
     table.add_column("value", justify="right")
@@ -73,6 +100,18 @@ def export_command(
         table.add_row(
             f"max |onnx - torch| log-prob (batch {result.check_batch})", f"{result.max_abs_diff:.2e}"
         )
+    if result.int8 is not None:
+        q = result.int8
+        skipped = f", {q.skipped} unreadable skipped" if q.skipped else ""
+        table.add_row("int8 calibration crops", f"{q.crops}{skipped}")
+        table.add_row("int8 reads = float reads (greedy)", f"{q.agreement:.2%}")
+        table.add_row("max |int8 - float| log-prob", f"{q.max_abs_diff:.3g}")
+        table.add_row("max |int8 - float| prob", f"{q.max_prob_diff:.3g}")
     console.print(table)
+    if result.int8 is not None:
+        typer.echo(
+            f"int8 agreement with float (greedy reads): {result.int8.agreement:.4f}; "
+            f"max abs diff (log-probs): {result.int8.max_abs_diff:.3e}"
+        )
     if result.max_abs_diff is not None:
         typer.echo(f"max abs diff (log-probs, onnxruntime vs torch): {result.max_abs_diff:.3e}")
