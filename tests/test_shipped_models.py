@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from platocr.bundled import PLANNED_MODELS, bundled_models, bundled_onnx
+from platocr.bundled import PLANNED_MODELS, bundled_int8, bundled_models, bundled_onnx
 
 CROPNUMBERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cropnumbers"
 
@@ -22,7 +22,21 @@ def test_model_ships_small_with_its_onnx_and_card(name: str) -> None:
     assert card.is_file() and f"`{name}`" in card.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("backend", ["torch", "onnx"])
+@pytest.mark.parametrize("name", sorted(PLANNED_MODELS))
+def test_int8_ships_with_the_float_models_metadata(name: str) -> None:
+    from platocr import Predictor
+    from platocr.onnx_export import read_onnx_metadata
+
+    int8 = bundled_int8(name)
+    assert int8 is not None and int8.stat().st_size < 20e6
+    config, tokenizer, meta = read_onnx_metadata(int8)
+    float_config, float_tokenizer, _ = read_onnx_metadata(bundled_onnx(name))
+    assert (config, tokenizer.vocab, meta["precision"]) == (float_config, float_tokenizer.vocab, "int8")
+    assert Predictor.load(name, device="cpu").precision == "int8"  # a CPU reads it by default
+    assert Predictor.load(name, device="cpu", int8=False).precision == "float32"
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx", "int8"])
 def test_barcodes_ean_reads_synthetic_barcodes_by_name(backend: str, tmp_path: Path) -> None:
     from platocr import Predictor
     from platocr.crop import crop_dataset
@@ -33,7 +47,11 @@ def test_barcodes_ean_reads_synthetic_barcodes_by_name(backend: str, tmp_path: P
     rows = read_label_file(
         crop_dataset(tmp_path / "photos", tmp_path / "crops", show_progress=False).label_file
     )
-    predictor = Predictor.load("barcodes-ean", device="cpu", backend=backend)
+    onnx = backend != "torch"  # "onnx": the float file, "int8": the default on a CPU
+    predictor = Predictor.load(
+        "barcodes-ean", device="cpu", backend="onnx" if onnx else "torch", int8=backend == "int8"
+    )
+    assert predictor.precision == ("int8" if backend == "int8" else "float32")
     assert predictor.decode == "checksum-ean"
     assert predictor.config.input.deskew  # tilted labels are turned upright in either backend
     assert predictor.config.looks.insets  # more cuts of each crop vote, in either backend

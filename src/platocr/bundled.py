@@ -1,4 +1,5 @@
-"""Named models shipped inside the package: ``src/platocr/models/<name>.pt`` (+ optional ``<name>.onnx``).
+"""Named models shipped inside the package: ``src/platocr/models/<name>.pt`` (+ optional ``<name>.onnx``
+and ``<name>.int8.onnx``, a static int8 quantisation the onnxruntime backend reads on a CPU).
 
 Every place that accepts "a checkpoint path or a model name" (predictor, eval, gallery, video
 ``--model``, export, bench) resolves it with :func:`resolve_model`, so a name means the same
@@ -28,6 +29,12 @@ def bundled_models() -> dict[str, Path]:
 def bundled_onnx(name: str) -> Path | None:
     """The ``<name>.onnx`` shipped next to a bundled checkpoint, if any."""
     path = MODELS_DIR / f"{name}.onnx"
+    return path if path.is_file() else None
+
+
+def bundled_int8(name: str) -> Path | None:
+    """The ``<name>.int8.onnx`` shipped next to a bundled checkpoint, if any."""
+    path = MODELS_DIR / f"{name}.int8.onnx"
     return path if path.is_file() else None
 
 

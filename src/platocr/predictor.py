@@ -5,7 +5,9 @@ One predictor = a model (torch or onnxruntime backend) + its config + tokenizer.
 then CTC decoding with the config's ``decode`` (``platocr.decoding``) unless ``decode=`` overrides it,
 and the config's ``looks``: more cuts of each crop, whose reads vote (``platocr.looks``).
 Everything between the backends is numpy: the torch backend converts at its edge, and the onnx
-backend (``backend="onnx"``, or ``"auto"`` on a CPU) never imports torch::
+backend (``backend="auto"``, the default, on a CPU, or ``"onnx"``) never imports torch. A bundled
+name read with onnxruntime on a CPU uses the model's int8 file when one ships (``int8=False``: the
+float one)::
 
     from platocr import Predictor
     predictor = Predictor.load("runs/plates/best.pt")          # or a bundled name, or model.onnx
@@ -55,6 +57,7 @@ class Predictor:
             also holds each crop's other cuts).
         source: what was loaded (path, bundled name or ``"<in-memory>"``).
         decode: the CTC decoder's name (``config.decode`` unless overridden).
+        precision: ``"float32"``, or ``"int8"`` for a quantised ONNX model.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class Predictor:
         batch_size: int = 64,
         source: str = "<in-memory>",
         decode: str | None = None,
+        precision: str = "float32",
     ) -> None:
         from platocr.decoding import get_decoder
 
@@ -81,30 +85,34 @@ class Predictor:
         self.batch_size = batch_size
         self.source = source
         self.decode = decode or config.decode
+        self.precision = precision
         self._decoder = get_decoder(self.decode)  # PlatocrError listing the names when unknown
 
     def __repr__(self) -> str:
-        return f"Predictor({self.source!r}, backend={self.backend!r}, device={self.device!r})"
+        int8 = ", precision='int8'" if self.precision == "int8" else ""
+        return f"Predictor({self.source!r}, backend={self.backend!r}, device={self.device!r}{int8})"
 
     @classmethod
     def load(
         cls,
         model: str | Path,
         device: str = "auto",
-        backend: str = "torch",
+        backend: str = "auto",
         batch_size: int = 64,
         decode: str | None = None,
+        int8: bool = True,
     ) -> Predictor:
         """Load a checkpoint (``.pt``), an exported ``.onnx`` or a bundled model name.
 
-        ``backend="onnx"`` with a ``.pt`` uses the bundled ``.onnx`` next to it when there is one,
-        else exports the checkpoint in memory (a few seconds). ``.onnx`` files need ``backend="onnx"``.
-        ``backend="auto"`` picks one with :func:`pick_backend`.
+        ``backend="auto"`` (the default) picks one with :func:`pick_backend`: onnxruntime on a CPU,
+        torch on CUDA. The onnx backend with a bundled name uses the ``.onnx`` shipped next to it (on a
+        CPU its ``.int8.onnx`` when there is one, unless ``int8=False``); with another ``.pt`` it
+        exports the checkpoint in memory (a few seconds). ``.onnx`` files need ``"onnx"`` or ``"auto"``.
         ``decode`` names the CTC decoder (see :mod:`platocr.decoding`); default: the model config's.
         Loading a ``.pt`` (the torch backend, or an export) needs the training extra (torch);
-        an ``.onnx`` or a bundled name with ``backend="onnx"`` needs onnxruntime only.
+        an ``.onnx`` or a bundled name with onnxruntime needs the base install only.
         """
-        from platocr.bundled import bundled_models, bundled_onnx, resolve_model
+        from platocr.bundled import resolve_model
 
         if backend not in BACKENDS:
             raise PlatocrError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
@@ -114,9 +122,8 @@ class Predictor:
         device = resolve_device(device, backend)
         if path.suffix.lower() == ".onnx" or backend == "onnx":
             if backend != "onnx":
-                raise PlatocrError(f"{path}: an ONNX model needs backend='onnx' (--backend onnx)")
-            shipped = bundled_onnx(str(model)) if str(model) in bundled_models() else None
-            onnx_path = path if path.suffix.lower() == ".onnx" else shipped
+                raise PlatocrError(f"{path}: an ONNX model needs backend='onnx' or 'auto' (--backend onnx)")
+            onnx_path = path if path.suffix.lower() == ".onnx" else shipped_onnx(str(model), device, int8)
             if onnx_path is not None:
                 return cls.from_onnx(
                     onnx_path, device=device, batch_size=batch_size, source=str(model), decode=decode
@@ -164,10 +171,10 @@ class Predictor:
         """From an ``.onnx`` written by ``platocr export`` (config and vocab read from its metadata)."""
         from platocr.onnx_export import onnx_session, read_onnx_metadata
 
-        config, tokenizer, _ = read_onnx_metadata(path)
+        config, tokenizer, meta = read_onnx_metadata(path)
         forward = onnx_forward(onnx_session(path, device))
         return cls(forward, config, tokenizer, backend="onnx", device=device, batch_size=batch_size,
-                   source=source or str(path), decode=decode)  # fmt: skip
+                   source=source or str(path), decode=decode, precision=meta["precision"])  # fmt: skip
 
     def predict(
         self,
@@ -257,3 +264,15 @@ class Predictor:
         if not isinstance(item, np.ndarray):
             raise PlatocrError(f"expected an image array or a path, got {type(item).__name__}")
         return item
+
+
+def shipped_onnx(name: str, device: str, int8: bool = True) -> Path | None:
+    """The ONNX file shipped for the bundled model ``name``: ``<name>.int8.onnx`` on a CPU when there
+    is one and ``int8`` (quantised Conv/MatMul: faster on a CPU; a GPU gains nothing from it), else
+    ``<name>.onnx``; None when ``name`` is not bundled or ships no ONNX file."""
+    from platocr.bundled import bundled_int8, bundled_models, bundled_onnx
+
+    if name not in bundled_models():
+        return None
+    quantised = bundled_int8(name) if int8 and device == "cpu" else None
+    return quantised or bundled_onnx(name)
