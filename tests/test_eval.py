@@ -108,7 +108,7 @@ def test_eval_skips_and_lists_unreadable_images(trained_run: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "skipped 1 unreadable images" in result.output and "0001.png" in result.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["n"] == 3 and report["backend"] == "torch on cpu"
+    assert report["n"] == 3 and report["backend"] == "onnx on cpu"  # auto, the default, on a CPU
     assert [skip["path"] for skip in report["skipped"]] == [str(broken)]
 
 

@@ -31,7 +31,7 @@ def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path, request: pytest
     assert meta["path"] == str(checkpoint)
 
     images = crops(9, seed=3)  # 9: neither the export batch (2) nor the check batch (3)
-    with_torch = Predictor.load(checkpoint, device="cpu").predict(images)
+    with_torch = Predictor.load(checkpoint, device="cpu", backend="torch").predict(images)
     with_onnx = Predictor.load(out, backend="onnx", device="cpu").predict(images, batch_size=4)
     assert len({p.text for p in with_torch}) > 1
     assert [p.text for p in with_onnx] == [p.text for p in with_torch]
@@ -55,7 +55,8 @@ def test_export_errors(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     assert result.exit_code == 0, result.output
     assert "max abs diff" not in result.output
     with pytest.raises(PlatocrError, match="needs backend='onnx'"):
-        Predictor.load(tmp_path / "m.onnx")
+        Predictor.load(tmp_path / "m.onnx", backend="torch")
+    assert Predictor.load(tmp_path / "m.onnx").backend == "onnx"  # auto, the default
     foreign = tmp_path / "foreign.onnx"
     foreign.write_bytes(b"\x08\x07")  # a valid protobuf header, no platocr metadata
     with pytest.raises(PlatocrError, match="no platocr metadata"):
@@ -93,8 +94,8 @@ def test_export_slim_checkpoint_predicts_the_same(tmp_path: Path, request: pytes
         payload
     )
     images = crops(5, seed=4)
-    expected = [p.text for p in Predictor.load(checkpoint, device="cpu").predict(images)]
-    assert [p.text for p in Predictor.load(slim, device="cpu").predict(images)] == expected
+    expected = [p.text for p in Predictor.load(checkpoint, device="cpu", backend="torch").predict(images)]
+    assert [p.text for p in Predictor.load(slim, device="cpu", backend="torch").predict(images)] == expected
 
 
 def test_checkpoints_get_the_usual_file_mode(tmp_path: Path) -> None:
@@ -122,7 +123,7 @@ def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: py
     for name in ("slim.pt", "model.onnx"):
         result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / name), *reading])
         assert result.exit_code == 0, result.output
-    slim = Predictor.load(tmp_path / "slim.pt", device="cpu")
+    slim = Predictor.load(tmp_path / "slim.pt", device="cpu", backend="torch")
     assert (slim.decode, slim.config.looks) == ("beam", LooksConfig(((0.0, 0.1),), "empty"))
     config, _, _ = read_onnx_metadata(tmp_path / "model.onnx")
     assert (config.decode, config.looks) == ("beam", LooksConfig(((0.0, 0.1),), "empty"))

@@ -62,7 +62,7 @@ def lstm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def predictor(gru_checkpoint: Path):
     from platocr import Predictor
 
-    return Predictor.load(gru_checkpoint, device="cpu")
+    return Predictor.load(gru_checkpoint, device="cpu", backend="torch")
 
 
 def test_single_list_and_batch_inputs_agree(predictor) -> None:
@@ -148,7 +148,7 @@ def test_bundled_names_resolve_only_when_shipped(
     shutil.copy(gru_checkpoint, tmp_path / "plates-ru.pt")
     assert bundled.bundled_models() == {"plates-ru": tmp_path / "plates-ru.pt"}
     assert bundled.resolve_model("plates-ru") == tmp_path / "plates-ru.pt"
-    predictor = Predictor.load("plates-ru", device="cpu")
+    predictor = Predictor.load("plates-ru", device="cpu", backend="torch")
     assert predictor.source == "plates-ru"
     assert predictor.tokenizer.vocab == "0123456789ABC"
 
@@ -163,13 +163,13 @@ def test_import_platocr_stays_light() -> None:
     assert out.returncode == 0, out.stderr
 
 
-def test_auto_backend_is_onnx_on_cpu(gru_checkpoint: Path) -> None:
+def test_auto_backend_is_the_default_and_onnx_on_cpu(gru_checkpoint: Path) -> None:
     from platocr import Predictor
 
-    auto = Predictor.load(gru_checkpoint, backend="auto", device="cpu")
-    assert auto.backend == "onnx"
+    auto = Predictor.load(gru_checkpoint, device="cpu")  # a .pt: exported in memory (torch is here)
+    assert auto.backend == "onnx" and auto.precision == "float32"
     images = crops(4, seed=5)
-    expected = [p.text for p in Predictor.load(gru_checkpoint, device="cpu").predict(images)]
+    expected = [p.text for p in Predictor.load(gru_checkpoint, device="cpu", backend="torch").predict(images)]
     assert [p.text for p in auto.predict(images)] == expected
 
 

@@ -42,7 +42,7 @@ def test_read_gives_evals_predictions(plates: Path) -> None:
 
     code, rows, err = read("plates-ru", str(plates), "--backend", "torch")
     assert code == 0, err
-    report = evaluate("plates-ru", plates, progress=False)
+    report = evaluate("plates-ru", plates, progress=False, backend="torch")
     assert report.backend == "torch on cpu" and len(report.rows) == 20
     expected = {str(row.path): d.text for row, d in zip(report.rows, report.decoded, strict=True)}
     assert {str(Path(path).resolve()): text for path, text, _ in rows} == expected

@@ -42,12 +42,22 @@ def crop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def cpu_unless_no_driver() -> str:
+    """``device='cpu'`` where an NVIDIA driver is (there backend auto rightly asks torch about CUDA)."""
+    from platocr.backends import nvidia_driver_present
+
+    return "device='cpu'" if nvidia_driver_present() else ""
+
+
 @needs_plates
-@pytest.mark.parametrize(("backend", "device"), [("onnx", "auto"), ("auto", "cpu")])
-def test_predictor_reads_without_torch(crop: Path, backend: str, device: str) -> None:
+@pytest.mark.parametrize(
+    "kwargs", ["backend='onnx', device='auto'", "backend='auto', device='cpu'", "default"]
+)
+def test_predictor_reads_without_torch(crop: Path, kwargs: str) -> None:
+    kwargs = cpu_unless_no_driver() if kwargs == "default" else kwargs  # Predictor.load's defaults
     code = (
         "import sys; import numpy as np; from platocr import Predictor; "
-        f"p = Predictor.load('plates-ru', backend={backend!r}, device={device!r}); "
+        f"p = Predictor.load('plates-ru', {kwargs}); "
         "assert p.backend == 'onnx', p; "
         "one = p.predict(sys.argv[1]); "
         "many = p.predict_many([sys.argv[1], np.zeros((30, 90, 3), np.uint8)]); "
@@ -73,6 +83,21 @@ def test_read_command_runs_without_torch(crop: Path) -> None:
     assert out.stdout.splitlines()[0] == "path\ttext\tconfidence"
     assert out.stdout.splitlines()[1].startswith(f"{crop}\t")
     assert "onnx on cpu" in out.stderr or "onnx on cuda" in out.stderr
+
+
+@needs_plates
+def test_eval_runs_without_torch_by_default(crop: Path, tmp_path: Path) -> None:
+    labels = tmp_path / "labels.tsv"
+    labels.write_text(f"path\ttext\n{crop}\tA123BC77\n", encoding="utf-8")
+    cpu = ", '--device', 'cpu'" if cpu_unless_no_driver() else ""
+    code = (
+        "import sys; from platocr.cli import main; "
+        f"sys.argv = ['platocr', 'eval', 'plates-ru', sys.argv[1], '--no-progress'{cpu}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"{NO_HEAVY}"
+    )
+    out = run_python(code, str(labels))
+    assert "StringMatch" in out.stdout and "onnx on c" in out.stdout
 
 
 @needs_plates
@@ -138,3 +163,5 @@ def test_torch_backend_without_torch_names_the_extra(tmp_path: Path, monkeypatch
         Predictor.load(checkpoint, device="cpu", backend="torch")
     with pytest.raises(PlatocrError, match=r"torch is not installed"):
         Predictor.load(checkpoint, device="cpu", backend="onnx")  # a .pt is exported with torch
+    with pytest.raises(PlatocrError, match=r"torch is not installed"):
+        Predictor.load(checkpoint, device="cpu")  # the default (auto) too: a .pt needs torch to be read

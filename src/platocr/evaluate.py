@@ -97,14 +97,16 @@ def load_predictor(
     model: str | Path,
     *,
     device: str = "auto",
-    backend: str | None = None,
+    backend: str | None = "auto",
     decode: str | None = None,
     batch_size: int = 64,
 ) -> Predictor:
     """The predictor eval and gallery read with: ``model`` is a checkpoint, an ``.onnx`` or a bundled name.
 
-    ``backend=None`` is torch for a checkpoint or a name (the numbers training validates with) and
-    onnx for an ``.onnx`` file. An unknown ``decode`` is a PlatocrError before the model loads.
+    ``backend="auto"`` (or None) is onnxruntime on a CPU and torch on CUDA, as ``Predictor.load``.
+    A bundled name is read with its float model, not its ``.int8.onnx``: eval measures the model as
+    trained (pass the int8 file's path to measure that). An unknown ``decode`` is a PlatocrError
+    before the model loads.
     Example::
 
         predictor = load_predictor("plates-ru", decode="greedy")
@@ -114,9 +116,9 @@ def load_predictor(
 
     if decode is not None:
         get_decoder(decode)
-    if backend is None:
-        backend = "onnx" if Path(model).suffix.lower() == ".onnx" else "torch"
-    return Predictor.load(model, device=device, backend=backend, batch_size=batch_size, decode=decode)
+    return Predictor.load(
+        model, device=device, backend=backend or "auto", batch_size=batch_size, decode=decode, int8=False
+    )
 
 
 def predict_rows(
@@ -159,7 +161,7 @@ def evaluate(
     *,
     batch_size: int = 64,
     device: str = "auto",
-    backend: str | None = None,
+    backend: str | None = "auto",
     progress: bool = True,
     decode: str | None = None,
     compare: bool = False,

@@ -65,7 +65,7 @@ def make_gallery(
     limit: int = 100,
     batch_size: int = 64,
     device: str = "auto",
-    backend: str | None = None,
+    backend: str | None = "auto",
     decode: str | None = None,
     progress: bool = True,
 ) -> GalleryResult:

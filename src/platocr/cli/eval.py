@@ -9,14 +9,9 @@ import typer
 
 from platocr.cli._app import DecodeOption, command
 
-# eval and gallery: None = torch for a checkpoint or a bundled name, onnx for an .onnx file.
+# eval and gallery: auto = onnxruntime on a CPU, torch on CUDA (Predictor.load's default).
 BackendOption = Annotated[
-    str | None,
-    typer.Option(
-        "--backend",
-        help="torch, onnx or auto (default: torch, the numbers training validates with; onnx for an .onnx).",
-        show_default=False,
-    ),
+    str, typer.Option("--backend", help="auto (onnxruntime on a CPU, torch on CUDA), torch or onnx.")
 ]
 ModelArgument = Annotated[
     str,
@@ -38,7 +33,7 @@ def eval_command(
         int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
-    backend: BackendOption = None,
+    backend: BackendOption = "auto",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
     decode: DecodeOption = None,
     compare: Annotated[

@@ -21,7 +21,7 @@ def gallery_command(
         int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
     ] = 64,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
-    backend: BackendOption = None,
+    backend: BackendOption = "auto",
     decode: DecodeOption = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
 ) -> None:
