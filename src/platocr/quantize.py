@@ -92,9 +92,15 @@ def _reader(batches: Sequence[np.ndarray], input_name: str) -> Any:
 
 
 def quantize_bytes(
-    float_model: bytes, batches: Sequence[np.ndarray], *, quant_format: str = "qdq", per_channel: bool = True
+    float_model: bytes,
+    batches: Sequence[np.ndarray],
+    *,
+    quant_format: str = "qdq",
+    per_channel: bool = True,
+    provenance: dict[str, Any] | None = None,
 ) -> bytes:
-    """int8 ONNX bytes of ``float_model`` calibrated on ``batches``, with its metadata kept."""
+    """int8 ONNX bytes of ``float_model`` calibrated on ``batches``, with its metadata kept;
+    ``provenance`` (e.g. the calibration set) goes into ``platocr.quantization``."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -120,7 +126,7 @@ def quantize_bytes(
     props["platocr.precision"] = "int8"
     props["platocr.quantization"] = json.dumps(
         {"format": quant_format, "ops": list(QUANTIZED_OPS), "per_channel": per_channel,
-         "activations": "uint8", "weights": "int8", "calibration": "minmax"}
+         "activations": "uint8", "weights": "int8", "calibration": "minmax", **(provenance or {})}
     )  # fmt: skip
     del proto.metadata_props[:]
     for key, value in props.items():
@@ -163,12 +169,13 @@ def quantize_onnx(
 
     config, tokenizer, _ = read_onnx_metadata(float_model)
     batches, skipped = calibration_batches(labels, config, crops)
-    data = quantize_bytes(float_model, batches, quant_format=quant_format)
+    n = sum(len(b) for b in batches)
+    where = {"calibration_labels": str(labels), "calibration_crops": n}
+    data = quantize_bytes(float_model, batches, quant_format=quant_format, provenance=where)
     agreement, max_log, max_prob = compare(float_model, data, batches, tokenizer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(out)  # atomic, as the float export
-    n = sum(len(b) for b in batches)
     return QuantizeReport(n, skipped, agreement, max_log, max_prob, len(data))
