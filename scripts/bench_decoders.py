@@ -14,8 +14,8 @@ import time
 
 import torch
 
-from platocr.decoding import get_decoder, list_decoders
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.decoding import get_decoder, list_decoders
+from platocr.recognition.tokenizer import Tokenizer
 
 VOCABS = {11: "0123456789", 23: "0123456789ABCEHKMOPTXY"}
 

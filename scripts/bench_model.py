@@ -16,8 +16,8 @@ import time
 
 import torch
 
-from platocr.config import load_config
 from platocr.model import build_model
+from platocr.recognition.config import load_config
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 
 from platocr.data.labels import LabelRow, open_dataset, write_label_file
-from platocr.preprocess import load_image
+from platocr.recognition.preprocess import load_image
 
 
 def main() -> None:

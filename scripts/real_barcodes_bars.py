@@ -3,7 +3,7 @@
     python scripts/real_barcodes_bars.py MODEL OUT_DIR NAME=LABELS [NAME=LABELS ...]
 
 For each label file: reads every crop with ``Predictor.load(MODEL, backend="onnx")`` and with
-``platocr.bars.decode_bars`` (timed per crop), merges them with ``platocr.bars.combine`` and writes
+``platocr.recognition.bars.decode_bars`` (timed per crop), merges them with ``platocr.recognition.bars.combine`` and writes
 ``OUT_DIR/NAME.tsv`` (one row per crop) and ``OUT_DIR/summary.json``; prints a table per file.
 
 A read is *right* when it equals the label, *same code* when it is the label's code in another layout
@@ -24,8 +24,8 @@ from typing import Any
 import cv2
 
 from platocr import Predictor
-from platocr.bars import combine, decode_bars, same_code
 from platocr.data.labels import read_label_file
+from platocr.recognition.bars import combine, decode_bars, same_code
 
 FLOORS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.9)
 

@@ -9,10 +9,10 @@ import pytest
 from conftest import QUICK_CONFIG, TINY_RUN, write_tiny_crops
 from typer.testing import CliRunner
 
-from platocr.audit import OofRow, apply_corrections, make_folds, rank_suspects
 from platocr.cli import app
 from platocr.data.labels import LabelRow, read_label_file
 from platocr.errors import PlatocrError
+from platocr.tools.audit import OofRow, apply_corrections, make_folds, rank_suspects
 
 runner = CliRunner()
 TEXTS = ["A12", "B345", "C678", "0123", "9AB", "4C5"]  # 18 rows, 6 groups (a text = a group)
@@ -184,10 +184,10 @@ def test_audit_without_folds_or_apply_exit_2(noisy_labels: Path, tmp_path: Path)
 def test_suspects_gallery_holds_only_the_suspects(tmp_path: Path) -> None:
     import cv2
 
-    from platocr.audit import AuditResult
-    from platocr.audit_report import write_gallery
-    from platocr.gallery import CELL_H, CELL_W
-    from platocr.metrics import text_metrics
+    from platocr.recognition.metrics import text_metrics
+    from platocr.tools.audit import AuditResult
+    from platocr.tools.audit_report import write_gallery
+    from platocr.tools.gallery import CELL_H, CELL_W
 
     rows = read_label_file(write_tiny_crops(tmp_path / "data", 8, seed=5, texts=TEXTS))
     predicted = [  # (prediction, confidence): 3 confident disagreements, 1 unsure, 4 agreements

@@ -16,17 +16,17 @@ runner = CliRunner()
 WORK = [
     "platocr.synth.barcodes.generate_barcode_dataset",
     "platocr.synth.plates.generate_plate_dataset",
-    "platocr.crop.crop_dataset",
-    "platocr.split.split_dataset",
-    "platocr.audit.run_audit",
-    "platocr.audit.apply_corrections",
+    "platocr.data.crop.crop_dataset",
+    "platocr.data.split.split_dataset",
+    "platocr.tools.audit.run_audit",
+    "platocr.tools.audit.apply_corrections",
     "platocr.cli.video.load_recognizer",
     "platocr.video.run_video",
-    "platocr.onnx_export.export_checkpoint",
-    "platocr.checkpoint.write_slim_checkpoint",
-    "platocr.bench.pick_model",
-    "platocr.bench.run_bench",
-    "platocr.demo.run_demo",
+    "platocr.recognition.onnx_export.export_checkpoint",
+    "platocr.recognition.checkpoint.write_slim_checkpoint",
+    "platocr.tools.bench.pick_model",
+    "platocr.tools.bench.run_bench",
+    "platocr.tools.demo.run_demo",
 ]
 
 

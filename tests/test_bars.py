@@ -1,4 +1,4 @@
-"""platocr.bars: combine() rules (pure) and decode_bars on rendered barcodes (needs zxing-cpp)."""
+"""platocr.recognition.bars: combine() rules (pure) and decode_bars on rendered barcodes (needs zxing-cpp)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ import sys
 import numpy as np
 import pytest
 
-from platocr import bars
-from platocr.bars import BARS_CONFIDENCE, BARS_MISSING, CombinedRead, combine, same_code, upca_to_upce
 from platocr.errors import PlatocrError
+from platocr.formats.ean import check_digit_valid, upce_to_upca
+from platocr.recognition import bars
+from platocr.recognition.bars import (
+    BARS_CONFIDENCE,
+    BARS_MISSING,
+    CombinedRead,
+    combine,
+    same_code,
+    upca_to_upce,
+)
 from platocr.synth.barcode_render import render_label
-from platocr.synth.symbology import check_digit_valid, upce_to_upca
 
 EAN13 = "4006381333931"
 EAN13_OTHER = "5901234123457"

@@ -12,20 +12,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from platocr import bars
-from platocr.bars import BARS_CONFIDENCE, BARS_MISSING
-from platocr.bars_reader import (
-    BarsPrediction,
-    count_sources,
-    read_bars,
-    require_bars,
-    score_reads,
-    with_bars,
-)
 from platocr.cli import app
 from platocr.errors import PlatocrError
-from platocr.prediction import Prediction
+from platocr.recognition import bars
+from platocr.recognition.bars import BARS_CONFIDENCE, BARS_MISSING
+from platocr.recognition.bars_reader import BarsPrediction, read_bars, require_bars, with_bars
+from platocr.recognition.prediction import Prediction
 from platocr.synth.barcode_render import render_label
+from platocr.tools.bars_report import count_sources, score_reads
 from platocr.video.smoothing import vote
 
 runner = CliRunner()

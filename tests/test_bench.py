@@ -12,7 +12,7 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
     import torch
 
     from platocr.cli import app
-    from platocr.config import load_config, save_config
+    from platocr.recognition.config import load_config, save_config
 
     config = save_config(
         load_config(
@@ -60,9 +60,9 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
 def test_video_fps_from_few_frames_carries_a_note() -> None:
     from rich.console import Console
 
-    from platocr.bench import BenchSettings, time_video
     from platocr.cli.bench import report_tables
-    from platocr.prediction import Prediction
+    from platocr.recognition.prediction import Prediction
+    from platocr.tools.bench import BenchSettings, time_video
 
     class InstantReader:
         backend, device = "fake", "cpu"
@@ -90,8 +90,8 @@ def test_bench_rejects_model_and_config_together(tmp_path: Path) -> None:
 
 
 def test_bench_times_every_look_a_crop_always_gets(tmp_path: Path) -> None:
-    from platocr.bench import REPO_CONFIGS, pick_model
-    from platocr.config import load_config, save_config
+    from platocr.recognition.config import load_config, save_config
+    from platocr.tools.bench import REPO_CONFIGS, pick_model
 
     bench = pick_model(config=REPO_CONFIGS / "barcodes_ean.yaml")
     assert bench.loaded.config.looks.insets == ((0.0, 0.1), (0.03, 0.0))

@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platocr.config import Config, apply_overrides, config_from_dict, config_to_dict, load_config, save_config
 from platocr.errors import PlatocrError
+from platocr.recognition.config import (
+    Config,
+    apply_overrides,
+    config_from_dict,
+    config_to_dict,
+    load_config,
+    save_config,
+)
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from platocr.cli import app
-from platocr.crop import CropSkipError, crop_dataset
-from platocr.crop_annotations import read_annotations
+from platocr.data.crop import CropSkipError, crop_dataset
+from platocr.data.crop_annotations import read_annotations
 from platocr.errors import PlatocrError
 
 runner = CliRunner()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from platocr.audit import apply_corrections
 from platocr.data.labels import read_label_file
-from platocr.split import count_shared_groups
+from platocr.data.split import count_shared_groups
+from platocr.tools.audit import apply_corrections
 
 REPO = Path(__file__).resolve().parents[1]
 CROPNUMBERS = REPO.parent / "shared" / "data" / "cropnumbers"

@@ -14,8 +14,10 @@ from test_predictor import gru_checkpoint as checkpoint  # noqa: F401  session f
 from typer.testing import CliRunner
 
 from platocr.cli import app
-from platocr.config import CHOICES, load_config
-from platocr.decoding import (
+from platocr.errors import PlatocrError
+from platocr.formats.ean import complete_code
+from platocr.recognition.config import CHOICES, load_config
+from platocr.recognition.decoding import (
     NO_READ,
     beam_nbest,
     candidates,
@@ -24,9 +26,7 @@ from platocr.decoding import (
     is_valid_ean,
     list_decoders,
 )
-from platocr.errors import PlatocrError
-from platocr.synth.symbology import complete_code
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.tokenizer import Tokenizer
 
 DIGITS = Tokenizer("0123456789")
 PLATE = Tokenizer("0123456789ABCEHKMOPTXY")
@@ -127,7 +127,7 @@ def test_registry_and_config_agree() -> None:
 
 def test_predictor_decode_override(checkpoint: Path) -> None:  # noqa: F811
     from platocr import Predictor
-    from platocr.checkpoint import load_checkpoint
+    from platocr.recognition.checkpoint import load_checkpoint
 
     images = crops(4, seed=3)
     beam = Predictor.load(checkpoint, device="cpu", decode="beam")
@@ -180,7 +180,7 @@ def test_beam_prefix_probabilities_match_brute_force() -> None:
         exact[text] = exact.get(text, 0.0) + math.exp(
             sum(float(log_probs[0, t, c]) for t, c in enumerate(path))
         )
-    from platocr.decoding import _beam_one
+    from platocr.recognition.decoding import _beam_one
 
     frames = log_probs[0]
     order = np.argsort(-frames, axis=-1)

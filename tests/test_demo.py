@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from platocr.cli import app
-from platocr.demo import prepare_out
+from platocr.tools.demo import prepare_out
 
 # Two training steps of four crops: the tour runs in seconds, the code paths are the real ones.
 TINY = ["--photos", "20", "--steps", "2", "--video-seconds", "0.4", "--set", "train.steps_per_epoch=1",

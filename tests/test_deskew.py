@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from platocr.config import InputConfig, config_from_dict
-from platocr.preprocess import bar_tilt, deskew_bars, resize_pad, to_model_input
+from platocr.recognition.config import InputConfig, config_from_dict
+from platocr.recognition.preprocess import bar_tilt, deskew_bars, resize_pad, to_model_input
 from platocr.train.augment import resize_only
 
 

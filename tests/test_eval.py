@@ -10,7 +10,13 @@ from conftest import write_tiny_crops
 from typer.testing import CliRunner
 
 from platocr.cli import app
-from platocr.metrics import accuracy_by_length, char_errors, confidence_floors, confusions, text_metrics
+from platocr.recognition.metrics import (
+    accuracy_by_length,
+    char_errors,
+    confidence_floors,
+    confusions,
+    text_metrics,
+)
 
 runner = CliRunner()
 
@@ -123,8 +129,8 @@ def test_eval_json_is_checked_before_the_work(tmp_path: Path) -> None:
 
 
 def test_eval_reads_an_onnx_model(tiny_dataset: tuple[Path, Path]) -> None:
-    from platocr.bundled import MODELS_DIR
-    from platocr.evaluate import evaluate
+    from platocr.recognition.zoo import MODELS_DIR
+    from platocr.tools.evaluate import evaluate
 
     report = evaluate(MODELS_DIR / "plates-ru.onnx", tiny_dataset[1], progress=False)
     assert report.backend == "onnx on cpu" and report.metrics.n == 10 and report.decode == "plate-ru"

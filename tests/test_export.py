@@ -10,14 +10,14 @@ import pytest
 from test_predictor import crops, gru_checkpoint, lstm_checkpoint  # noqa: F401
 from typer.testing import CliRunner
 
-from platocr.config import LooksConfig
+from platocr.recognition.config import LooksConfig
 
 
 @pytest.mark.parametrize("rnn", ["gru", "lstm"])
 def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     from platocr import Predictor
     from platocr.cli import app
-    from platocr.onnx_export import read_onnx_metadata
+    from platocr.recognition.onnx_export import read_onnx_metadata
 
     checkpoint = request.getfixturevalue(f"{rnn}_checkpoint")
     out = tmp_path / "model.onnx"
@@ -68,10 +68,11 @@ def test_bundled_name_uses_the_shipped_onnx(
 ) -> None:
     import shutil
 
-    from platocr import Predictor, bundled
-    from platocr.onnx_export import export_checkpoint
+    from platocr import Predictor
+    from platocr.recognition import zoo
+    from platocr.recognition.onnx_export import export_checkpoint
 
-    monkeypatch.setattr(bundled, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(zoo, "MODELS_DIR", tmp_path)
     shutil.copy(request.getfixturevalue("gru_checkpoint"), tmp_path / "demo.pt")
     # The shipped .onnx comes from the LSTM model, so its config tells which file was loaded.
     export_checkpoint(request.getfixturevalue("lstm_checkpoint"), tmp_path / "demo.onnx", check=False)
@@ -101,7 +102,7 @@ def test_export_slim_checkpoint_predicts_the_same(tmp_path: Path, request: pytes
 def test_checkpoints_get_the_usual_file_mode(tmp_path: Path) -> None:
     import os
 
-    from platocr.checkpoint import _save_atomically
+    from platocr.recognition.checkpoint import _save_atomically
 
     umask = os.umask(0o022)
     try:
@@ -115,7 +116,7 @@ def test_checkpoints_get_the_usual_file_mode(tmp_path: Path) -> None:
 def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     from platocr import Predictor
     from platocr.cli import app
-    from platocr.onnx_export import read_onnx_metadata
+    from platocr.recognition.onnx_export import read_onnx_metadata
 
     checkpoint = request.getfixturevalue("gru_checkpoint")
     runner = CliRunner()

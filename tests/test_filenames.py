@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from platocr.data.filenames import parse_plate_filename, parse_plate_filenames, split_plate_filename
-from platocr.data.regions import PLATE_LETTERS, is_region_code, to_latin
+from platocr.formats.plates_ru import PLATE_LETTERS, is_region_code, to_latin
 
 CROPNUMBERS = Path(__file__).resolve().parents[2] / "shared/data/cropnumbers"
 

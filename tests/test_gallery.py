@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.data.labels import LabelRow
-from platocr.gallery import order_items
-from platocr.tokenizer import Decoded
+from platocr.recognition.tokenizer import Decoded
+from platocr.tools.gallery import order_items
 
 runner = CliRunner()
 
@@ -65,9 +65,9 @@ def test_errors_first_then_lowest_confidence(tmp_path: Path) -> None:
 def test_gallery_uses_the_checkpoints_decoder_like_eval(
     trained_run: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from platocr.checkpoint import load_checkpoint
-    from platocr.evaluate import evaluate
-    from platocr.gallery import make_gallery
+    from platocr.recognition.checkpoint import load_checkpoint
+    from platocr.tools.evaluate import evaluate
+    from platocr.tools.gallery import make_gallery
 
     configured = load_checkpoint(trained_run / "best.pt", "cpu").config.decode
     for decode in (None, "beam"):
@@ -91,7 +91,7 @@ def test_gallery_refuses_an_unknown_decoder(
 def test_gallery_html_shows_readable_crops_that_enlarge(
     tiny_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from platocr.bundled import MODELS_DIR
+    from platocr.recognition.zoo import MODELS_DIR
 
     page = tmp_path / "g.html"
     args = [

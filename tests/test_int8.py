@@ -48,7 +48,7 @@ def test_export_int8_keeps_the_metadata_and_loads(int8_model: Path, gru_checkpoi
     import onnx
 
     from platocr import Predictor
-    from platocr.onnx_export import read_onnx_metadata
+    from platocr.recognition.onnx_export import read_onnx_metadata
 
     config, tokenizer, meta = read_onnx_metadata(int8_model)
     assert tokenizer.vocab == "0123456789ABC" and config.model.rnn == "gru"
@@ -83,7 +83,7 @@ def test_int8_options_are_checked(gru_checkpoint: Path, calibration: Path, tmp_p
 
 
 def test_calibration_rows_are_spread_and_fixed(calibration: Path) -> None:
-    from platocr.quantize import calibration_rows
+    from platocr.recognition.quantize import calibration_rows
 
     names = [path.name for path in calibration_rows(calibration, 4)]
     assert names == ["0.png", "3.png", "6.png", "9.png"] == [p.name for p in calibration_rows(calibration, 4)]
@@ -96,18 +96,19 @@ def test_a_bundled_int8_is_read_on_a_cpu_unless_float_is_asked(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from platocr import Predictor, bundled
-    from platocr.evaluate import load_predictor
-    from platocr.onnx_export import export_checkpoint
-    from platocr.predictor import shipped_onnx
+    from platocr import Predictor
+    from platocr.recognition import zoo
+    from platocr.recognition.onnx_export import export_checkpoint
+    from platocr.recognition.predictor import shipped_onnx
+    from platocr.tools.evaluate import load_predictor
 
-    monkeypatch.setattr(bundled, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(zoo, "MODELS_DIR", tmp_path)
     shutil.copy(gru_checkpoint, tmp_path / "demo.pt")
     export_checkpoint(gru_checkpoint, tmp_path / "demo.onnx", check=False)
     assert Predictor.load("demo", device="cpu").precision == "float32"  # no int8 shipped: the float file
     shutil.copy(int8_model, tmp_path / "demo.int8.onnx")
-    assert bundled.bundled_int8("demo") == tmp_path / "demo.int8.onnx"
-    assert list(bundled.bundled_models()) == ["demo"]  # the .onnx files add no names
+    assert zoo.bundled_int8("demo") == tmp_path / "demo.int8.onnx"
+    assert list(zoo.bundled_models()) == ["demo"]  # the .onnx files add no names
     for backend in ("auto", "onnx"):
         assert Predictor.load("demo", device="cpu", backend=backend).precision == "int8"
     assert Predictor.load("demo", device="cpu", int8=False).precision == "float32"

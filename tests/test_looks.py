@@ -10,13 +10,13 @@ import pytest
 import torch
 from torch import nn
 
-from platocr.config import Config, InputConfig, LooksConfig, apply_overrides, config_from_dict
 from platocr.data.labels import LabelRow
 from platocr.errors import PlatocrError
-from platocr.evaluate import predict_rows
-from platocr.looks import LookRecord, inset, look_again, read_with_looks, vote
-from platocr.predictor import Predictor, torch_forward
-from platocr.tokenizer import Decoded, Tokenizer
+from platocr.recognition.config import Config, InputConfig, LooksConfig, apply_overrides, config_from_dict
+from platocr.recognition.looks import LookRecord, inset, look_again, read_with_looks, vote
+from platocr.recognition.predictor import Predictor, torch_forward
+from platocr.recognition.tokenizer import Decoded, Tokenizer
+from platocr.tools.evaluate import predict_rows
 
 TOKENIZER = Tokenizer("0123456789")
 

@@ -6,10 +6,10 @@ import pytest
 import timm
 import torch
 
-from platocr.config import load_config
 from platocr.errors import PlatocrError
 from platocr.model import CRNN, build_model, list_models
 from platocr.model.crnn import create_backbone
+from platocr.recognition.config import load_config
 
 NUM_CLASSES = 11
 

@@ -22,10 +22,10 @@ def tiny_checkpoint(path: Path, rnn: str = "gru") -> Path:
     """
     import torch
 
-    from platocr.bench import random_model
-    from platocr.checkpoint import save_checkpoint
-    from platocr.config import load_config
-    from platocr.preprocess import to_model_input
+    from platocr.recognition.checkpoint import save_checkpoint
+    from platocr.recognition.config import load_config
+    from platocr.recognition.preprocess import to_model_input
+    from platocr.tools.bench import random_model
 
     overrides = ["input.height=32", "input.width=128", f"model.rnn={rnn}", "model.rnn_hidden=32",
                  "model.gate_channels=32", "data.vocab=0123456789ABC"]  # fmt: skip
@@ -66,7 +66,7 @@ def predictor(gru_checkpoint: Path):
 
 
 def test_single_list_and_batch_inputs_agree(predictor) -> None:
-    from platocr.prediction import Prediction
+    from platocr.recognition.prediction import Prediction
 
     images = [np.ascontiguousarray(c[:20, :60]) for c in crops(5) if c.shape[0] >= 20 and c.shape[1] >= 60]
     one = predictor.predict(images[0])
@@ -82,7 +82,7 @@ def test_single_list_and_batch_inputs_agree(predictor) -> None:
 
 def test_log_probs_are_numpy_on_both_backends(predictor, gru_checkpoint: Path) -> None:
     from platocr import Predictor
-    from platocr.preprocess import to_model_input
+    from platocr.recognition.preprocess import to_model_input
 
     batch = to_model_input(crops(3, seed=2), predictor.config.input, rgb=False)
     on_torch = predictor.log_probs(batch)
@@ -140,14 +140,15 @@ def test_bad_inputs_raise_platocr_error(predictor, tmp_path: Path) -> None:
 def test_bundled_names_resolve_only_when_shipped(
     gru_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from platocr import PlatocrError, Predictor, bundled
+    from platocr import PlatocrError, Predictor
+    from platocr.recognition import zoo
 
-    monkeypatch.setattr(bundled, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(zoo, "MODELS_DIR", tmp_path)
     with pytest.raises(PlatocrError, match="'plates-ru' .* is not bundled yet"):
-        bundled.resolve_model("plates-ru")
+        zoo.resolve_model("plates-ru")
     shutil.copy(gru_checkpoint, tmp_path / "plates-ru.pt")
-    assert bundled.bundled_models() == {"plates-ru": tmp_path / "plates-ru.pt"}
-    assert bundled.resolve_model("plates-ru") == tmp_path / "plates-ru.pt"
+    assert zoo.bundled_models() == {"plates-ru": tmp_path / "plates-ru.pt"}
+    assert zoo.resolve_model("plates-ru") == tmp_path / "plates-ru.pt"
     predictor = Predictor.load("plates-ru", device="cpu", backend="torch")
     assert predictor.source == "plates-ru"
     assert predictor.tokenizer.vocab == "0123456789ABC"
@@ -155,7 +156,7 @@ def test_bundled_names_resolve_only_when_shipped(
 
 def test_import_platocr_stays_light() -> None:
     import platocr
-    from platocr.predictor import Predictor
+    from platocr.recognition.predictor import Predictor
 
     assert platocr.Predictor is Predictor  # lazy module attribute
     code = "import sys, platocr; assert 'torch' not in sys.modules"
@@ -176,7 +177,7 @@ def test_auto_backend_is_the_default_and_onnx_on_cpu(gru_checkpoint: Path) -> No
 def test_an_onnx_predictor_loads_without_the_training_stack() -> None:
     # platocr read with an .onnx starts in about a second: no timm, torchvision or platocr.train.
     code = (
-        "import sys; from platocr import Predictor; from platocr.bundled import MODELS_DIR; "
+        "import sys; from platocr import Predictor; from platocr.recognition.zoo import MODELS_DIR; "
         "p = Predictor.load(MODELS_DIR / 'plates-ru.onnx', backend='auto', device='auto'); "
         "assert p.backend == 'onnx', p; "
         "assert not {'timm', 'torchvision', 'platocr.train'} & set(sys.modules), 'training stack imported'"

@@ -8,9 +8,16 @@ import cv2
 import numpy as np
 import pytest
 
-from platocr.config import InputConfig
 from platocr.errors import PlatocrError
-from platocr.preprocess import MEAN_RGB, STD_RGB, load_image, normalize, resize_pad, to_model_input
+from platocr.recognition.config import InputConfig
+from platocr.recognition.preprocess import (
+    MEAN_RGB,
+    STD_RGB,
+    load_image,
+    normalize,
+    resize_pad,
+    to_model_input,
+)
 
 
 def test_resize_pad_keeps_aspect_and_pads_right_bottom() -> None:

@@ -10,14 +10,14 @@ import torch
 from conftest import write_tiny_crops
 from typer.testing import CliRunner
 
-from platocr.checkpoint import read_checkpoint
 from platocr.cli import app
-from platocr.config import Config, config_from_dict, load_config
 from platocr.data.labels import read_label_file
 from platocr.model import build_model
-from platocr.probe import candidate_settings, dataset_stats, recommend_input, run_probe
-from platocr.probe_init import choose_init, rank_shipped_models
-from platocr.probe_work import count_macs
+from platocr.recognition.checkpoint import read_checkpoint
+from platocr.recognition.config import Config, config_from_dict, load_config
+from platocr.tools.probe import candidate_settings, dataset_stats, recommend_input, run_probe
+from platocr.tools.probe_init import choose_init, rank_shipped_models
+from platocr.tools.probe_work import count_macs
 
 runner = CliRunner()
 FAST = ["--runs", "1", "--batch", "1", "--device", "cpu"]  # one timed run: the tests time nothing

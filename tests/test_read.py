@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from platocr.bundled import MODELS_DIR
 from platocr.cli import app
+from platocr.recognition.zoo import MODELS_DIR
 
 runner = CliRunner()
 PLATES_ONNX = MODELS_DIR / "plates-ru.onnx"
@@ -38,7 +38,7 @@ def read(*args: str, stdin: str | None = None) -> tuple[int, list[list[str]], st
 
 
 def test_read_gives_evals_predictions(plates: Path) -> None:
-    from platocr.evaluate import evaluate
+    from platocr.tools.evaluate import evaluate
 
     code, rows, err = read("plates-ru", str(plates), "--backend", "torch")
     assert code == 0, err

@@ -17,10 +17,10 @@ from conftest import QUICK_CONFIG, TINY_RUN, run_tiny_training
 from typer.testing import CliRunner
 
 from platocr import PlatocrError
-from platocr.bundled import bundled_models
-from platocr.checkpoint import FORMAT, RefusedCheckpoint, _save_atomically, read_checkpoint
 from platocr.cli import app
-from platocr.config import config_to_dict, load_config
+from platocr.recognition.checkpoint import FORMAT, RefusedCheckpoint, _save_atomically, read_checkpoint
+from platocr.recognition.config import config_to_dict, load_config
+from platocr.recognition.zoo import bundled_models
 from platocr.train.resume import resume_payload
 from platocr.train.rng import restore_rng_state, rng_state
 

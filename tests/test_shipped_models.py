@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from platocr.bundled import PLANNED_MODELS, bundled_int8, bundled_models, bundled_onnx
+from platocr.recognition.zoo import PLANNED_MODELS, bundled_int8, bundled_models, bundled_onnx
 
 CROPNUMBERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cropnumbers"
 
@@ -25,7 +25,7 @@ def test_model_ships_small_with_its_onnx_and_card(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(PLANNED_MODELS))
 def test_int8_ships_with_the_float_models_metadata(name: str) -> None:
     from platocr import Predictor
-    from platocr.onnx_export import read_onnx_metadata
+    from platocr.recognition.onnx_export import read_onnx_metadata
 
     int8 = bundled_int8(name)
     assert int8 is not None and int8.stat().st_size < 20e6
@@ -39,7 +39,7 @@ def test_int8_ships_with_the_float_models_metadata(name: str) -> None:
 @pytest.mark.parametrize("backend", ["torch", "onnx", "int8"])
 def test_barcodes_ean_reads_synthetic_barcodes_by_name(backend: str, tmp_path: Path) -> None:
     from platocr import Predictor
-    from platocr.crop import crop_dataset
+    from platocr.data.crop import crop_dataset
     from platocr.data.labels import read_label_file
     from platocr.synth.barcodes import generate_barcode_dataset
 

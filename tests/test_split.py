@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.data.labels import LabelRow, read_label_file, write_label_file
+from platocr.data.split import count_shared_groups, split_dataset, split_rows
 from platocr.errors import PlatocrError
-from platocr.split import count_shared_groups, split_dataset, split_rows
 
 runner = CliRunner()
 

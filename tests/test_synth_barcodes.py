@@ -12,12 +12,7 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.errors import PlatocrError
-from platocr.synth import effects
-from platocr.synth.barcode_distortion import Distortion
-from platocr.synth.barcode_photo import BOX_MARGIN_PX, _place_label, synth_barcode_photo
-from platocr.synth.barcode_render import render_label
-from platocr.synth.barcodes import ANNOTATION_HEADER, generate_barcode_dataset
-from platocr.synth.symbology import (
+from platocr.formats.ean import (
     _G,
     _L,
     _R,
@@ -27,6 +22,11 @@ from platocr.synth.symbology import (
     encode_addon,
     upce_to_upca,
 )
+from platocr.synth import effects
+from platocr.synth.barcode_distortion import Distortion
+from platocr.synth.barcode_photo import BOX_MARGIN_PX, _place_label, synth_barcode_photo
+from platocr.synth.barcode_render import render_label
+from platocr.synth.barcodes import ANNOTATION_HEADER, generate_barcode_dataset
 
 KNOWN = [("4006381333931", "ean13"), ("036000291452", "upca"), ("04252614", "upce"), ("96385074", "ean8")]
 

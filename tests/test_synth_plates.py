@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from platocr.cli import app
 from platocr.data.cropnumbers import read_cropnumbers
 from platocr.data.labels import read_label_file
-from platocr.data.regions import PLATE_LETTERS, THREE_DIGIT_REGIONS
 from platocr.errors import PlatocrError
+from platocr.formats.plates_ru import PLATE_LETTERS, THREE_DIGIT_REGIONS
 from platocr.synth import plates
 from platocr.synth.plate_glyphs import GLYPHS
 from platocr.synth.plates import LABEL_RE, generate_plate_dataset

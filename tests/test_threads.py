@@ -84,8 +84,8 @@ def test_plan_for_reads_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_session_threads_size_the_onnxruntime_session() -> None:
-    from platocr.bundled import bundled_onnx
-    from platocr.onnx_export import onnx_session
+    from platocr.recognition.onnx_export import onnx_session
+    from platocr.recognition.zoo import bundled_onnx
 
     assert planned_session_threads() is None
     with session_threads(1):
@@ -156,7 +156,7 @@ def test_video_applies_the_plan(
         opened["opencv"] = cv2.getNumThreads()  # inside the run, in the OCR stage
         return predictor.predict(crops)
 
-    from platocr.predictor import Predictor
+    from platocr.recognition.predictor import Predictor
 
     predictor: Any = None
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from platocr.errors import PlatocrError
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.tokenizer import Tokenizer
 
 VOCAB = "0123456789ABEKMHOPCTXY"
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from platocr.bundled import bundled_onnx
 from platocr.cli import app
+from platocr.recognition.zoo import bundled_onnx
 
 HEAVY = ("torch", "timm", "torchvision", "albumentations", "onnx")
 NO_HEAVY = f"heavy = {{m for m in {HEAVY!r} if m in sys.modules}}; assert not heavy, heavy"
@@ -44,7 +44,7 @@ def crop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def cpu_unless_no_driver() -> str:
     """``device='cpu'`` where an NVIDIA driver is (there backend auto rightly asks torch about CUDA)."""
-    from platocr.backends import nvidia_driver_present
+    from platocr.recognition.backends import nvidia_driver_present
 
     return "device='cpu'" if nvidia_driver_present() else ""
 
@@ -69,7 +69,7 @@ def test_predictor_reads_without_torch(crop: Path, kwargs: str) -> None:
 
 @needs_plates
 def test_read_command_runs_without_torch(crop: Path) -> None:
-    from platocr.backends import nvidia_driver_present
+    from platocr.recognition.backends import nvidia_driver_present
 
     # backend auto: onnxruntime on a CPU; where an NVIDIA driver is, auto rightly asks torch about CUDA.
     cpu = ", '--device', 'cpu'" if nvidia_driver_present() else ""
@@ -103,8 +103,8 @@ def test_eval_runs_without_torch_by_default(crop: Path, tmp_path: Path) -> None:
 @needs_plates
 def test_onnx_metadata_reads_without_torch_or_onnx() -> None:
     code = (
-        "import sys; from platocr.bundled import bundled_onnx; "
-        "from platocr.onnx_export import read_onnx_metadata; "
+        "import sys; from platocr.recognition.zoo import bundled_onnx; "
+        "from platocr.recognition.onnx_export import read_onnx_metadata; "
         "config, tokenizer, _ = read_onnx_metadata(bundled_onnx('plates-ru')); "
         f"assert 'A' in tokenizer.vocab and config.input.height > 0; {NO_HEAVY}"
     )
@@ -113,7 +113,7 @@ def test_onnx_metadata_reads_without_torch_or_onnx() -> None:
 
 def test_cli_modules_import_light() -> None:
     # cli/__init__ imports every command module: all of them stay free of numpy, OpenCV and the models.
-    heavy = (*HEAVY, "numpy", "cv2", "onnxruntime", "platocr.predictor")
+    heavy = (*HEAVY, "numpy", "cv2", "onnxruntime", "platocr.recognition.predictor")
     run_python(
         f"import sys, platocr.cli; loaded = [m for m in {heavy!r} if m in sys.modules]; assert not loaded"
     )

@@ -13,8 +13,8 @@ import pytest
 import torch
 from conftest import QUICK_CONFIG, REPO, TINY_RUN, run_tiny_training, write_tiny_crops
 
-from platocr.checkpoint import load_checkpoint, read_checkpoint
-from platocr.preprocess import load_image, to_model_input
+from platocr.recognition.checkpoint import load_checkpoint, read_checkpoint
+from platocr.recognition.preprocess import load_image, to_model_input
 
 
 def metrics_rows(run: Path) -> list[dict[str, str]]:

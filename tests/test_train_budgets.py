@@ -10,8 +10,8 @@ import torch
 from conftest import run_tiny_training
 from typer.testing import CliRunner
 
-from platocr.checkpoint import read_checkpoint
 from platocr.cli import app
+from platocr.recognition.checkpoint import read_checkpoint
 
 
 def _epochs(run: Path) -> list[str]:

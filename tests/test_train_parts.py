@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from platocr.bundled import resolve_model
-from platocr.checkpoint import load_checkpoint, read_checkpoint
-from platocr.config import Config, TrainConfig, apply_overrides
 from platocr.errors import PlatocrError
 from platocr.model.registry import build_model
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.checkpoint import load_checkpoint, read_checkpoint
+from platocr.recognition.config import Config, TrainConfig, apply_overrides
+from platocr.recognition.tokenizer import Tokenizer
+from platocr.recognition.zoo import resolve_model
 from platocr.train.augment import build_augmenter
 from platocr.train.budget import TimeBudget
 from platocr.train.data import Collate, MixedSampler, parse_source

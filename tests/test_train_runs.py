@@ -13,9 +13,9 @@ import pytest
 from conftest import TINY_RUN, run_tiny_training, write_tiny_crops
 from typer.testing import CliRunner
 
-from platocr.checkpoint import read_checkpoint
 from platocr.cli import app
-from platocr.config import load_config
+from platocr.recognition.checkpoint import read_checkpoint
+from platocr.recognition.config import load_config
 from platocr.train.display import TrainDisplay
 
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.errors import PlatocrError
-from platocr.prediction import Prediction
+from platocr.recognition.prediction import Prediction
 from platocr.video import StageError, run_video
 from platocr.video.bench import synthetic_frame, write_synthetic_clip
 from platocr.video.pipeline import LatestSlot, run_stages
@@ -278,9 +278,9 @@ def test_cli_stage_failure_is_one_line_exit_1(
 def test_cli_without_predictor_says_what_is_missing(
     clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "platocr.predictor", None)  # as before issue #4 landed
+    monkeypatch.setitem(sys.modules, "platocr.recognition.predictor", None)  # as before issue #4 landed
     result = CliRunner().invoke(app, ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m"])
-    assert result.exit_code == 2 and "needs platocr.predictor" in result.output
+    assert result.exit_code == 2 and "needs platocr.recognition.predictor" in result.output
 
 
 def test_stage_times_percentiles_and_bottleneck_per_frame() -> None:

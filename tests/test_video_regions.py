@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from platocr.errors import PlatocrError
-from platocr.prediction import Prediction
+from platocr.recognition.prediction import Prediction
 from platocr.video import RegionSmoother, parse_roi, run_video
 from platocr.video.detect import BarcodeFinder
 from platocr.video.regions import Region, iou

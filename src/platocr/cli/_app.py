@@ -20,14 +20,6 @@ from platocr.errors import PlatocrError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# ``--decode`` of eval and gallery: None = the checkpoint config's decoder.
-DecodeOption = Annotated[
-    str | None,
-    typer.Option(
-        "--decode", help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's)."
-    ),
-]
-
 # Commands that build, train or export torch models, and the train extra's modules they check for first.
 TRAINING_COMMANDS = frozenset({"train", "export", "probe", "audit", "demo", "bench"})
 # ...except when given this option: audit --apply only rewrites a label file.

@@ -83,10 +83,10 @@ def audit_command(
         check_writable_file(out, "--out")
     else:
         check_writable_dir(out, "--out")
-    from platocr.audit import AuditRequest, apply_corrections, run_audit
-    from platocr.audit_report import print_summary
     from platocr.errors import PlatocrError
     from platocr.progress import console
+    from platocr.tools.audit import AuditRequest, apply_corrections, run_audit
+    from platocr.tools.audit_report import print_summary
 
     if apply is not None:
         changed = apply_corrections(labels, apply, out)

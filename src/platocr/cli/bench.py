@@ -39,9 +39,9 @@ def bench_command(
     """Measure recognition speed; without --model/--config a bundled model is timed."""
     if out is not None:
         check_writable_file(out, "--out")
-    from platocr.bench import BenchSettings, available_devices, pick_model, run_bench
     from platocr.errors import PlatocrError
     from platocr.progress import console, err_console
+    from platocr.tools.bench import BenchSettings, available_devices, pick_model, run_bench
 
     if backend not in ("both", "torch", "onnx"):
         raise PlatocrError(f"unknown --backend {backend!r} (known: both, torch, onnx)")

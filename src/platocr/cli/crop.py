@@ -43,7 +43,7 @@ def crop_command(
     Faulty rows are skipped and listed with their line in annotations.tsv; a rerun reuses up-to-date crops.
     """
     check_writable_dir(out)
-    from platocr.crop import CropSkipError, crop_dataset
+    from platocr.data.crop import CropSkipError, crop_dataset
     from platocr.progress import console
 
     try:

@@ -63,8 +63,8 @@ def demo_command(
     """
     check_writable_dir(out, "--out")
     from platocr.cli.probe import print_full_width
-    from platocr.demo import DemoSettings, run_demo, summary_table
     from platocr.progress import console
+    from platocr.tools.demo import DemoSettings, run_demo, summary_table
 
     settings = DemoSettings(
         photos=photos, seed=seed, config=config, steps=steps, from_scratch=from_scratch, train_overrides=tuple(overrides or ()),

@@ -7,19 +7,15 @@ from typing import Annotated
 
 import typer
 
-from platocr.cli._app import DecodeOption, command
-
-# eval and gallery: auto = onnxruntime on a CPU, torch on CUDA (Predictor.load's default).
-BackendOption = Annotated[
-    str, typer.Option("--backend", help="auto (onnxruntime on a CPU, torch on CUDA), torch or onnx.")
-]
-ModelArgument = Annotated[
-    str,
-    typer.Argument(
-        help="Checkpoint (.pt) from platocr train, an exported .onnx or a bundled name (plates-ru, barcodes-ean).",
-        show_default=False,
-    ),
-]
+from platocr.cli._app import command
+from platocr.cli.options import (
+    BackendOption,
+    BatchSizeOption,
+    DecodeOption,
+    DeviceOption,
+    ModelArgument,
+    ProgressOption,
+)
 
 
 @command("eval")
@@ -29,12 +25,10 @@ def eval_command(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
     ] = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
-    ] = 64,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    batch_size: BatchSizeOption = 64,
+    device: DeviceOption = "auto",
     backend: BackendOption = "auto",
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+    progress: ProgressOption = True,
     decode: DecodeOption = None,
     compare: Annotated[
         bool,
@@ -56,12 +50,12 @@ def eval_command(
     import json
 
     if bars:
-        from platocr.bars_reader import require_bars
+        from platocr.recognition.bars_reader import require_bars
 
         require_bars()  # before any work: one line naming the extra
-    from platocr.evaluate import evaluate, print_report
     from platocr.outputs import check_writable_file
     from platocr.progress import console
+    from platocr.tools.evaluate import evaluate, print_report
 
     if json_out is not None:
         check_writable_file(json_out, "--json")
@@ -78,7 +72,7 @@ def eval_command(
     )
     print_report(report, console)
     if report.decoder_comparison is not None:
-        from platocr.decoder_report import print_comparison
+        from platocr.tools.decoder_report import print_comparison
 
         print_comparison(report.decoder_comparison, console)
     if json_out is not None:

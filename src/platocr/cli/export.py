@@ -75,11 +75,11 @@ def export_command(
         raise PlatocrError(f"--out {out}: --int8 writes an .onnx file")
     from rich.table import Table
 
-    from platocr.onnx_export import export_checkpoint
     from platocr.progress import console
+    from platocr.recognition.onnx_export import export_checkpoint
 
     if out.suffix.lower() == ".pt":
-        from platocr.checkpoint import write_slim_checkpoint
+        from platocr.recognition.checkpoint import write_slim_checkpoint
 
         size = write_slim_checkpoint(checkpoint, out, overrides or ())
         console.print(f"wrote {out}: slim checkpoint, {size / 1e6:.2f} MB", highlight=False, soft_wrap=True)

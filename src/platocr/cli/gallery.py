@@ -7,8 +7,15 @@ from typing import Annotated
 
 import typer
 
-from platocr.cli._app import DecodeOption, command
-from platocr.cli.eval import BackendOption, ModelArgument
+from platocr.cli._app import command
+from platocr.cli.options import (
+    BackendOption,
+    BatchSizeOption,
+    DecodeOption,
+    DeviceOption,
+    ModelArgument,
+    ProgressOption,
+)
 
 
 @command("gallery")
@@ -17,21 +24,19 @@ def gallery_command(
     labels: Annotated[Path, typer.Argument(help="Label file or dataset folder.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output FILE.png (grid) or FILE.html (page).")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Crops to show (errors first).")] = 100,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")
-    ] = 64,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    batch_size: BatchSizeOption = 64,
+    device: DeviceOption = "auto",
     backend: BackendOption = "auto",
     decode: DecodeOption = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
+    progress: ProgressOption = True,
 ) -> None:
     """Grid of crops with target and prediction, errors first (PNG or self-contained HTML).
 
     The HTML page shows crops up to 360 px wide; click one to enlarge it. Images that cannot be decoded
     are skipped and listed.
     """
-    from platocr.gallery import make_gallery
     from platocr.progress import console
+    from platocr.tools.gallery import make_gallery
 
     result = make_gallery(
         checkpoint, labels, out, limit=limit, batch_size=batch_size, device=device, backend=backend,

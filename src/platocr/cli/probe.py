@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from platocr.probe import Distribution, ProbeReport
+    from platocr.tools.probe import Distribution, ProbeReport
 
 
 @command("probe")
@@ -65,12 +65,12 @@ def probe_command(
     from-scratch pick is the fewest multiply-adds (a count, the same on every run) among the fitting
     platocr_vgg backbones with the skip path; latency is shown but does not decide.
     """
-    from platocr.config import load_config
     from platocr.errors import PlatocrError
     from platocr.outputs import check_writable_file
-    from platocr.probe import LATENCY_BATCHES, run_probe
-    from platocr.probe_config import plan_training, write_probe_config
     from platocr.progress import console, make_progress
+    from platocr.recognition.config import load_config
+    from platocr.tools.probe import LATENCY_BATCHES, run_probe
+    from platocr.tools.probe_config import plan_training, write_probe_config
 
     if write_config is not None:
         check_writable_file(write_config, "--write-config")

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from platocr.cli._app import DecodeOption, command
+from platocr.cli._app import command
+from platocr.cli.options import BackendOption, DecodeOption, DeviceOption, ThreadsOption
 
 
 @command("read")
@@ -40,10 +41,8 @@ def read_command(
             help="Write a read under this confidence as no read (empty text; its confidence is kept).",
         ),
     ] = 0.0,
-    backend: Annotated[
-        str, typer.Option("--backend", help="auto (onnxruntime on a CPU, torch on CUDA), torch or onnx.")
-    ] = "auto",
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    backend: BackendOption = "auto",
+    device: DeviceOption = "auto",
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show the progress bar (on stderr).")
     ] = True,
@@ -56,15 +55,7 @@ def read_command(
             "source column (digits, bars or both).",
         ),
     ] = False,
-    threads: Annotated[
-        str | None,
-        typer.Option(
-            "--threads",
-            metavar="N",
-            help="Cores to plan the thread pools for (default: the cores free of other processes' load).",
-            show_default=False,
-        ),
-    ] = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
 
@@ -77,12 +68,12 @@ def read_command(
 
     cores = parse_threads(threads)
     if bars:
-        from platocr.bars_reader import require_bars
+        from platocr.recognition.bars_reader import require_bars
 
         require_bars()  # before any work: one line naming the extra
     from platocr.outputs import check_writable_file
-    from platocr.predictor import Predictor
-    from platocr.read import collect_images, output_format, read_images, write_rows
+    from platocr.recognition.predictor import Predictor
+    from platocr.tools.read import collect_images, output_format, read_images, write_rows
 
     fmt = "tsv"
     if out is not None:
@@ -114,7 +105,7 @@ def read_command(
     )
     bars_note = ""
     if bars:
-        from platocr.bars_reader import count_sources
+        from platocr.tools.bars_report import count_sources
 
         sources = count_sources([(row.text, row.source or "digits") for row in result.rows])
         conflicts = sum(row.conflict for row in result.rows)

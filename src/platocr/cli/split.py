@@ -43,8 +43,8 @@ def split_command(
     check_writable_dir(out_dir)
     from rich.table import Table
 
+    from platocr.data.split import split_dataset
     from platocr.progress import console
-    from platocr.split import split_dataset
 
     result = split_dataset(dataset, out_dir, val_fraction, test_fraction, seed, follow=follow)
     stats = result.stats()

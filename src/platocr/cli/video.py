@@ -8,19 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from platocr.cli._app import command
+from platocr.cli.options import DeviceOption, ThreadsOption
 from platocr.errors import PlatocrError
 from platocr.outputs import check_writable_file
 
 
 def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any, str]:
-    """``(recognize, device)`` from ``platocr.predictor.Predictor`` (tests monkeypatch this)."""
+    """``(recognize, device)`` from ``platocr.recognition.predictor.Predictor`` (tests monkeypatch this)."""
     try:
-        from platocr.predictor import Predictor
+        from platocr.recognition.predictor import Predictor
     except ImportError as exc:
-        if exc.name != "platocr.predictor":
+        if exc.name != "platocr.recognition.predictor":
             raise
         raise PlatocrError(
-            "platocr video needs platocr.predictor (issue #4), which is not built yet"
+            "platocr video needs platocr.recognition.predictor (issue #4), which is not built yet"
         ) from None
     predictor = Predictor.load(model, device=device, backend=backend)
     return predictor.predict, str(predictor.device)
@@ -47,7 +48,7 @@ def video_command(
         int, typer.Option("--smooth", min=1, help="Vote over the last K frames per region.")
     ] = 1,
     codec: Annotated[str, typer.Option("--codec", help="h264 (PyAV libx264) or mp4v (OpenCV).")] = "h264",
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     batch_frames: Annotated[
         int, typer.Option("--batch-frames", min=0, help="Frames per OCR batch; 0 = 8 on CUDA, 1 on CPU.")
     ] = 0,
@@ -69,19 +70,11 @@ def video_command(
             "JSONL results get source and conflict.",
         ),
     ] = False,
-    threads: Annotated[
-        str | None,
-        typer.Option(
-            "--threads",
-            metavar="N",
-            help="Cores to plan the thread pools for (default: the cores free of other processes' load).",
-            show_default=False,
-        ),
-    ] = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Annotate a video file, camera or stream with OCR results in real time."""
     if bars:
-        from platocr.bars_reader import require_bars
+        from platocr.recognition.bars_reader import require_bars
 
         require_bars()  # before any work: one line naming the extra
     from platocr.threads import parse_threads, plan_for, session_threads

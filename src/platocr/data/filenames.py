@@ -4,7 +4,7 @@ The original collection named each crop after its plate and made names unique by
 duplicate counter straight after the region digits: ``A001CC 172.jpg``, ``A001CC 1720.jpg``,
 ``A001CC 1721.jpg``, ... are all A001CC172; some copies carry a `` (2)`` suffix instead. The digits
 after the series therefore hold region + counter glued together, and only the list of valid region
-codes (``platocr.data.regions``) can split them: ``1165`` = 116 + 5 (116 is Tatarstan) while
+codes (``platocr.formats.plates_ru``) can split them: ``1165`` = 116 + 5 (116 is Tatarstan) while
 ``7710`` = 77 + 10 (771 is no region).
 
 One ambiguity remains where a 3-digit code is also "2-digit code + one-digit counter" (``777`` =
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from platocr.data.regions import PLATE_LETTERS, THREE_DIGIT_REGIONS, to_latin
+from platocr.formats.plates_ru import PLATE_LETTERS, THREE_DIGIT_REGIONS, to_latin
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platocr.data.regions import CYRILLIC_TO_LATIN
 from platocr.errors import PlatocrError
+from platocr.formats.plates_ru import CYRILLIC_TO_LATIN
 
 LOOKALIKES: dict[str, str] = {
     **CYRILLIC_TO_LATIN,

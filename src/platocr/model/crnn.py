@@ -19,9 +19,9 @@ import timm
 import torch
 from torch import nn
 
-from platocr.config import Config
 from platocr.errors import PlatocrError
 from platocr.model.registry import register_model
+from platocr.recognition.config import Config
 
 DOWNSAMPLING_TYPES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
 

@@ -10,7 +10,7 @@ from platocr.errors import PlatocrError
 if TYPE_CHECKING:
     from torch import nn
 
-    from platocr.config import Config
+    from platocr.recognition.config import Config
 
 Builder = Callable[["Config", int], "nn.Module"]
 B = TypeVar("B", bound=Builder)

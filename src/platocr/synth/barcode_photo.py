@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from platocr.formats.ean import SYMBOLOGIES, complete_code
 from platocr.synth import effects
 from platocr.synth.barcode_distortion import DIGIT_PER_BLUR, MIN_DIGIT_PX, Distortion
 from platocr.synth.barcode_render import LabelInk, render_label
-from platocr.synth.symbology import SYMBOLOGIES, complete_code
 
 SYMBOLOGY_WEIGHTS = np.array([0.70, 0.12, 0.08, 0.10])  # ean13, upca, upce, ean8 (order of SYMBOLOGIES)
 VERTICAL_SHARE = 0.05  # barcodes turned 90 degrees (box taller than wide)

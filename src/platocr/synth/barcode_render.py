@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from platocr.synth.symbology import Encoded, encode, encode_addon
+from platocr.formats.ean import Encoded, encode, encode_addon
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 DIGIT_FONTS: tuple[str, ...] = ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "aileron")

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from platocr.data.labels import LABEL_FILE_NAME, LabelRow, write_label_file
-from platocr.data.regions import PLATE_LETTERS, THREE_DIGIT_REGIONS
 from platocr.errors import PlatocrError
+from platocr.formats.plates_ru import PLATE_LETTERS, THREE_DIGIT_REGIONS
 from platocr.parallel import parallel_map
 
 # Region codes and letters come from the one list the file-name parser also reads them back with.

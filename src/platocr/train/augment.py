@@ -1,7 +1,7 @@
 """Training augmentation built from ``cfg.augment`` (albumentations 2.0).
 
 Geometry acts on the raw crop (so loose-crop margins and perspective see the real surroundings),
-then the crop goes through :func:`platocr.preprocess.resize_pad` exactly like at inference, then
+then the crop goes through :func:`platocr.recognition.preprocess.resize_pad` exactly like at inference, then
 photometric effects act at model resolution (cheap, and their strength is then the same for every
 crop size). Probabilities come from the config; ranges are fixed here.
 """
@@ -14,8 +14,8 @@ import albumentations as A
 import cv2
 import numpy as np
 
-from platocr.config import AugmentConfig, InputConfig
-from platocr.preprocess import as_three_channels, resize_pad, straighten
+from platocr.recognition.config import AugmentConfig, InputConfig
+from platocr.recognition.preprocess import as_three_channels, resize_pad, straighten
 
 
 def _geometry(cfg: AugmentConfig) -> A.Compose:

@@ -20,8 +20,8 @@ from torch.utils.data import Dataset, Sampler
 
 from platocr.data.labels import LabelRow, open_dataset
 from platocr.errors import PlatocrError
-from platocr.preprocess import load_image, normalize
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.preprocess import load_image, normalize
+from platocr.recognition.tokenizer import Tokenizer
 
 
 @dataclass

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from platocr.checkpoint import unwrap
 from platocr.errors import PlatocrError
+from platocr.recognition.checkpoint import unwrap
 
 StepHook = Callable[[float, int], None]
 

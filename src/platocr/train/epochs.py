@@ -20,9 +20,9 @@ from typing import Any
 import torch
 from rich.markup import escape
 
-from platocr.checkpoint import save_checkpoint, unwrap
-from platocr.config import Config
-from platocr.metrics import text_metrics
+from platocr.recognition.checkpoint import save_checkpoint, unwrap
+from platocr.recognition.config import Config
+from platocr.recognition.metrics import text_metrics
 from platocr.train import ddp
 from platocr.train.budget import StepBudget, TimeBudget
 from platocr.train.checks import LearningCheck, Reading, best_reading, text_match

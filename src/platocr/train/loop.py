@@ -18,11 +18,11 @@ import torch
 from rich.markup import escape
 from torch.nn.parallel import DistributedDataParallel
 
-from platocr.bundled import resolve_model
-from platocr.config import save_config
 from platocr.model import build_model
 from platocr.outputs import check_writable_dir
 from platocr.progress import err_console
+from platocr.recognition.config import save_config
+from platocr.recognition.zoo import resolve_model
 from platocr.train import ddp
 from platocr.train.display import TrainDisplay
 from platocr.train.ema import maybe_average

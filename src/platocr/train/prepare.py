@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import torch
 from torch.utils.data import DataLoader, get_worker_info
 
-from platocr.config import Config
 from platocr.data.labels import open_dataset
 from platocr.errors import PlatocrError
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.config import Config
+from platocr.recognition.tokenizer import Tokenizer
 from platocr.train.augment import build_augmenter, resize_only
 from platocr.train.data import (
     Collate,

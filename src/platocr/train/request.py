@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platocr.config import Config, apply_overrides, config_from_dict, load_config
 from platocr.data.labels import absolute_path
 from platocr.errors import PlatocrError
+from platocr.recognition.config import Config, apply_overrides, config_from_dict, load_config
 from platocr.train.data import parse_source
 
 RUN_FILE = "run.json"
@@ -147,7 +147,7 @@ def resolve_config(request: TrainRequest) -> Config:
     elif request.resume and (request.out / "config.yaml").is_file():
         cfg = load_config(request.out / "config.yaml", request.overrides)
     elif request.init is not None:
-        from platocr.checkpoint import read_checkpoint
+        from platocr.recognition.checkpoint import read_checkpoint
 
         payload = read_checkpoint(request.init)
         cfg = config_from_dict(payload["config"], where=f"--init {request.init} (its config)")

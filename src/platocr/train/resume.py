@@ -6,10 +6,10 @@ from pathlib import Path
 
 import torch
 
-from platocr.checkpoint import RefusedCheckpoint, read_checkpoint
-from platocr.config import Config, config_to_dict
 from platocr.errors import PlatocrError
-from platocr.tokenizer import Tokenizer
+from platocr.recognition.checkpoint import RefusedCheckpoint, read_checkpoint
+from platocr.recognition.config import Config, config_to_dict
+from platocr.recognition.tokenizer import Tokenizer
 
 
 def resume_payload(out: Path, resume: bool, cfg: Config) -> dict | None:

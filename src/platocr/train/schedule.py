@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from platocr.config import TrainConfig
+from platocr.recognition.config import TrainConfig
 
 ONECYCLE_START = 1 / 25
 ONECYCLE_END = 1e-4

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from platocr.tokenizer import Decoded, Tokenizer
+from platocr.recognition.tokenizer import Decoded, Tokenizer
 from platocr.train.data import Batch
 
 
@@ -147,7 +147,7 @@ def predict_loader(
 ) -> Predictions:
     """Decode every batch (model in eval mode) and average the CTC loss.
 
-    ``decode(log_probs, tokenizer)`` is a :mod:`platocr.decoding` decoder (numpy (B, T, C)
+    ``decode(log_probs, tokenizer)`` is a :mod:`platocr.recognition.decoding` decoder (numpy (B, T, C)
     log-probabilities); default greedy.
     """
     model.eval()

@@ -77,7 +77,7 @@ def run_video(
     of frames; ``batch_frames`` > 1 batches frames already queued, for GPUs). ``smooth`` = K frames of
     confidence-weighted vote per region. ``on_frame(index, annotated_frame)`` is called before encoding
     (tests compare modes pixel-exactly with it). ``bars``: also decode the bars of each crop and combine
-    them with the digits (:func:`platocr.bars_reader.with_bars`; needs zxing-cpp); the JSONL results
+    them with the digits (:func:`platocr.recognition.bars_reader.with_bars`; needs zxing-cpp); the JSONL results
     then carry ``source`` and ``conflict``. ``threads``: the decoder, encoder, OpenCV (and torch)
     thread counts (:mod:`platocr.threads`; None = planned here for ``mode``); an onnxruntime
     recognizer got its count when its session was made (``threads.session_threads``).
@@ -95,7 +95,7 @@ def run_video(
     if batch_frames < 1:
         raise PlatocrError(f"batch_frames {batch_frames}: must be >= 1")
     if bars:
-        from platocr.bars_reader import with_bars
+        from platocr.recognition.bars_reader import with_bars
 
         recognize = with_bars(recognize)
     plan = threads or plan_for(mode)

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from platocr.prediction import Prediction
+from platocr.recognition.prediction import Prediction
 from platocr.threads import ThreadPlan
 from platocr.video.sources import Backend, open_source
 from platocr.video.writers import Codec, open_writer
 
 if TYPE_CHECKING:
-    from platocr.bench import BenchSettings
+    from platocr.tools.bench import BenchSettings
 
 # Below this many frames the clip's start-up (decoder, encoder, thread warm-up) decides the fps.
 MIN_VIDEO_FRAMES = 100

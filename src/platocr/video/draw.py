@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from platocr.prediction import Prediction
+from platocr.recognition.prediction import Prediction
 from platocr.video.regions import Region
 
 CONFIDENT = 0.5  # below this the overlay turns orange: the reading is a guess

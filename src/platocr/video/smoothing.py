@@ -10,7 +10,7 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from platocr.prediction import Prediction
+from platocr.recognition.prediction import Prediction
 from platocr.video.regions import Box, Region, iou
 
 
@@ -18,7 +18,7 @@ def vote(history: Sequence[Prediction]) -> Prediction:
     """The text with the largest summed confidence; its confidence = mean confidence of its readings.
 
     Ties go to the most recent reading's text (the newest evidence). The rest (char confidences, a
-    :class:`~platocr.bars_reader.BarsPrediction`'s source) comes from that text's newest reading.
+    :class:`~platocr.recognition.bars_reader.BarsPrediction`'s source) comes from that text's newest reading.
     """
     if not history:
         raise ValueError("vote needs at least one prediction")

@@ -14,8 +14,8 @@ from typing import IO
 
 import numpy as np
 
-from platocr.bars_reader import BarsPrediction
-from platocr.prediction import Prediction
+from platocr.recognition.bars_reader import BarsPrediction
+from platocr.recognition.prediction import Prediction
 from platocr.video.draw import annotate
 from platocr.video.regions import Region, RegionFinder
 from platocr.video.smoothing import RegionSmoother

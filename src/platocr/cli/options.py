@@ -1,0 +1,39 @@
+"""Options several commands share, defined once so their names, defaults and help agree."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+# A bundled name, a checkpoint or an exported ONNX file: what eval, gallery and read accept.
+ModelArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Checkpoint (.pt) from platocr train, an exported .onnx or a bundled name (plates-ru, barcodes-ean).",
+        show_default=False,
+    ),
+]
+# None = the model config's decoder.
+DecodeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--decode", help="CTC decoder: greedy, beam, checksum-ean or plate-ru (default: the checkpoint's)."
+    ),
+]
+BackendOption = Annotated[
+    str, typer.Option("--backend", help="auto (onnxruntime on a CPU, torch on CUDA), torch or onnx.")
+]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+ProgressOption = Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")]
+BatchSizeOption = Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Crops per forward pass.")]
+# A string, parsed by platocr.threads.parse_threads: a bad value is one error line, not Typer's box.
+ThreadsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--threads",
+        metavar="N",
+        help="Cores to plan the thread pools for (default: the cores free of other processes' load).",
+        show_default=False,
+    ),
+]
