@@ -1,4 +1,4 @@
-"""platocr crop: layout (a) photos -> crops/ + labels.tsv, faulty rows skipped and listed, reruns reuse work."""
+"""platocr crop: barcode photos -> crops/ + labels.tsv, faulty rows skipped and listed, reruns reuse work."""
 
 from __future__ import annotations
 

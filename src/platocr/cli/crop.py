@@ -1,4 +1,4 @@
-"""`platocr crop`: cut text crops from barcode photos (layout a) into a platocr label file."""
+"""`platocr crop`: cut text crops from barcode photos into a platocr label file."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from platocr.outputs import check_writable_dir
 def crop_command(
     data_dir: Annotated[
         Path,
-        typer.Argument(
-            help="Barcode photo folder (layout a): images/ + annotations.tsv (or the .tsv itself)."
-        ),
+        typer.Argument(help="Barcode-photo folder: images/ + annotations.tsv (or the .tsv itself)."),
     ],
     out: Annotated[Path, typer.Argument(help="Output folder: OUT/crops/*.jpg + OUT/labels.tsv.")],
     pad: Annotated[

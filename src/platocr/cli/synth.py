@@ -1,4 +1,4 @@
-"""`platocr synth`: synthesise barcode photos (layout a) or Russian plate crops."""
+"""`platocr synth`: synthesise barcode photos or Russian plate crops."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from platocr.cli._app import app, command
 from platocr.outputs import check_writable_dir, check_writable_file
 
 synth_app = typer.Typer(
-    help="Synthesise training data: barcode photos in layout (a) or Russian plate crops.",
+    help="Synthesise training data: barcode photos or Russian plate crops.",
     no_args_is_help=True,
 )
 app.add_typer(synth_app, name="synth")

@@ -1,4 +1,4 @@
-"""Dataset readers: platocr label files, CropNumbers folders (layout b), barcode photo folders (layout a)."""
+"""Dataset readers: platocr label files, CropNumbers folders, barcode-photo folders."""
 
 from platocr.data.labels import LabelRow, absolute_path, open_dataset, read_label_file, write_label_file
 

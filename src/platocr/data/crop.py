@@ -1,4 +1,4 @@
-"""Cut the text crops out of barcode photos (layout a) into a platocr label file.
+"""Cut the text crops out of barcode photos into a platocr label file.
 
 Input: ``DATA_DIR/annotations.tsv`` with rows ``filename code x_from y_from width height`` (one row per
 box; a photo may have several). Output: ``OUT/crops/<photo-stem>_<line>.jpg`` (``line`` = the row's line
@@ -89,7 +89,7 @@ def crop_dataset(
     show_progress: bool = True,
     quality: int = 95,
 ) -> CropReport:
-    """Cut every annotated box of a layout (a) folder into ``out/crops`` and write ``out/labels.tsv``.
+    """Cut every annotated box of a barcode-photo folder into ``out/crops`` and write ``out/labels.tsv``.
 
     ``pad`` is the margin added on every side, as a fraction of the text height (the box's short side,
     i.e. its height once vertical boxes are rotated upright). Vertical boxes (taller than wide) are turned
@@ -170,7 +170,7 @@ def _locate_annotations(data_dir: Path) -> tuple[Path, Path]:
     annotation_file = data_dir / ANNOTATION_FILE
     if not annotation_file.is_file():
         raise PlatocrError(
-            f"{data_dir}: no {ANNOTATION_FILE} (expected layout a: images/ + {ANNOTATION_FILE} with "
+            f"{data_dir}: no {ANNOTATION_FILE} (expected barcode photos: images/ + {ANNOTATION_FILE} with "
             "columns filename code x_from y_from width height)"
         )
     return data_dir, annotation_file

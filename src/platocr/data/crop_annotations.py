@@ -1,4 +1,4 @@
-"""Read a layout (a) ``annotations.tsv`` leniently, turning every faulty row into a counted Skip.
+"""Read a barcode-photo ``annotations.tsv`` leniently, turning every faulty row into a counted Skip.
 
 Accepted: tab- or whitespace-separated rows, with or without the header
 ``filename code x_from y_from width height``, a UTF-8 BOM, CRLF line ends, numbers written as ``12.0``.

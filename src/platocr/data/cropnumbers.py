@@ -1,4 +1,4 @@
-"""CropNumbers folders (layout b): ``NumBase/*`` plate crops labelled by file name, ``Negative/*`` no plate.
+"""CropNumbers folders: ``NumBase/*`` plate crops labelled by file name, ``Negative/*`` no plate.
 
 ``read_cropnumbers`` never drops a file silently: names the parser cannot read are either handed to
 the caller (``skipped=[]``) or announced on stderr. ``filename_agreement`` measures how well the

@@ -1,4 +1,4 @@
-"""Plate labels from CropNumbers file names (layout b): ``<series> <region><duplicate index>.<ext>``.
+"""Plate labels from CropNumbers file names: ``<series> <region><duplicate index>.<ext>``.
 
 The original collection named each crop after its plate and made names unique by appending a
 duplicate counter straight after the region digits: ``A001CC 172.jpg``, ``A001CC 1720.jpg``,

@@ -1,7 +1,7 @@
 """platocr's label file (TSV, header ``path<TAB>text`` [+ ``source``], paths relative to the file).
 
 ``open_dataset`` is the one entry point later stages use: it accepts a label file, a folder holding
-``labels.tsv``, or a CropNumbers folder (layout b); a barcode photo folder (layout a) is refused with
+``labels.tsv``, or a CropNumbers folder; a barcode-photo folder is refused with
 a hint to run ``platocr crop`` first.
 
 Paths are made absolute without following symlinks (``absolute_path``), so a dataset reached

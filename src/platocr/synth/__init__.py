@@ -1,4 +1,4 @@
-"""Synthetic training data: barcode photos (layout a) and Russian plate crops.
+"""Synthetic training data: barcode photos and Russian plate crops.
 
 Submodules: ``effects`` (generic photo effects), ``backgrounds`` (random backdrops), ``symbology``
 (EAN/UPC encoding and check digits), ``barcodes`` (barcode photo dataset), ``plates`` (plate crops).

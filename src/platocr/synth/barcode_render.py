@@ -89,7 +89,7 @@ def render_label(
     font = digit_font(font_name, size)
     small = digit_font(font_name, max(7, int(round(size * rng.uniform(0.6, 0.75)))))
     cap = font.getbbox("0", anchor="ls")[1] * -1  # digit height above the baseline, px
-    # Keep the region clearly wider than tall: a taller box means "vertical barcode" in layout (a).
+    # Keep the region clearly wider than tall: a taller box means "vertical barcode".
     bar_h = int(round(rng.uniform(25, max(26, min(70, 0.72 * n - 12))) * m))
     guard_ext = int(round(rng.uniform(4, 6) * m))
     gap = max(1, int(round(rng.uniform(0.2, 1.0) * m)))  # bars bottom -> digit tops

@@ -1,4 +1,4 @@
-"""`platocr synth barcodes`: a folder of synthetic barcode photos in layout (a).
+"""`platocr synth barcodes`: a folder of synthetic barcode photos.
 
 Writes ``OUT/images/000001.jpg ...`` and ``OUT/annotations.tsv`` (header
 ``filename code x_from y_from width height``; one row per barcode, two rows for a photo with two).
@@ -108,7 +108,7 @@ def _make_photo(task: tuple[str, int, int, int, float]) -> list[AnnotationRow]:
 
 
 def write_annotations(rows: list[AnnotationRow], path: Path) -> None:
-    """Write layout (a) annotations.tsv atomically (temp file + rename)."""
+    """Write the barcode photos' annotations.tsv atomically (temp file + rename)."""
     lines = ["\t".join(ANNOTATION_HEADER)]
     lines += [f"{r.filename}\t{r.code}\t{r.box[0]}\t{r.box[1]}\t{r.box[2]}\t{r.box[3]}" for r in rows]
     tmp = path.with_name(path.name + ".tmp")
@@ -156,7 +156,7 @@ def generate_barcode_dataset(
     show_progress: bool = True,
     strength: float = 1.0,
 ) -> BarcodeDatasetReport:
-    """Write ``count`` synthetic barcode photos and annotations.tsv to ``out`` (layout a).
+    """Write ``count`` synthetic barcode photos and annotations.tsv to ``out``.
 
     Mix: ~70% EAN-13, 12% UPC-A, 8% UPC-E, 10% EAN-8; ~5% vertical; ~12% photos with two barcodes.
     ``strength`` in (0, 3] scales the distortions (1.0 = training look; PlatocrError outside).

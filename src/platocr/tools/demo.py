@@ -95,7 +95,7 @@ def _synth(state: DemoState) -> None:
         preview=state.out / "photos_preview.png",
         show_progress=False,
     )
-    state.artefacts["barcode photos (layout a)"] = state.out / "photos" / "annotations.tsv"
+    state.artefacts["barcode photos"] = state.out / "photos" / "annotations.tsv"
     state.artefacts["photo contact sheet"] = state.out / "photos_preview.png"
     state.figures["synth"] = (
         f"{report.photos} photos, {report.barcodes} barcodes, {report.photos_per_second:.1f} photos/s"
