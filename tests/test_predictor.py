@@ -144,7 +144,7 @@ def test_bundled_names_resolve_only_when_shipped(
     from platocr.recognition import zoo
 
     monkeypatch.setattr(zoo, "MODELS_DIR", tmp_path)
-    with pytest.raises(PlatocrError, match="'plates-ru' .* is not bundled yet"):
+    with pytest.raises(PlatocrError, match="unknown model 'plates-ru'.*bundled models: none"):
         zoo.resolve_model("plates-ru")
     shutil.copy(gru_checkpoint, tmp_path / "plates-ru.pt")
     assert zoo.bundled_models() == {"plates-ru": tmp_path / "plates-ru.pt"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import _thread
 import json
-import sys
 import threading
 import time
 from pathlib import Path
@@ -273,14 +272,6 @@ def test_cli_stage_failure_is_one_line_exit_1(
     result = CliRunner().invoke(app, ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m"])
     assert result.exit_code == 1
     assert result.output.strip() == "error: stage ocr failed: ZeroDivisionError: bad weights"
-
-
-def test_cli_without_predictor_says_what_is_missing(
-    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "platocr.recognition.predictor", None)  # as before issue #4 landed
-    result = CliRunner().invoke(app, ["video", str(clip), str(tmp_path / "o.mp4"), "--model", "m"])
-    assert result.exit_code == 2 and "needs platocr.recognition.predictor" in result.output
 
 
 def test_stage_times_percentiles_and_bottleneck_per_frame() -> None:

@@ -15,14 +15,8 @@ from platocr.outputs import check_writable_file
 
 def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any, str]:
     """``(recognize, device)`` from ``platocr.recognition.predictor.Predictor`` (tests monkeypatch this)."""
-    try:
-        from platocr.recognition.predictor import Predictor
-    except ImportError as exc:
-        if exc.name != "platocr.recognition.predictor":
-            raise
-        raise PlatocrError(
-            "platocr video needs platocr.recognition.predictor (issue #4), which is not built yet"
-        ) from None
+    from platocr.recognition.predictor import Predictor
+
     predictor = Predictor.load(model, device=device, backend=backend)
     return predictor.predict, str(predictor.device)
 

@@ -14,12 +14,6 @@ from platocr.errors import PlatocrError
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"  # src/platocr/models: shipped weights
 
-# Names the project promises; their weights are trained and shipped with issue #5.
-PLANNED_MODELS: dict[str, str] = {
-    "plates-ru": "Russian licence plates",
-    "barcodes-ean": "EAN-13/UPC-A/UPC-E/EAN-8 barcode digits",
-}
-
 
 def bundled_models() -> dict[str, Path]:
     """``{name: checkpoint path}`` of the models whose ``.pt`` file is present in the package."""
@@ -39,13 +33,8 @@ def bundled_int8(name: str) -> Path | None:
 
 
 def describe_bundled() -> str:
-    """One line listing the bundled names and the planned ones not shipped yet."""
-    present = bundled_models()
-    missing = [name for name in PLANNED_MODELS if name not in present]
-    text = f"bundled models: {', '.join(present) or 'none yet'}"
-    if missing:
-        text += f"; not bundled yet: {', '.join(missing)}"
-    return text
+    """One line listing the bundled names."""
+    return f"bundled models: {', '.join(bundled_models()) or 'none'}"
 
 
 def resolve_model(name_or_path: str | Path) -> Path:
@@ -53,7 +42,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
 
     Raises:
         PlatocrError: the path does not exist, or the name is not bundled (the message lists the
-            bundled names, and says so when a planned model has not been shipped yet).
+            bundled names).
     """
     path = Path(name_or_path).expanduser()
     if path.is_file():
@@ -62,11 +51,6 @@ def resolve_model(name_or_path: str | Path) -> Path:
     present = bundled_models()
     if name in present:
         return present[name]
-    if name in PLANNED_MODELS:
-        raise PlatocrError(
-            f"model {name!r} ({PLANNED_MODELS[name]}) is not bundled yet: its weights are not in "
-            f"{MODELS_DIR}; pass a checkpoint path instead ({describe_bundled()})"
-        )
     if path.suffix or len(path.parts) > 1:  # looks like a file the user meant
         raise PlatocrError(f"checkpoint not found: {path} ({describe_bundled()})")
     raise PlatocrError(f"unknown model {name!r}: not a file and not a bundled name ({describe_bundled()})")

@@ -104,25 +104,6 @@ def measure_encode(
     return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "bytes": size_bytes}
 
 
-def benchmark_io(
-    input_path: str | Path | None = None, *, frames: int = 120, size: tuple[int, int] = (1280, 720)
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Decode fps per backend (on ``input_path`` or a generated H.264 clip) and encode fps per codec.
-
-    Returns ``{"decode": {"pyav": {...}, "opencv": {...}}, "encode": {"h264-ultrafast": {...}, ...}}``.
-    """
-    out: dict[str, dict[str, dict[str, float]]] = {"decode": {}, "encode": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        if input_path is None:
-            input_path = write_synthetic_clip(Path(tmp) / "input.mp4", frames, size, codec="h264")
-        for backend in ("pyav", "opencv"):
-            out["decode"][backend] = measure_decode(input_path, backend, frames)  # type: ignore[arg-type]
-    for name, codec, preset in (("h264-ultrafast", "h264", "ultrafast"), ("h264-veryfast", "h264", "veryfast"),
-                                ("mp4v", "mp4v", None)):  # fmt: skip
-        out["encode"][name] = measure_encode(codec, frames, size, preset)  # type: ignore[arg-type]
-    return out
-
-
 def sleeping_recognizer(ms_per_crop: float) -> Callable[[Sequence[np.ndarray]], list[Prediction]]:
     """A fake OCR of realistic cost: sleeps ``ms_per_crop`` per crop (releases the GIL like real inference)."""
 

@@ -17,8 +17,8 @@ from platocr.errors import PlatocrError
 
 Codec = Literal["h264", "mp4v"]
 CODECS: tuple[str, ...] = ("h264", "mp4v")
-# libx264 "ultrafast" encoded 720p at ~80% of cv2 mp4v's speed and ~1.6x veryfast's on the 2-core box
-# (bench.benchmark_io), with files ~40% smaller than mp4v's that also play in browsers: the default.
+# libx264 "ultrafast" encoded 720p at ~80% of cv2 mp4v's speed and ~1.6x veryfast's on a 2-core CPU,
+# with files ~40% smaller than mp4v's that also play in browsers: the default.
 DEFAULT_H264_PRESET = "ultrafast"
 
 
