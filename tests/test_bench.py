@@ -89,17 +89,17 @@ def test_bench_rejects_model_and_config_together(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "exclude each other" in result.output
 
 
-def test_bench_times_every_look_a_crop_always_gets(tmp_path: Path) -> None:
+def test_bench_times_every_voting_crop_a_crop_always_gets(tmp_path: Path) -> None:
     from platocr.recognition.config import load_config, save_config
     from platocr.tools.bench import REPO_CONFIGS, pick_model
 
     bench = pick_model(config=REPO_CONFIGS / "barcodes_ean.yaml")
-    assert bench.loaded.config.looks.insets == ((0.0, 0.1), (0.03, 0.0))
+    assert bench.loaded.config.voting.crops == ((0.0, 0.1), (0.03, 0.0))
     assert any("each crop is read 3 times" in note for note in bench.notes)
-    # Looks for the no-reads only depend on the stream: the bench times one look and says so.
+    # Voting for the no-reads only depends on the stream: the bench times one read per crop and says so.
     empty = save_config(
-        load_config(REPO_CONFIGS / "barcodes_ean.yaml", ["looks.when=empty"]), tmp_path / "empty.yaml"
+        load_config(REPO_CONFIGS / "barcodes_ean.yaml", ["voting.when=empty"]), tmp_path / "empty.yaml"
     )
     bench = pick_model(config=empty)
-    assert not bench.loaded.config.looks.insets
-    assert any("timed with one look per crop" in note for note in bench.notes)
+    assert not bench.loaded.config.voting.crops
+    assert any("timed without voting, one read per crop" in note for note in bench.notes)

@@ -10,7 +10,7 @@ import pytest
 from test_predictor import crops, gru_checkpoint, lstm_checkpoint  # noqa: F401
 from typer.testing import CliRunner
 
-from platocr.recognition.config import LooksConfig
+from platocr.recognition.config import VotingConfig
 
 
 @pytest.mark.parametrize("rnn", ["gru", "lstm"])
@@ -120,16 +120,19 @@ def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: py
 
     checkpoint = request.getfixturevalue("gru_checkpoint")
     runner = CliRunner()
-    reading = ["--set", "decode=beam", "--set", "looks.insets=[[0.0, 0.1]]", "--set", "looks.when=empty"]
-    for name in ("slim.pt", "model.onnx"):
-        result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / name), *reading])
+    reading = ["--set", "decode=beam", "--set", "voting.crops=[[0.0, 0.1]]", "--set", "voting.when=empty"]
+    # looks.insets / looks.when: voting's older names, still taken with the same meaning
+    old_names = ["--set", "decode=beam", "--set", "looks.insets=[[0.0, 0.1]]", "--set", "looks.when=empty"]
+    for name, sets in (("slim.pt", reading), ("model.onnx", reading), ("old.pt", old_names)):
+        result = runner.invoke(app, ["export", str(checkpoint), "--out", str(tmp_path / name), *sets])
         assert result.exit_code == 0, result.output
-    slim = Predictor.load(tmp_path / "slim.pt", device="cpu", backend="torch")
-    assert (slim.decode, slim.config.looks) == ("beam", LooksConfig(((0.0, 0.1),), "empty"))
+    for name in ("slim.pt", "old.pt"):
+        slim = Predictor.load(tmp_path / name, device="cpu", backend="torch")
+        assert (slim.decode, slim.config.voting) == ("beam", VotingConfig(((0.0, 0.1),), "empty"))
     config, _, _ = read_onnx_metadata(tmp_path / "model.onnx")
-    assert (config.decode, config.looks) == ("beam", LooksConfig(((0.0, 0.1),), "empty"))
+    assert (config.decode, config.voting) == ("beam", VotingConfig(((0.0, 0.1),), "empty"))
     refused = runner.invoke(
         app, ["export", str(checkpoint), "--out", str(tmp_path / "x.pt"), "--set", "input.width=64"]
     )
-    assert refused.exit_code == 2 and "may only change decode and looks" in refused.output
+    assert refused.exit_code == 2 and "may only change decode and voting" in refused.output
     assert not (tmp_path / "x.pt").exists()

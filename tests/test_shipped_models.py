@@ -56,7 +56,7 @@ def test_barcodes_ean_reads_synthetic_barcodes_by_name(backend: str, tmp_path: P
     assert predictor.precision == ("int8" if backend == "int8" else "float32")
     assert predictor.decode == "checksum-ean"
     assert predictor.config.input.deskew  # tilted labels are turned upright in either backend
-    assert predictor.config.looks.insets  # more cuts of each crop vote, in either backend
+    assert predictor.config.voting.crops  # multi-crop voting, in either backend
     read = [p.text for p in predictor.predict([row.path for row in rows])]
     right = sum(text == row.text for text, row in zip(read, rows, strict=True))
     assert right >= len(rows) // 2, list(zip(read, [row.text for row in rows], strict=True))

@@ -37,8 +37,9 @@ def export_command(
             "--set",
             metavar="KEY=VALUE",
             help=(
-                "Change how the model reads: decode=NAME, looks.insets=[[FX,FY],...] or "
-                "looks.when=always|empty (repeat)."
+                "Change how the model reads: decode=NAME, voting.crops=[[FX,FY],...] (multi-crop "
+                "voting's extra crops) or voting.when=always|empty (repeat; looks.insets and looks.when, "
+                "their older names, still work)."
             ),
         ),
     ] = None,
@@ -64,9 +65,10 @@ def export_command(
     """Export CHECKPOINT to an .onnx file usable alone by `Predictor.load(..., backend="onnx")`.
 
     With `--out X.pt` it writes a slim checkpoint instead (what `src/platocr/models/` holds).
-    `--set decode=checksum-ean`, `--set looks.insets=[[0,0.1]]` and `--set looks.when=empty` change how
-    the exported model reads. `--int8 --calibrate LABELS` writes a quantised .onnx and prints how often
-    its greedy reads agree with the float model's on the calibration crops.
+    `--set decode=checksum-ean`, `--set voting.crops=[[0,0.1]]` and `--set voting.when=empty` change how
+    the exported model reads (multi-crop voting; `looks.insets` / `looks.when`, their older names, still
+    work). `--int8 --calibrate LABELS` writes a quantised .onnx and prints how often its greedy reads
+    agree with the float model's on the calibration crops.
     """
     check_writable_file(out, "--out")
     if int8 != (calibrate is not None):

@@ -34,7 +34,13 @@ import torch
 from torch import nn
 
 from platocr.errors import PlatocrError
-from platocr.recognition.config import Config, apply_overrides, config_from_dict, config_to_dict
+from platocr.recognition.config import (
+    VOTING_ALIASES,
+    Config,
+    apply_overrides,
+    config_from_dict,
+    config_to_dict,
+)
 from platocr.recognition.tokenizer import Tokenizer
 
 FORMAT = "platocr/1"
@@ -153,14 +159,15 @@ def plain(value: Any) -> Any:
 
 
 # What ``platocr export --set`` may change: how a model reads, not what its weights were trained for.
-READING_KEYS = ("decode", "looks")
+# (``looks.insets`` / ``looks.when``: the older names of ``voting.crops`` / ``voting.when``.)
+READING_KEYS = ("decode", "voting")
 
 
 def with_reading_overrides(config: Config, overrides: Sequence[str]) -> Config:
-    """``config`` with ``decode`` / ``looks.*`` overrides (``KEY=VALUE``); PlatocrError for other keys."""
+    """``config`` with ``decode`` / ``voting.*`` overrides (``KEY=VALUE``); PlatocrError for other keys."""
     for item in overrides:
         key = item.split("=", 1)[0].strip()
-        if key.split(".")[0] not in READING_KEYS:
+        if VOTING_ALIASES.get(key, key).split(".")[0] not in READING_KEYS:
             raise PlatocrError(
                 f"--set {item!r}: an exported model may only change {' and '.join(READING_KEYS)}; "
                 f"'{key}' would not fit the trained weights (retrain with it instead)"

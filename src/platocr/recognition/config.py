@@ -111,10 +111,12 @@ class TrainConfig:
 
 
 @dataclass
-class LooksConfig:
-    """Read each crop from more cuts and let the reads vote (``platocr.recognition.looks``)."""
+class VotingConfig:
+    """Multi-crop voting: read each crop from extra crops too and let the reads vote
+    (``platocr.recognition.voting``). Configs and models saved before it say ``looks: {insets, when}``
+    (or ``second_look``): :func:`config_from_dict` reads them as ``voting``."""
 
-    insets: tuple[tuple[float, float], ...] = ()  # [fx, fy] per extra cut; none = one look
+    crops: tuple[tuple[float, float], ...] = ()  # [fx, fy] inset per extra crop; none = no voting
     when: str = "always"  # always: every crop; empty: only crops whose first read is empty
 
 
@@ -130,7 +132,7 @@ class Config:
     decode: str = (
         "greedy"  # CTC decoder: greedy | beam | checksum-ean | plate-ru (platocr.recognition.decoding)
     )
-    looks: LooksConfig = field(default_factory=LooksConfig)
+    voting: VotingConfig = field(default_factory=VotingConfig)
 
 
 def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:
@@ -161,7 +163,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
         "checksum-ean",
         "plate-ru",
     ),  # = platocr.recognition.decoding.list_decoders()
-    "looks.when": ("always", "empty"),
+    "voting.when": ("always", "empty"),
 }
 POSITIVE = (
     "input.height",
@@ -175,16 +177,38 @@ POSITIVE = (
 )
 
 
+# The older names of ``voting``'s keys, still read from saved configs and taken by ``--set``.
+VOTING_ALIASES = {"looks.insets": "voting.crops", "looks.when": "voting.when"}
+_OLD_VOTING_KEYS = {"insets": "crops"}  # inside an old ``looks:`` section
+
+
 def config_from_dict(d: dict, where: str = "config") -> Config:
     """Build a Config from nested dicts; missing keys keep their defaults."""
-    if isinstance(d, dict) and "second_look" in d and "looks" not in d:
-        # Checkpoints saved before ``looks`` had ``second_look: [fx, fy] | null``: one cut, empty reads only.
-        d = dict(d)
-        if (old := d.pop("second_look")) is not None:
-            d["looks"] = {"insets": [old], "when": "empty"}
-    cfg = _build(Config, d, where, prefix="")
+    cfg = _build(Config, _renamed_voting(d, where), where, prefix="")
     _check_values(cfg, where)
     return cfg
+
+
+def _renamed_voting(d: Any, where: str) -> Any:
+    """``d`` with the older names of ``voting`` read as ``voting`` (the shipped models' checkpoints and
+    ONNX metadata keep theirs): ``looks: {insets, when}`` and, before it, ``second_look: [fx, fy] | null``
+    (one extra crop, empty reads only)."""
+    if not isinstance(d, dict) or not ({"looks", "second_look"} & d.keys()):
+        return d
+    given = [key for key in ("voting", "looks", "second_look") if key in d]
+    if len(given) > 1:
+        raise PlatocrError(f"{where}: give one of {' and '.join(given)} (the same section, older names)")
+    d = dict(d)
+    if "second_look" in d:
+        inset = d.pop("second_look")
+        if inset is not None:
+            d["voting"] = {"crops": [inset], "when": "empty"}
+        return d
+    looks = d.pop("looks")
+    d["voting"] = (
+        {_OLD_VOTING_KEYS.get(k, k): v for k, v in looks.items()} if isinstance(looks, dict) else looks
+    )
+    return d
 
 
 def _get(cfg: Config, dotted: str) -> Any:
@@ -208,9 +232,9 @@ def _check_values(cfg: Config, where: str) -> None:
         raise PlatocrError(
             f"{where}: 'input.channels' must be 3 (grey crops are repeated to RGB), got {cfg.input.channels}"
         )
-    for cut in cfg.looks.insets:
-        if not all(0.0 <= f < 0.5 for f in cut):
-            raise PlatocrError(f"{where}: 'looks.insets' must be [fx, fy] in [0, 0.5), got {list(cut)}")
+    for crop in cfg.voting.crops:
+        if not all(0.0 <= f < 0.5 for f in crop):
+            raise PlatocrError(f"{where}: 'voting.crops' must be [fx, fy] in [0, 0.5), got {list(crop)}")
     if not 0.0 <= cfg.train.ema < 1.0:
         raise PlatocrError(f"{where}: 'train.ema' must be 0 (off) or a decay in (0, 1), got {cfg.train.ema}")
     if cfg.train.max_steps is not None and cfg.train.max_steps <= 0:
@@ -252,7 +276,7 @@ def apply_overrides(cfg: Config, overrides: Sequence[str], where: str = "--set")
     data = config_to_dict(cfg)
     for item in overrides:
         key, sep, raw = item.partition("=")
-        key = key.strip()
+        key = VOTING_ALIASES.get(key.strip(), key.strip())
         if not sep or not key:
             raise PlatocrError(f"{where}: expected KEY=VALUE (e.g. train.lr=0.001), got {item!r}")
         try:

@@ -232,7 +232,7 @@ def export_checkpoint(
     calibration_crops: int = DEFAULT_CALIBRATION_CROPS,
 ) -> ExportResult:
     """``platocr export``: checkpoint path or bundled name -> ``out`` (.onnx), optionally verified;
-    ``overrides`` change the config's decode / looks (``checkpoint.with_reading_overrides``).
+    ``overrides`` change the config's decode / voting (``checkpoint.with_reading_overrides``).
 
     ``calibrate`` (a label file) writes an int8 model instead (:mod:`platocr.recognition.quantize`), calibrated
     on ``calibration_crops`` of its crops; the float model is still checked against torch first."""

@@ -3,7 +3,8 @@
 One predictor = a model (torch or onnxruntime backend) + its config + tokenizer. Crops go through
 ``preprocess.to_model_input`` (the same path as training and eval) in chunks of ``batch_size``,
 then CTC decoding with the config's ``decode`` (``platocr.recognition.decoding``) unless ``decode=`` overrides it,
-and the config's ``looks``: more cuts of each crop, whose reads vote (``platocr.recognition.looks``).
+and the config's ``voting``: multi-crop voting, more crops of each crop whose reads vote
+(``platocr.recognition.voting``).
 Everything between the backends is numpy: the torch backend converts at its edge, and the onnx
 backend (``backend="auto"``, the default, on a CPU, or ``"onnx"``) never imports torch. A bundled
 name read with onnxruntime on a CPU uses the model's int8 file when one ships (``int8=False``: the
@@ -39,7 +40,7 @@ from platocr.recognition.tokenizer import Decoded, Tokenizer
 
 if TYPE_CHECKING:
     from platocr.recognition.decoding import Decoder
-    from platocr.recognition.looks import LookedPredictions
+    from platocr.recognition.voting import VotedPredictions
 
 BACKENDS = ("torch", "onnx", "auto")
 ImageLike = np.ndarray | str | Path
@@ -53,8 +54,8 @@ class Predictor:
         tokenizer: the model's :class:`Tokenizer`.
         backend: ``"torch"`` or ``"onnx"``.
         device: ``"cpu"`` or ``"cuda[:i]"``.
-        batch_size: default number of crops per forward pass (with ``looks.when: always`` the pass
-            also holds each crop's other cuts).
+        batch_size: default number of crops per forward pass (with ``voting.when: always`` the pass
+            also holds each crop's extra crops).
         source: what was loaded (path, bundled name or ``"<in-memory>"``).
         decode: the CTC decoder's name (``config.decode`` unless overridden).
         precision: ``"float32"``, or ``"int8"`` for a quantised ONNX model.
@@ -191,7 +192,7 @@ class Predictor:
                 giving a list. Arrays are BGR (what OpenCV reads) unless ``rgb=True``; paths are
                 read with ``preprocess.load_image``.
             rgb: arrays are in RGB order.
-            batch_size: crops per forward pass, not counting their other cuts (default
+            batch_size: crops per forward pass, not counting their extra voting crops (default
                 ``self.batch_size``).
         """
         if isinstance(images, str | Path) or (isinstance(images, np.ndarray) and images.ndim in (2, 3)):
@@ -208,28 +209,29 @@ class Predictor:
         self, images: Sequence[ImageLike] | np.ndarray, *, rgb: bool = False, batch_size: int | None = None
     ) -> list[Prediction]:
         """Always a list: one :class:`Prediction` per crop, in order (see :meth:`predict`)."""
-        return self.predict_looks(images, rgb=rgb, batch_size=batch_size).predictions
+        return self.predict_with_voting(images, rgb=rgb, batch_size=batch_size).predictions
 
-    def predict_looks(
+    def predict_with_voting(
         self,
         images: Sequence[ImageLike] | np.ndarray,
         *,
         rgb: bool = False,
         batch_size: int | None = None,
         first_decoder: Decoder | None = None,
-    ) -> LookedPredictions:
-        """:meth:`predict_many`, plus the :class:`~platocr.recognition.looks.LookRecord` of what the config's
-        ``looks`` did (every crop's first read, the crops read again, the reads that changed).
+    ) -> VotedPredictions:
+        """:meth:`predict_many`, plus the :class:`~platocr.recognition.voting.VotingRecord` of what the
+        config's multi-crop ``voting`` did (every crop's read as cut, the crops that voted, the reads
+        that changed).
 
-        ``first_decoder`` decodes the first looks instead of the predictor's decoder and must return
-        the same reads (eval passes a :class:`~platocr.tools.decoder_report.DecoderRecorder`); the other cuts
-        always go through the predictor's decoder. Example::
+        ``first_decoder`` decodes the crops as cut instead of the predictor's decoder and must return
+        the same reads (eval passes a :class:`~platocr.tools.decoder_report.DecoderRecorder`); the extra
+        crops always go through the predictor's decoder. Example::
 
-            reads = predictor.predict_looks(crops)
-            reads.predictions[0].text, reads.look.changed
+            reads = predictor.predict_with_voting(crops)
+            reads.predictions[0].text, reads.voting.changed
         """
-        from platocr.recognition.looks import LookedPredictions, LookRecord, read_with_looks
         from platocr.recognition.preprocess import load_image, to_model_input
+        from platocr.recognition.voting import VotedPredictions, VotingRecord, read_with_voting
 
         size = self.batch_size if batch_size is None else batch_size
         if size < 1:
@@ -241,14 +243,14 @@ class Predictor:
             reads = decode_first(log_probs[:first], self.tokenizer) if first else []
             return reads + (self._decoder(log_probs[first:], self.tokenizer) if first < len(crops) else [])
 
-        result = LookedPredictions([], LookRecord())
+        result = VotedPredictions([], VotingRecord())
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
-            decoded, look = read_with_looks(chunk, self.config.looks, read)
+            decoded, voting = read_with_voting(chunk, self.config.voting, read)
             result.predictions.extend(
                 Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded
             )
-            result.look.extend(look)
+            result.voting.extend(voting)
         return result
 
     def log_probs(self, images: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ CALIBRATION_BATCH = 32
 
 @dataclass
 class QuantizeReport:
-    """What quantising did, measured on the calibration crops (first looks, greedy)."""
+    """What quantising did, measured on the calibration crops (crops as cut, greedy)."""
 
     crops: int  # calibration crops read (unreadable images are skipped)
     skipped: int

@@ -1,7 +1,8 @@
 """``platocr bench``: recognition speed (crops/s per backend, device and batch size) and video fps.
 
 Crops/s is end to end on decoded uint8 crops: ``Predictor.predict`` = preprocess + forward + the
-config's decoder, and every look of the config's ``looks`` when it reads every crop (``when: always``).
+config's decoder, and every extra crop of the config's multi-crop ``voting`` when it votes on every crop
+(``when: always``).
 Video fps runs the real annotator (``platocr.video.run_video``) on a generated clip with one fixed
 ROI, so OCR reads one crop per frame, in threaded and sequential mode. Speed does not depend on the
 weights, so without a model a randomly initialised one of ``configs/quick.yaml`` is timed.
@@ -93,19 +94,22 @@ def pick_model(model: str | None = None, config: str | Path | None = None) -> Be
 
 
 def _as_read(bench: BenchModel) -> BenchModel:
-    """Time the reading a user gets: with ``looks.when: always`` every crop is read from each cut.
-    With ``when: empty`` the extra looks are left out: how many a stream needs depends on its
-    no-reads, and the sample crops (not real text) would be mostly no-reads."""
-    from platocr.recognition.config import LooksConfig
+    """Time the reading a user gets: with ``voting.when: always`` every crop is read as cut and from
+    each extra crop. With ``when: empty`` the extra crops are left out: how many a stream needs depends
+    on its no-reads, and the sample crops (not real text) would be mostly no-reads."""
+    from platocr.recognition.config import VotingConfig
 
-    looks = bench.loaded.config.looks
-    cuts = [list(cut) for cut in looks.insets]
-    if cuts and looks.when == "always":
-        bench.notes.append(f"looks {cuts}, when: always: each crop is read {len(cuts) + 1} times")
-    elif cuts:
-        bench.loaded.config = dataclasses.replace(bench.loaded.config, looks=LooksConfig())
+    voting = bench.loaded.config.voting
+    crops = [list(crop) for crop in voting.crops]
+    if crops and voting.when == "always":
         bench.notes.append(
-            f"looks {cuts}, when: empty: timed with one look per crop (each no-read costs {len(cuts)} more)"
+            f"multi-crop voting {crops}, when: always: each crop is read {len(crops) + 1} times"
+        )
+    elif crops:
+        bench.loaded.config = dataclasses.replace(bench.loaded.config, voting=VotingConfig())
+        bench.notes.append(
+            f"multi-crop voting {crops}, when: empty: timed without voting, one read per crop "
+            f"(each no-read costs {len(crops)} more)"
         )
     return bench
 

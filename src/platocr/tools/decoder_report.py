@@ -1,9 +1,9 @@
 """Every CTC decoder side by side on the same model outputs (``platocr eval --compare-decoders``).
 
-:class:`DecoderRecorder` is handed to :meth:`Predictor.predict_looks` as its ``first_decoder``: it runs
-every registered decoder on each batch of first-look log-probabilities (one forward pass for all),
-times them, keeps their reads, and returns the primary decoder's (the other cuts of ``looks`` are
-decoded by the predictor alone, so the comparison holds first looks only). :func:`compare_decoders` then scores each decoder
+:class:`DecoderRecorder` is handed to :meth:`Predictor.predict_with_voting` as its ``first_decoder``: it
+runs every registered decoder on each batch of log-probabilities of the crops as cut (one forward pass
+for all), times them, keeps their reads, and returns the primary decoder's (the extra crops of
+multi-crop ``voting`` are decoded by the predictor alone, so the comparison holds the crops as cut only). :func:`compare_decoders` then scores each decoder
 against the targets and against greedy (which reads it fixed, broke, or turned into NO READ).
 """
 

@@ -4,7 +4,7 @@ The metrics are :mod:`platocr.recognition.metrics`, the same code training valid
 through the :class:`~platocr.recognition.predictor.Predictor` (:func:`platocr.tools.read.read_paths`), as ``platocr
 read``, ``gallery`` and ``video`` read them: the preprocessing training validates with, the model's
 CTC decoder (``config.decode``) or the one ``decode=`` names (:mod:`platocr.recognition.decoding`), and its
-``looks``. An image that cannot be decoded is skipped and listed; a missing one is an error.
+multi-crop ``voting``. An image that cannot be decoded is skipped and listed; a missing one is an error.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from rich.table import Table
 
 from platocr.data.labels import LabelRow, open_dataset
 from platocr.errors import PlatocrError
-from platocr.recognition.looks import LookRecord
 from platocr.recognition.metrics import (
     Confusions,
     TextMetrics,
@@ -31,6 +30,7 @@ from platocr.recognition.metrics import (
     text_metrics,
 )
 from platocr.recognition.tokenizer import Decoded
+from platocr.recognition.voting import VotingRecord
 from platocr.tools.read import Skipped
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class EvalReport:
     unknown_chars: str = ""
     decode: str = "greedy"  # the CTC decoder that produced ``decoded``
     decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
-    looks: dict[str, Any] | None = None  # config looks: LookRecord.summary
+    voting: dict[str, Any] | None = None  # the config's multi-crop voting: VotingRecord.summary
     floors: list[dict[str, Any]] = field(default_factory=list)  # metrics.confidence_floors
     rows: list[LabelRow] = field(default_factory=list)  # the rows read (skipped ones left out)
     decoded: list[Decoded] = field(default_factory=list)
@@ -77,7 +77,7 @@ class EvalReport:
             "unknown_chars": self.unknown_chars,
             "decode": self.decode,
             **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
-            **({"looks": self.looks} if self.looks is not None else {}),
+            **({"voting": self.voting} if self.voting is not None else {}),
             "confidence_floors": self.floors,
             "skipped": [{"path": skip.path, "reason": skip.reason} for skip in self.skipped],
             **({"bars": self.bars.as_dict()} if self.bars is not None else {}),
@@ -86,8 +86,10 @@ class EvalReport:
 
 class RowReads(NamedTuple):
     decoded: list[Decoded]  # one per row read, in order
-    seconds: float  # end to end: read + preprocess + forward + decode (+ the other looks)
-    look: LookRecord  # which rows the config's ``looks`` read again, which changed (indices into rows)
+    seconds: float  # end to end: read + preprocess + forward + decode (+ the extra voting crops)
+    voting: (
+        VotingRecord  # which rows the config's ``voting`` read from extra crops, which changed (row indices)
+    )
     rows: list[LabelRow]  # the rows read: those whose image could be decoded
     skipped: list[Skipped]  # the others
     combined: list[BarsPrediction] | None = None  # bars=True: the bars + digits read of each row read
@@ -130,10 +132,10 @@ def predict_rows(
     first_decoder: Decoder | None = None,
     bars: bool = False,
 ) -> RowReads:
-    """Read ``rows`` with ``predictor`` (its decoder and ``looks``); unreadable images are skipped.
+    """Read ``rows`` with ``predictor`` (its decoder and multi-crop ``voting``); unreadable images are skipped.
 
-    ``first_decoder`` (a :class:`~platocr.tools.decoder_report.DecoderRecorder`) decodes the first looks,
-    so a decoder comparison holds first looks only. ``bars``: also the bars + digits reads."""
+    ``first_decoder`` (a :class:`~platocr.tools.decoder_report.DecoderRecorder`) decodes the crops as cut,
+    so a decoder comparison holds the crops as cut only. ``bars``: also the bars + digits reads."""
     from platocr.tools.read import read_paths
 
     reads = read_paths(
@@ -141,7 +143,7 @@ def predict_rows(
         first_decoder=first_decoder, bars=bars,
     )  # fmt: skip
     decoded = [Decoded(p.text, p.confidence, list(p.char_confidences)) for p in reads.predictions]
-    return RowReads(decoded, reads.seconds, reads.look, [rows[i] for i in reads.read], reads.skipped,
+    return RowReads(decoded, reads.seconds, reads.voting, [rows[i] for i in reads.read], reads.skipped,
                     reads.combined if bars else None, reads.bars_seconds)  # fmt: skip
 
 
@@ -190,10 +192,10 @@ def evaluate(
     )
     recorder = DecoderRecorder(predictor.decode) if compare else None
     reads = read_rows(predictor, labels, progress=progress, first_decoder=recorder, bars=bars)
-    decoded, seconds, look, rows, skipped = (
+    decoded, seconds, voting, rows, skipped = (
         reads.decoded,
         reads.seconds,
-        reads.look,
+        reads.voting,
         reads.rows,
         reads.skipped,
     )
@@ -222,7 +224,7 @@ def evaluate(
         unknown_chars="".join(ch for ch, _ in unknown.most_common()),
         decode=predictor.decode,
         decoder_comparison=compare_decoders(targets, recorder) if recorder is not None else None,
-        looks=look.summary(targets, predicted) if predictor.config.looks.insets else None,
+        voting=voting.summary(targets, predicted) if predictor.config.voting.crops else None,
         floors=confidence_floors(targets, [(d.text, d.confidence) for d in decoded]),
         rows=rows,
         decoded=decoded,
@@ -247,13 +249,13 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     summary.add_row("backend", report.backend)
     if report.skipped:
         summary.add_row("skipped (unreadable)", str(len(report.skipped)))
-    if report.looks is not None:
-        look = report.looks
+    if report.voting is not None:
+        voting = report.voting
         summary.add_row(
-            "looks",
-            f"{look['looked']} crops looked at again; {look['changed']} reads changed: {look['now_right']} "
-            f"now right, {look['was_right']} right before (StringMatch {look['string_match_first_look']:.4f} "
-            "with the first look only)",
+            "multi-crop voting",
+            f"{voting['voted']} crops read from extra crops too; {voting['changed']} reads changed: "
+            f"{voting['now_right']} now right, {voting['was_right']} right before (StringMatch "
+            f"{voting['string_match_first_crop']:.4f} with the crop as cut only)",
         )
     console.print(summary)
     if report.out_of_vocab:

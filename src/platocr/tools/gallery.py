@@ -72,7 +72,7 @@ def make_gallery(
     """Predict every row of ``labels`` and write the first ``limit`` items to ``out`` (.png or .html).
 
     ``checkpoint`` is a ``.pt``, an ``.onnx`` or a bundled name, read as ``platocr eval`` reads it
-    (same predictor, decoder and ``looks``; ``backend``: :func:`platocr.tools.evaluate.load_predictor`), so
+    (same predictor, decoder and multi-crop ``voting``; ``backend``: :func:`platocr.tools.evaluate.load_predictor`), so
     the error count is eval's. Unreadable images are skipped and listed in the result. Example::
 
         make_gallery("plates-ru", "data/val.tsv", "errors.html", limit=50).errors

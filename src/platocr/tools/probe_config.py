@@ -130,7 +130,7 @@ def _fine_tune(report: ProbeReport, base: Config) -> TrainingPlan:
     init, pick = report.init, report.fine_tune
     assert init is not None and pick is not None  # run_probe measures the init model with it
     same = init.same_kind
-    start = init.config if same else base  # the model's own augment, deskew and looks for its own kind
+    start = init.config if same else base  # the model's own augment, deskew and voting for its own kind
     opt = NEW_HEAD if init.unknown else KEEP_HEAD
     steps = step_budget(pick.macs, FINE_TUNE_MINUTES)
     config = dataclasses.replace(
@@ -156,7 +156,7 @@ def _fine_tune(report: ProbeReport, base: Config) -> TrainingPlan:
     ]
     if same:
         notes.append(
-            f"decode {init.config.decode}, input.deskew, augment and looks as {init.name}: "
+            f"decode {init.config.decode}, input.deskew, augment and voting as {init.name}: "
             f"{init.format_share:.0%} of the labels are in its format."
         )
     elif init.format_share is not None:

@@ -47,7 +47,7 @@ class InitModel:
 
     @property
     def same_kind(self) -> bool:
-        """The labels are in the format the model reads (its decoder, deskew and looks apply)."""
+        """The labels are in the format the model reads (its decoder, deskew and voting apply)."""
         return self.format_share is not None and self.format_share >= MIN_FORMAT_SHARE
 
     @property

@@ -2,7 +2,7 @@
 
 Inputs are image files, folders (searched recursively for :data:`IMAGE_EXTENSIONS`), globs, label
 files (``.tsv`` with header ``path<TAB>text``: their image paths are read) and ``-`` (paths on stdin,
-one per line). Images go through :meth:`Predictor.predict_looks` in batches; an image that cannot be
+one per line). Images go through :meth:`Predictor.predict_with_voting` in batches; an image that cannot be
 opened or decoded is skipped and listed (:class:`Skipped`) instead of stopping the run. ``eval`` and
 ``gallery`` read their rows with the same :func:`read_paths`::
 
@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
     from platocr.recognition.bars_reader import BarsPrediction
     from platocr.recognition.decoding import Decoder
-    from platocr.recognition.looks import LookRecord
     from platocr.recognition.prediction import Prediction
     from platocr.recognition.predictor import Predictor
+    from platocr.recognition.voting import VotingRecord
 
 OUTPUT_FORMATS = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl"}
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -53,14 +53,15 @@ class Skipped:
 @dataclass
 class PathReads:
     """What :func:`read_paths` read: ``read`` = indices into the paths of the images read, in order;
-    ``predictions``, ``look`` (the looks' :class:`~platocr.recognition.looks.LookRecord`) and, with ``bars``,
+    ``predictions``, ``voting`` (multi-crop voting's :class:`~platocr.recognition.voting.VotingRecord`) and,
+    with ``bars``,
     ``combined`` (:func:`platocr.recognition.bars_reader.read_bars`) follow ``read``."""
 
     read: list[int]
     predictions: list[Prediction]
-    look: LookRecord
+    voting: VotingRecord
     skipped: list[Skipped]
-    seconds: float  # image loading + preprocessing + forward + decoding, every look included
+    seconds: float  # image loading + preprocessing + forward + decoding, every voting crop included
     combined: list[BarsPrediction] = field(default_factory=list)
     bars_seconds: float = 0.0  # decoding the bars and combining (not in ``seconds``)
 
@@ -91,7 +92,7 @@ def read_paths(
 ) -> PathReads:
     """Read ``paths`` with ``predictor`` in chunks of its batch size, skipping unreadable images.
 
-    ``first_decoder`` is passed on to :meth:`Predictor.predict_looks` (eval's decoder comparison);
+    ``first_decoder`` is passed on to :meth:`Predictor.predict_with_voting` (eval's decoder comparison);
     ``bars`` also reads the bars of each crop and combines (``PathReads.combined``).
     Example::
 
@@ -99,9 +100,9 @@ def read_paths(
         [p.text for p in reads.predictions], reads.skipped
     """
     from platocr.progress import make_progress
-    from platocr.recognition.looks import LookRecord
+    from platocr.recognition.voting import VotingRecord
 
-    result = PathReads([], [], LookRecord(), [], 0.0)
+    result = PathReads([], [], VotingRecord(), [], 0.0)
     start = time.perf_counter()
     if bars:
         from platocr.recognition.bars_reader import read_bars, require_bars
@@ -119,13 +120,15 @@ def read_paths(
                     indices.append(i)
                     crops.append(crop)
             if crops:
-                looked = predictor.predict_looks(crops, batch_size=len(crops), first_decoder=first_decoder)
+                voted = predictor.predict_with_voting(
+                    crops, batch_size=len(crops), first_decoder=first_decoder
+                )
                 result.read.extend(indices)
-                result.predictions.extend(looked.predictions)
-                result.look.extend(looked.look)
+                result.predictions.extend(voted.predictions)
+                result.voting.extend(voted.voting)
                 if bars:  # the crops are at hand here: no second load
                     tic = time.perf_counter()
-                    result.combined.extend(read_bars(crops, looked.predictions))
+                    result.combined.extend(read_bars(crops, voted.predictions))
                     result.bars_seconds += time.perf_counter() - tic
             bar.update(task, advance=min(predictor.batch_size, len(paths) - begin))
     result.seconds = time.perf_counter() - start - result.bars_seconds
