@@ -24,7 +24,8 @@ from platocr.formats.ean import (
 )
 from platocr.synth import effects
 from platocr.synth.barcode_distortion import Distortion
-from platocr.synth.barcode_photo import BOX_MARGIN_PX, _place_label, synth_barcode_photo
+from platocr.synth.barcode_kinds import BarcodeKinds, LabelKinds
+from platocr.synth.barcode_photo import BOX_MARGIN_PX, _colourise, _place_label, _turn, synth_barcode_photo
 from platocr.synth.barcode_render import render_label
 from platocr.synth.barcodes import ANNOTATION_HEADER, generate_barcode_dataset
 
@@ -262,3 +263,107 @@ def test_summary_counts_photos_with_two_and_with_none(tmp_path: Path) -> None:
     assert report.barcodes_text() == "6735 (736 photos with two, 1 with none (no label fitted))"
     report.per_photo = Counter({1: 9, 2: 1})
     assert report.barcodes_text().endswith("(1 photo with two)")
+
+
+@pytest.mark.parametrize("kind", BarcodeKinds.names())
+def test_each_kind_can_be_forced_and_keeps_boxes_and_codes_valid(kind: str) -> None:
+    kinds = BarcodeKinds.only(kind)
+    placed = 0
+    for index in range(4):
+        photo, barcodes = synth_barcode_photo(np.random.default_rng([17, index]), None, kinds)
+        h, w = photo.shape[:2]
+        for b in barcodes:
+            x, y, bw, bh = b.box
+            assert 0 <= x and 0 <= y and x + bw <= w and y + bh <= h and bw > 10 and bh > 10, kind
+            assert check_digit_valid(b.code, b.symbology), kind
+            placed += 1
+    assert placed >= 4
+
+
+def _forced_box(kinds: BarcodeKinds, seed: int) -> tuple[str, tuple[int, int, int, int]] | None:
+    """(code, box) of one 200 px label placed on a grey 640x480 photo with these kinds, or None."""
+    canvas = np.full((480, 640, 3), 128, np.uint8)
+    rng = np.random.default_rng(seed)
+    result = _place_label(canvas, rng, 200.0, [], Distortion.for_strength(1.0), 7.0, kinds)
+    return None if result is None else (result[1].code, result[1].box)
+
+
+def test_forced_kinds_do_what_they_say() -> None:
+    books = [_forced_box(BarcodeKinds.only("isbn"), seed) for seed in range(6)]
+    assert all(b is None or (b[0][:3] in ("978", "979") and len(b[0]) == 13) for b in books)
+    assert any(b is not None for b in books)
+    rng = np.random.default_rng(0)
+    assert all(_turn(0.0, LabelKinds(upside_down=True), rng) == 180.0 for _ in range(20))
+    turned = [_turn(float(rng.uniform(-6, 6)), LabelKinds(turned=True), rng) for _ in range(200)]
+    assert all(14 <= abs(a) <= 66 for a in turned) and all(a > 0 for a in turned if abs(a) > 45)
+    assert any(abs(a) > 45 for a in turned) and any(a < 0 for a in turned)
+    both = [_turn(0.0, LabelKinds(turned=True, upside_down=True), rng) for _ in range(50)]
+    assert all(135 <= a <= 160 or 200 <= a <= 225 for a in both)
+    cut = 0
+    for seed in range(8):  # same draws, with and without the tight box: never larger, mostly smaller
+        plain, tight = (
+            _forced_box(BarcodeKinds.none(), seed),
+            _forced_box(BarcodeKinds.only("tight_box"), seed),
+        )
+        if plain is None or tight is None:
+            continue
+        assert plain[0] == tight[0] and tight[1][2] <= plain[1][2] and tight[1][3] <= plain[1][3]
+        cut += tight[1][2] < plain[1][2] and tight[1][3] < plain[1][3]
+    assert cut >= 3
+
+
+def test_forced_kinds_render_their_look() -> None:
+    rng = np.random.default_rng(2)
+    code = "9784175075322"
+    plain = render_label(code, "ean13", np.random.default_rng(1), 2)
+    large = render_label(code, "ean13", np.random.default_rng(1), 2, digit_scale=1.3, digit_spread=1.15)
+    tiny = render_label(code, "ean13", np.random.default_rng(1), 2, digit_scale=0.7)
+    far = render_label(code, "ean13", np.random.default_rng(1), 2, first_digit_gap=6.0)
+    height = lambda label: label.digit_boxes[0][3] - label.digit_boxes[0][1]  # noqa: E731
+    assert height(large) > height(plain) > height(tiny)
+    # digit_boxes: the 12 inner digits, then the first digit (outside the left guard bars)
+    gap = lambda label: label.digit_boxes[0][0] - label.digit_boxes[12][2]  # noqa: E731
+    assert gap(plain) > 0 and gap(far) >= gap(plain) + 2 * 5.5 and far.ink.shape[1] > plain.ink.shape[1]
+    for style in ("low_contrast", "coloured_packaging", "thermal"):
+        patch = _colourise(plain, rng, style)
+        assert patch.shape == (*plain.ink.shape, 3)
+        contrast = float(patch[plain.ink == 0].mean() - patch[plain.ink == 255].mean())
+        assert 20 < contrast < 220, style
+
+
+def test_kind_settings_parse_and_reject_bad_values() -> None:
+    kinds = BarcodeKinds().with_settings(["upside_down=0.5", "tight-box=0"])
+    assert kinds.upside_down == 0.5 and kinds.tight_box == 0.0 and kinds.turned == BarcodeKinds().turned
+    for bad in (["nope=1"], ["turned"], ["turned=x"], ["turned=1.5"]):
+        with pytest.raises(PlatocrError):
+            BarcodeKinds().with_settings(bad)
+    assert all(getattr(BarcodeKinds.none(), n) == 0 for n in BarcodeKinds.names())
+
+
+def test_default_kinds_are_modest_and_none_stays_plain() -> None:
+    defaults = BarcodeKinds()
+    assert all(0 < getattr(defaults, n) <= 0.05 for n in BarcodeKinds.names())
+    rng = np.random.default_rng(0)
+    assert all(BarcodeKinds.none().draw_label(rng) == LabelKinds() for _ in range(50))
+
+
+def test_kind_option_and_preview_with_one_photo_per_kind(tmp_path: Path) -> None:
+    out, grid = tmp_path / "bc", tmp_path / "grid.png"
+    args = ["synth", "barcodes", str(out), "--count", "3", "--seed", "2", "--workers", "1"]
+    result = CliRunner().invoke(app, [*args, "--kind", "upside_down=1", "--preview", str(grid)])
+    assert result.exit_code == 0, result.output
+    sheet = cv2.imread(str(grid))
+    rows = -(-3 // 6) + -(-len(BarcodeKinds.names()) // 6)  # dataset photos, then one tile per kind
+    assert sheet.shape[:2] == (240 * rows, 320 * 6)
+    bad = CliRunner().invoke(app, [*args, "--kind", "sideways=1"])
+    assert bad.exit_code != 0 and "sideways" in bad.output
+
+
+def test_kinds_are_deterministic_across_worker_counts(tmp_path: Path) -> None:
+    kinds = BarcodeKinds(**dict.fromkeys(BarcodeKinds.names(), 0.5))
+    kw = {"count": 6, "seed": 9, "show_progress": False, "kinds": kinds}
+    generate_barcode_dataset(tmp_path / "a", workers=1, **kw)
+    generate_barcode_dataset(tmp_path / "b", workers=2, **kw)
+    assert (tmp_path / "a/annotations.tsv").read_bytes() == (tmp_path / "b/annotations.tsv").read_bytes()
+    for image in sorted((tmp_path / "a/images").glob("*.jpg")):
+        assert image.read_bytes() == (tmp_path / "b/images" / image.name).read_bytes()

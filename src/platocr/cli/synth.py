@@ -42,14 +42,25 @@ def barcodes_command(
             "for a harder validation split.",
         ),
     ] = 1.0,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="NAME=P: probability of a real-photo kind (repeatable), e.g. --kind upside_down=0.1; "
+            "kinds: upside_down, turned, isbn, far_first_digit, tight_box, large_digits, tiny_digits, "
+            "strong_glare, low_contrast, coloured_packaging, thermal.",
+        ),
+    ] = None,
 ) -> None:
     """Photos of EAN-13 / UPC-A / UPC-E / EAN-8 barcodes: OUT/images/*.jpg + OUT/annotations.tsv."""
     _check_outputs(out, preview)
     from platocr.progress import console
+    from platocr.synth.barcode_kinds import BarcodeKinds
     from platocr.synth.barcodes import generate_barcode_dataset
 
+    kinds = BarcodeKinds().with_settings(kind or [])
     report = generate_barcode_dataset(
-        out, count=count, seed=seed, workers=workers, preview=preview, strength=strength
+        out, count=count, seed=seed, workers=workers, preview=preview, strength=strength, kinds=kinds
     )
     console.print(report.summary())
 

@@ -18,6 +18,7 @@ import numpy as np
 from platocr.formats.ean import SYMBOLOGIES, complete_code
 from platocr.synth import effects
 from platocr.synth.barcode_distortion import DIGIT_PER_BLUR, MIN_DIGIT_PX, Distortion
+from platocr.synth.barcode_kinds import BarcodeKinds, LabelKinds
 from platocr.synth.barcode_render import LabelInk, render_label
 
 SYMBOLOGY_WEIGHTS = np.array([0.70, 0.12, 0.08, 0.10])  # ean13, upca, upce, ean8 (order of SYMBOLOGIES)
@@ -51,15 +52,18 @@ class PlacedBarcode:
     box: tuple[int, int, int, int]
 
 
-def random_code(symbology: str, rng: np.random.Generator) -> tuple[str, str]:
-    """A valid random code and the text printed above it ('' or an ISBN line for books)."""
+def random_code(symbology: str, rng: np.random.Generator, *, isbn: bool = False) -> tuple[str, str]:
+    """A valid random code and the text printed above it ('' or an ISBN line for books).
+
+    ``isbn``: always a book (EAN-13 with 978/979 and the ISBN line), whatever ``symbology``.
+    """
     digits = lambda k: "".join(str(d) for d in rng.integers(0, 10, size=k))  # noqa: E731
-    if symbology == "ean13":
-        if rng.random() < 0.08:  # a book: 978/979 prefix and the ISBN printed above
+    if symbology == "ean13" or isbn:
+        if rng.random() < 0.08 or isbn:  # a book: 978/979 prefix and the ISBN printed above
             code = complete_code(str(rng.choice(["978", "979"])) + digits(9), "ean13")
             cut = int(rng.integers(5, 9))
-            isbn = f"{code[:3]}-{code[3]}-{code[4:cut]}-{code[cut:12]}-{code[12]}"
-            return code, f"ISBN {isbn}" if rng.random() < 0.8 else ""
+            isbn_text = f"{code[:3]}-{code[3]}-{code[4:cut]}-{code[cut:12]}-{code[12]}"
+            return code, f"ISBN {isbn_text}" if rng.random() < 0.8 or isbn else ""
         prefix = str(rng.choice(_COUNTRY_PREFIXES)) if rng.random() < 0.6 else digits(3)
         return complete_code(prefix + digits(9), "ean13"), ""
     if symbology == "upca":
@@ -70,13 +74,41 @@ def random_code(symbology: str, rng: np.random.Generator) -> tuple[str, str]:
     return complete_code(prefix + digits(4), "ean8"), ""
 
 
-def _colourise(label: LabelInk, rng: np.random.Generator) -> np.ndarray:
-    """BGR label from the ink map: mostly black on white, sometimes coloured ink or tinted paper."""
-    paper = rng.uniform(225, 256, size=3) if rng.random() < 0.8 else rng.uniform(170, 256, size=3)
-    ink = rng.uniform(0, 50, size=3) if rng.random() < 0.85 else rng.uniform(0, 110, size=3)
+def _colourise(label: LabelInk, rng: np.random.Generator, style: str = "") -> np.ndarray:
+    """BGR label from the ink map: mostly black on white, sometimes coloured ink or tinted paper.
+
+    ``style``: "low_contrast" (grey print on light paper), "coloured_packaging" (dark print on a
+    saturated colour) or "thermal" (grey, faded print with light streaks on off-white paper).
+    """
+    ink_map = label.ink
+    if style == "low_contrast":
+        paper = np.full(3, rng.uniform(195, 250)) + rng.uniform(-6, 6, size=3)
+        ink = paper - rng.uniform(65, 110)
+    elif style == "coloured_packaging":
+        hsv = np.array([[[rng.uniform(0, 180), rng.uniform(110, 255), rng.uniform(150, 245)]]], np.uint8)
+        paper = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(np.float64)
+        ink = rng.uniform(0, 55, size=3) if rng.random() < 0.6 else paper * rng.uniform(0.1, 0.3)
+    elif style == "thermal":
+        paper = np.full(3, rng.uniform(215, 245)) + np.array([-4.0, 0.0, 2.0]) * rng.uniform(0, 1)
+        ink = np.full(3, rng.uniform(55, 120))
+        ink_map = _fade(ink_map, rng)
+    else:
+        paper = rng.uniform(225, 256, size=3) if rng.random() < 0.8 else rng.uniform(170, 256, size=3)
+        ink = rng.uniform(0, 50, size=3) if rng.random() < 0.85 else rng.uniform(0, 110, size=3)
     ramp = np.linspace(0.0, 1.0, 256)[:, None]
     lut = np.clip(paper[None, :] + (ink - paper)[None, :] * ramp, 0, 255).astype(np.uint8).reshape(256, 1, 3)
-    return cv2.LUT(cv2.merge([label.ink] * 3), lut)
+    return cv2.LUT(cv2.merge([ink_map] * 3), lut)
+
+
+def _fade(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Thermal print: ink weakened by a smooth patchy field and a few light streaks across the label."""
+    h, w = ink.shape
+    field = rng.uniform(0.45, 1.0, size=(4, 6)).astype(np.float32)
+    gain = cv2.resize(field, (w, h), interpolation=cv2.INTER_CUBIC)
+    for _ in range(int(rng.integers(0, 3))):  # a worn heating dot: a thin light line along the feed
+        y = int(rng.integers(0, h))
+        gain[y : y + max(1, h // 60)] *= rng.uniform(0.2, 0.6)
+    return np.clip(ink.astype(np.float32) * gain, 0, 255).astype(np.uint8)
 
 
 def _region_outline(region: tuple[float, float, float, float], per_edge: int = 8) -> np.ndarray:
@@ -109,16 +141,21 @@ def _place_label(
     taken: list[tuple[float, float, float, float]],
     distortion: Distortion,
     min_digit_px: float,
+    kinds: BarcodeKinds | None = None,
 ) -> tuple[np.ndarray, PlacedBarcode, tuple[float, float, float, float]] | None:
     """Paste one random label onto ``canvas``, its region ``region_width`` px long (before perspective).
 
     The label is enlarged when its smallest digit would end up under ``min_digit_px`` tall.
+    ``kinds`` (default ``BarcodeKinds()``) draws this label's real-photo kinds.
     Returns (canvas, barcode, label bounds) or None when it does not fit.
     """
     h, w = canvas.shape[:2]
     d = distortion
+    k = (kinds if kinds is not None else BarcodeKinds()).draw_label(rng)
     symbology = str(rng.choice(SYMBOLOGIES, p=SYMBOLOGY_WEIGHTS))
-    code, top_text = random_code(symbology, rng)
+    if k.isbn:
+        symbology = "ean13"
+    code, top_text = random_code(symbology, rng, isbn=k.isbn)
     addon = (
         ""
         if rng.random() > 0.06
@@ -127,8 +164,8 @@ def _place_label(
     region_modules = {"ean13": 105, "upca": 105, "upce": 63, "ean8": 67}[symbology]  # bars + outer digits
     # Render near the final size: sharp digits and little aliasing when the warp scales it.
     m = int(np.clip(round(region_width / region_modules / 0.85), 2, 5))
-    label = render_label(code, symbology, rng, m, top_text=top_text, addon=addon)
-    patch = _colourise(label, rng)
+    label = render_label(code, symbology, rng, m, top_text=top_text, addon=addon, **_layout(k, rng))
+    patch = _colourise(label, rng, k.colour)
     lh, lw = patch.shape[:2]
     # Region outline, then the top-middle and bottom-middle point of every digit (to measure them).
     boxes = np.array(label.digit_boxes, np.float64).reshape(-1, 4)
@@ -150,6 +187,8 @@ def _place_label(
     else:
         tilt = d.tilt_deg if rng.random() < 0.7 else d.big_tilt_deg
         angle = rng.uniform(-tilt, tilt)
+    angle = _turn(angle, k, rng)
+    upright = abs(angle) <= 45  # neither vertical, upside down nor turned past 45 degrees
     # Positive angle = counter-clockwise on screen: a vertical label reads bottom-to-top, so that
     # cv2.ROTATE_90_CLOCKWISE of its crop makes the digits upright (the layout's convention).
     rad = np.deg2rad(angle)
@@ -174,8 +213,13 @@ def _place_label(
     extent = rmax - rmin
     if np.any(extent > np.array([w, h]) - 6):
         return None
-    if (extent[1] > extent[0]) != (abs(angle) > 45):  # the box shape must tell vertical from horizontal
+    if (extent[1] > extent[0]) != (45 < angle % 180 < 135):  # the box shape must tell vertical apart
         return None
+    if k.tight_box and upright:  # cut past crop's pad (10% of the short side) into the digits
+        digit_final = _digit_heights(effects.warp_points(points, matrix), len(boxes))
+        pad = 0.1 * float(extent.min())
+        rmin[0] += pad + rng.uniform(0.1, 0.5) * 0.6 * digit_final
+        rmax[1] -= pad + rng.uniform(0.05, 0.3) * digit_final
     for _ in range(12):  # random positions with the region inside the photo and clear of other labels
         tx = rng.uniform(3 - rmin[0], w - 3 - rmax[0])
         ty = rng.uniform(3 - rmin[1], h - 3 - rmax[1])
@@ -216,13 +260,54 @@ class _Degradation:
         return max(MIN_DIGIT_PX, DIGIT_PER_BLUR * blur_sd) / self.lowres
 
 
+def _layout(k: LabelKinds, rng: np.random.Generator) -> dict[str, float]:
+    """render_label's digit layout arguments for this label's kinds (no draws for a plain label)."""
+    layout: dict[str, float] = {}
+    if k.digit_size == "large":
+        layout["digit_scale"] = rng.uniform(1.15, 1.4)
+        layout["digit_spread"] = rng.uniform(1.05, 1.18)
+    elif k.digit_size == "tiny":
+        layout["digit_scale"] = rng.uniform(0.6, 0.8)
+    if k.isbn:
+        layout["digit_scale"] = max(layout.get("digit_scale", 1.0), rng.uniform(1.1, 1.3))
+        layout["top_scale"] = rng.uniform(1.2, 1.6)
+    gap = 21 * (layout.get("digit_spread", 1.0) - 1)  # keep a spread first group clear of the left digit
+    if k.far_first_digit:
+        gap += rng.uniform(2.5, 7.0)
+    if gap:
+        layout["first_digit_gap"] = gap
+    return layout
+
+
+def _turn(angle: float, k: LabelKinds, rng: np.random.Generator) -> float:
+    """The label's angle after its upside-down and turned kinds (degrees, counter-clockwise)."""
+    if k.turned:
+        if k.upside_down or abs(angle) > 45:  # upside down or vertical: 20-45 either way
+            angle += rng.uniform(20, 45) * rng.choice([-1.0, 1.0])
+        else:  # past 45 only counter-clockwise: crop turns that box clockwise, not upside down
+            turn = rng.uniform(20, 60)
+            angle = turn if turn > 45 or rng.random() < 0.5 else -turn
+    if k.upside_down:
+        angle += 180.0
+    return angle
+
+
 def _photo_effects(
-    photo: np.ndarray, rng: np.random.Generator, d: Distortion, dg: _Degradation
+    photo: np.ndarray,
+    rng: np.random.Generator,
+    d: Distortion,
+    dg: _Degradation,
+    glare_on: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     if rng.random() < d.shadow_share:
         photo = effects.shadow(photo, rng, d.shadow)
     if rng.random() < d.glare_share:
         photo = effects.glare(photo, rng, d.glare)
+    if glare_on is not None:  # a strong highlight over part of a label
+        x, y, bw, bh = glare_on
+        centre = (x + bw * rng.uniform(0.2, 0.8), y + bh * rng.uniform(0.4, 0.9))
+        axes = (bw * rng.uniform(0.12, 0.3), bh * rng.uniform(0.2, 0.45))
+        photo = effects.glare(photo, rng, (0.8, 0.95), centre=centre, axes=axes, softness=(0.12, 0.3))
     if rng.random() < 0.8:
         photo = effects.color_jitter(photo, rng, cast=d.cast)
     if dg.lowres < 1.0:  # a low-resolution camera or digital zoom
@@ -239,13 +324,14 @@ def _photo_effects(
 
 
 def synth_barcode_photo(
-    rng: np.random.Generator, distortion: Distortion | None = None
+    rng: np.random.Generator, distortion: Distortion | None = None, kinds: BarcodeKinds | None = None
 ) -> tuple[np.ndarray, list[PlacedBarcode]]:
     """One photo (H, W, 3) uint8 BGR, about 640x480 (sometimes portrait), and its barcodes (1 or 2).
 
-    ``distortion`` defaults to ``Distortion.for_strength(1.0)``.
+    ``distortion`` defaults to ``Distortion.for_strength(1.0)``, ``kinds`` to ``BarcodeKinds()``.
     """
     d = distortion if distortion is not None else Distortion.for_strength(1.0)
+    kinds = kinds if kinds is not None else BarcodeKinds()
     width = int(rng.choice([640, 640, 640, 720, 600, 560, 800]))
     height = width * 3 // 4
     if rng.random() < 0.15:
@@ -259,7 +345,9 @@ def synth_barcode_photo(
     low = d.min_region_px
     widths = (low, min(430.0, 0.8 * min(width, height * 1.3))) if wanted == 1 else (low * 0.9, 260.0)
     for _ in range(wanted * 6):  # a few tries: a big label may not fit (then it is redrawn smaller)
-        result = _place_label(canvas, rng, float(rng.uniform(*widths)), taken, d, degradation.min_digit_px())
+        result = _place_label(
+            canvas, rng, float(rng.uniform(*widths)), taken, d, degradation.min_digit_px(), kinds
+        )
         if result is not None:
             canvas, barcode, bounds = result
             placed.append(barcode)
@@ -267,4 +355,5 @@ def synth_barcode_photo(
         if len(placed) == wanted:
             break
         widths = (low * 0.9, max(low, widths[1] * 0.8))
-    return _photo_effects(canvas, rng, d, degradation), placed
+    glare_on = placed[0].box if placed and rng.random() < kinds.strong_glare else None
+    return _photo_effects(canvas, rng, d, degradation, glare_on), placed

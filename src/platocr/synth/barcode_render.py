@@ -75,17 +75,24 @@ def render_label(
     *,
     top_text: str = "",
     addon: str = "",
+    digit_scale: float = 1.0,
+    digit_spread: float = 1.0,
+    first_digit_gap: float = 0.0,
+    top_scale: float = 1.0,
 ) -> LabelInk:
     """Render ``code`` at ``module_px`` pixels per module with its printed digits.
 
     ``top_text`` (e.g. "ISBN 978-5-...") is printed above the bars and ``addon`` (2 or 5 digits)
-    right of them; neither is part of ``region``.
+    right of them; neither is part of ``region``. ``digit_scale`` multiplies the digit size (large or
+    tiny digits), ``digit_spread`` widens each digit group about its centre (wide spacing),
+    ``first_digit_gap`` moves the left outer digit that many modules further from the bars and
+    ``top_scale`` multiplies the ``top_text`` size.
     """
     enc: Encoded = encode(code, symbology)
     m = module_px
     n = len(enc.modules)
     font_name = str(rng.choice(DIGIT_FONTS, p=_FONT_WEIGHTS))
-    size = max(8, int(round(rng.uniform(8.5, 10.8) * m)))
+    size = max(6, int(round(rng.uniform(8.5, 10.8) * m * digit_scale)))
     font = digit_font(font_name, size)
     small = digit_font(font_name, max(7, int(round(size * rng.uniform(0.6, 0.75)))))
     cap = font.getbbox("0", anchor="ls")[1] * -1  # digit height above the baseline, px
@@ -94,13 +101,14 @@ def render_label(
     guard_ext = int(round(rng.uniform(4, 6) * m))
     gap = max(1, int(round(rng.uniform(0.2, 1.0) * m)))  # bars bottom -> digit tops
 
-    top_font = digit_font(font_name, max(7, int(size * rng.uniform(0.6, 0.85)))) if top_text else None
+    top_size = max(7, int(size * rng.uniform(0.6, 0.85) * top_scale)) if top_text else 0
+    top_font = digit_font(font_name, top_size) if top_text else None
     top_h = int(top_font.getbbox(top_text)[3] + m * 2) if top_font else 0
     addon_modules = encode_addon(addon) if addon else ""
     addon_w = (9 + len(addon_modules)) * m if addon else 0  # 9-module gap between symbol and add-on
 
     margin = [int(rng.uniform(1, 4) * m) for _ in range(4)]  # extra paper: left, top, right, bottom
-    quiet_left = _QUIET_LEFT[symbology] * m
+    quiet_left = int(round((_QUIET_LEFT[symbology] + first_digit_gap + 3 * (digit_scale - 1)) * m))
     quiet_right = (9 if enc.right_digit else 7) * m
     x_bars = margin[0] + quiet_left
     y_top = margin[1] + top_h
@@ -120,11 +128,14 @@ def render_label(
     baseline = y_top + bar_h + gap + cap
     for text, first, last in enc.inner_digits:
         slot = (last - first) / len(text)
+        centre = (first + last) / 2
         for i, ch in enumerate(text):
-            pen.text((x_bars + (first + (i + 0.5) * slot) * m, baseline), ch, font, "ms", True)
+            at = centre + (first + (i + 0.5) * slot - centre) * digit_spread
+            pen.text((x_bars + at * m, baseline), ch, font, "ms", True)
     outer_font = small if enc.small_outer else font
     if enc.left_digit:
-        pen.text((x_bars - rng.uniform(1.0, 2.5) * m, baseline), enc.left_digit, outer_font, "rs", True)
+        left_x = x_bars - (rng.uniform(1.0, 2.5) + first_digit_gap) * m
+        pen.text((left_x, baseline), enc.left_digit, outer_font, "rs", True)
     if enc.right_digit:
         pen.text(
             (x_bars + (n + rng.uniform(1.0, 2.5)) * m, baseline), enc.right_digit, outer_font, "ls", True

@@ -22,10 +22,12 @@ from rich.table import Table
 from platocr.errors import PlatocrError
 from platocr.parallel import default_workers, parallel_map
 from platocr.synth.barcode_distortion import Distortion, check_strength
-from platocr.synth.barcode_photo import synth_barcode_photo
+from platocr.synth.barcode_kinds import BarcodeKinds
+from platocr.synth.barcode_photo import PlacedBarcode, synth_barcode_photo
 
 ANNOTATION_HEADER = ("filename", "code", "x_from", "y_from", "width", "height")
 PREVIEW_IMAGES = 24
+_KIND_STREAM = 7_000_001  # SeedSequence entropy word that keeps the preview's kind photos apart
 _SYMBOLOGY_NAMES = {"ean13": "EAN-13", "upca": "UPC-A", "upce": "UPC-E", "ean8": "EAN-8"}
 
 
@@ -91,13 +93,13 @@ def image_name(index: int, count: int) -> str:
     return f"images/{index + 1:0{max(6, len(str(count)))}d}.jpg"
 
 
-def _make_photo(task: tuple[str, int, int, int, float]) -> list[AnnotationRow]:
+def _make_photo(task: tuple[str, int, int, int, float, BarcodeKinds]) -> list[AnnotationRow]:
     """Draw photo ``index`` from (seed, index), write it as JPEG and return its rows (top-level: picklable)."""
-    out, seed, index, count, strength = task
+    out, seed, index, count, strength, kinds = task
     cv2.setNumThreads(1)  # parallelism comes from processes; threads would only fight over the cores
     rng = np.random.default_rng(np.random.SeedSequence([seed, index]))
     distortion = Distortion.for_strength(strength)
-    photo, barcodes = synth_barcode_photo(rng, distortion)
+    photo, barcodes = synth_barcode_photo(rng, distortion, kinds)
     quality = int(rng.integers(*distortion.jpeg_quality))
     ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover - cv2 always encodes a uint8 BGR image
@@ -116,8 +118,66 @@ def write_annotations(rows: list[AnnotationRow], path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_preview(out: Path, rows: list[AnnotationRow], path: Path, images: int = PREVIEW_IMAGES) -> Path:
-    """Contact sheet PNG of the first ``images`` photos with their boxes (red) and codes drawn."""
+def _tile(
+    photo: np.ndarray, boxes: list[tuple[str, tuple[int, int, int, int]]], title: str = ""
+) -> np.ndarray:
+    """A 320x240 preview tile of ``photo`` with its boxes (red), codes and an optional title (yellow)."""
+    tile_w, tile_h = 320, 240
+    for code, (x, y, w, h) in boxes:
+        cv2.rectangle(photo, (x, y), (x + w - 1, y + h - 1), (0, 0, 255), 2)
+        cv2.putText(
+            photo, code, (x, max(14, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 255), 1, cv2.LINE_AA
+        )
+    scale = min(tile_w / photo.shape[1], tile_h / photo.shape[0])
+    small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    tile = np.full((tile_h, tile_w, 3), 40, np.uint8)
+    tile[: small.shape[0], : small.shape[1]] = small
+    if title:
+        cv2.putText(tile, title, (4, tile_h - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(
+            tile, title, (4, tile_h - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 255, 255), 1, cv2.LINE_AA
+        )
+    return tile
+
+
+def _zoom(
+    photo: np.ndarray, boxes: list[tuple[str, tuple[int, int, int, int]]]
+) -> tuple[np.ndarray, list[tuple[str, tuple[int, int, int, int]]]]:
+    """The part of ``photo`` around its first box (half the box's size around it) and the box moved there."""
+    if not boxes:
+        return photo.copy(), []
+    code, (x, y, w, h) = boxes[0]
+    x0, y0 = max(0, x - w // 2), max(0, y - h // 2)
+    x1, y1 = min(photo.shape[1], x + w + w // 2), min(photo.shape[0], y + h + h // 2)
+    part = np.ascontiguousarray(photo[y0:y1, x0:x1])
+    scale = min(320 / part.shape[1], 240 / part.shape[0])
+    part = cv2.resize(part, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+    box = (round((x - x0) * scale), round((y - y0) * scale), round(w * scale), round(h * scale))
+    return part, [(code, box)]
+
+
+def kind_examples(seed: int, strength: float = 1.0) -> list[tuple[str, np.ndarray, list[PlacedBarcode]]]:
+    """One photo per kind with that kind forced (``BarcodeKinds.only``), drawn apart from the dataset's."""
+    distortion = Distortion.for_strength(strength)
+    examples = []
+    for k, name in enumerate(BarcodeKinds.names()):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, _KIND_STREAM, k]))
+        photo, barcodes = synth_barcode_photo(rng, distortion, BarcodeKinds.only(name))
+        examples.append((name, photo, barcodes))
+    return examples
+
+
+def write_preview(
+    out: Path,
+    rows: list[AnnotationRow],
+    path: Path,
+    images: int = PREVIEW_IMAGES,
+    examples: list[tuple[str, np.ndarray, list[PlacedBarcode]]] | None = None,
+) -> Path:
+    """Contact sheet PNG of the first ``images`` photos with their boxes (red) and codes drawn.
+
+    ``examples`` (kind name, photo, barcodes), e.g. from ``kind_examples``, follow as titled tiles.
+    """
     by_file: dict[str, list[AnnotationRow]] = {}
     for row in rows:
         if row.filename in by_file or len(by_file) < images:
@@ -126,17 +186,11 @@ def write_preview(out: Path, rows: list[AnnotationRow], path: Path, images: int 
     tiles = []
     for filename, file_rows in by_file.items():
         photo = cv2.imread(str(out / filename), cv2.IMREAD_COLOR)
-        for r in file_rows:
-            x, y, w, h = r.box
-            cv2.rectangle(photo, (x, y), (x + w - 1, y + h - 1), (0, 0, 255), 2)
-            cv2.putText(
-                photo, r.code, (x, max(14, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 255), 1, cv2.LINE_AA
-            )
-        scale = min(tile_w / photo.shape[1], tile_h / photo.shape[0])
-        small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        tile = np.full((tile_h, tile_w, 3), 40, np.uint8)
-        tile[: small.shape[0], : small.shape[1]] = small
-        tiles.append(tile)
+        tiles.append(_tile(photo, [(r.code, r.box) for r in file_rows]))
+    while examples and len(tiles) % columns:
+        tiles.append(np.full((tile_h, tile_w, 3), 40, np.uint8))
+    for name, photo, barcodes in examples or []:
+        tiles.append(_tile(*_zoom(photo, [(b.code, b.box) for b in barcodes[:1]]), name))
     while len(tiles) % columns:
         tiles.append(np.full((tile_h, tile_w, 3), 40, np.uint8))
     sheet = np.vstack([np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)])
@@ -155,12 +209,17 @@ def generate_barcode_dataset(
     preview: Path | str | None = None,
     show_progress: bool = True,
     strength: float = 1.0,
+    kinds: BarcodeKinds | None = None,
 ) -> BarcodeDatasetReport:
     """Write ``count`` synthetic barcode photos and annotations.tsv to ``out``.
 
-    Mix: ~70% EAN-13, 12% UPC-A, 8% UPC-E, 10% EAN-8; ~5% vertical; ~12% photos with two barcodes.
+    Mix: ~70% EAN-13, 12% UPC-A, 8% UPC-E, 10% EAN-8; ~5% vertical (~7% with the turned kind past 45
+    degrees); ~12% photos with two barcodes.
     ``strength`` in (0, 3] scales the distortions (1.0 = training look; PlatocrError outside).
+    ``kinds`` (default ``BarcodeKinds()``): probabilities of the real-photo kinds (upside down,
+    turned, ISBN, ...). The preview adds one photo per kind with that kind forced.
     """
+    kinds = kinds if kinds is not None else BarcodeKinds()
     if count < 1:
         raise PlatocrError(f"--count must be at least 1, got {count}")
     strength = check_strength(strength)
@@ -172,7 +231,7 @@ def generate_barcode_dataset(
     threads = cv2.getNumThreads()
     start = time.perf_counter()
     try:
-        tasks = [(str(out), seed, i, count, strength) for i in range(count)]
+        tasks = [(str(out), seed, i, count, strength, kinds) for i in range(count)]
         per_photo = parallel_map(
             _make_photo, tasks, workers=workers, description="synth barcodes", show_progress=show_progress
         )
@@ -193,5 +252,6 @@ def generate_barcode_dataset(
         per_photo=Counter(len(photo_rows) for photo_rows in per_photo),
     )
     if preview is not None:
-        report.preview = write_preview(out, rows, Path(preview))
+        examples = kind_examples(seed, strength)
+        report.preview = write_preview(out, rows, Path(preview), examples=examples)
     return report

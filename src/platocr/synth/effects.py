@@ -100,15 +100,33 @@ def color_jitter(
     return cv2.transform(image, matrix)  # saturates to uint8
 
 
-def glare(image: np.ndarray, rng: np.random.Generator, strength: Range = (0.35, 0.9)) -> np.ndarray:
-    """Specular highlight: a soft bright ellipse at a random place, blended towards white."""
+def glare(
+    image: np.ndarray,
+    rng: np.random.Generator,
+    strength: Range = (0.35, 0.9),
+    *,
+    centre: tuple[float, float] | None = None,
+    axes: tuple[float, float] | None = None,
+    softness: Range = (0.3, 0.7),
+) -> np.ndarray:
+    """Specular highlight: a soft bright ellipse, blended towards white.
+
+    ``centre`` and ``axes`` (image px) place and size it; by default both are random. ``softness``:
+    the edge blur as a fraction of the larger axis (smaller = a harder, brighter patch).
+    """
     h, w = image.shape[:2]
     small = (max(8, w // 8), max(8, h // 8))  # draw the mask small and upscale: soft and cheap
     mask = np.zeros((small[1], small[0]), np.uint8)
-    centre = (int(rng.uniform(0, small[0])), int(rng.uniform(0, small[1])))
-    axes = (int(small[0] * rng.uniform(0.08, 0.35)) + 1, int(small[1] * rng.uniform(0.05, 0.25)) + 1)
-    cv2.ellipse(mask, centre, axes, rng.uniform(0, 180), 0, 360, 255, -1)
-    mask = cv2.GaussianBlur(mask, (0, 0), max(axes) * rng.uniform(0.3, 0.7))
+    if centre is None:
+        at = (int(rng.uniform(0, small[0])), int(rng.uniform(0, small[1])))
+    else:
+        at = (int(centre[0] * small[0] / w), int(centre[1] * small[1] / h))
+    if axes is None:
+        size = (int(small[0] * rng.uniform(0.08, 0.35)) + 1, int(small[1] * rng.uniform(0.05, 0.25)) + 1)
+    else:
+        size = (int(axes[0] * small[0] / w) + 1, int(axes[1] * small[1] / h) + 1)
+    cv2.ellipse(mask, at, size, rng.uniform(0, 180), 0, 360, 255, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(size) * _uniform(rng, softness))
     alpha = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
     lift = cv2.multiply(255 - image, cv2.merge([alpha, alpha, alpha]), scale=_uniform(rng, strength) / 255.0)
     return cv2.add(image, lift)
