@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 from platocr.errors import PlatocrError
 from platocr.recognition.config import (
     Config,
+    VotingConfig,
     apply_overrides,
     config_from_dict,
     config_to_dict,
@@ -58,6 +60,12 @@ def test_unknown_key_names_dotted_key_and_file(tmp_path: Path) -> None:
         ("train:\n  max_steps: 0\n", r"'train\.max_steps' must be > 0 or null"),
         ("train:\n  learning_check: -1\n", r"'train\.learning_check' must be >= 0"),
         ("train:\n  init: 3\n", r"'train\.init' expects str"),
+        ("train:\n  init: ' '\n", r"'train\.init' must be a checkpoint path"),
+        ("train:\n  ema: 1\n", r"'train\.ema' must be 0 \(off\) or a decay"),
+        ("input:\n  channels: 1\n", r"'input\.channels' must be 3"),
+        ("decode: fancy\n", r"'decode' must be one of greedy, beam, checksum-ean, plate-ru, got 'fancy'"),
+        ("voting:\n  crops: [[0.6, 0.1]]\n", r"'voting\.crops' must be \[fx, fy\] pairs in \[0, 0\.5\)"),
+        ("voting:\n  crops: [0.1]\n", r"'voting\.crops\[0\]' expects a list of float, float"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, text: str, pattern: str) -> None:
@@ -95,6 +103,18 @@ def test_set_overrides() -> None:
         apply_overrides(cfg, ["train.lr"])
     with pytest.raises(PlatocrError, match="is a section"):
         apply_overrides(cfg, ["train=1"])
+
+
+def test_configs_are_frozen_and_read_old_voting_names() -> None:
+    cfg = Config()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.train.lr = 0.1  # type: ignore[misc]
+    looks = config_from_dict({"looks": {"insets": [[0.1, 0.2]], "when": "empty"}})
+    assert looks.voting == VotingConfig(crops=((0.1, 0.2),), when="empty")
+    assert config_from_dict({"second_look": [0.1, 0.2]}) == looks
+    assert load_config(None, ["looks.insets=[[0.1, 0.2]]", "looks.when=empty"]) == looks
+    with pytest.raises(PlatocrError, match="give one of voting and looks"):
+        config_from_dict({"voting": {}, "looks": {}})
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ the registry, and the wiring into Predictor and ``platocr eval``."""
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from platocr.cli import app
 from platocr.errors import PlatocrError
 from platocr.formats.ean import complete_code
-from platocr.recognition.config import CHOICES, load_config
+from platocr.recognition.config import Decoder, load_config
 from platocr.recognition.decoding import (
     NO_READ,
     beam_nbest,
@@ -114,7 +115,7 @@ def test_plate_ru_prefers_the_plate_format_and_keeps_odd_formats() -> None:
 
 
 def test_registry_and_config_agree() -> None:
-    assert list_decoders() == list(CHOICES["decode"])
+    assert list_decoders() == list(typing.get_args(Decoder))
     with pytest.raises(PlatocrError, match="unknown decoder 'viterbi'.*greedy, beam, checksum-ean, plate-ru"):
         get_decoder("viterbi")
     assert load_config(None, ["decode=plate-ru"]).decode == "plate-ru"

@@ -1,38 +1,52 @@
-"""Typed run configuration: YAML -> dataclasses, with strict key/type checks and ``--set`` overrides.
+"""Typed run configuration: YAML -> frozen dataclasses, with strict key/type checks and ``--set`` overrides.
 
-Every stage (probe, train, eval, predictor, video) reads the same :class:`Config`. Unknown keys and
-wrong types are refused with a :class:`PlatocrError` naming the dotted key and the file, so a typo
-like ``train.lrr`` never silently falls back to a default.
+Every stage (probe, train, eval, predictor, video) reads the same :class:`Config`. Unknown keys, wrong types
+and values no stage can use (``Literal`` choices and :func:`_must` rules, on the fields) are refused with a
+:class:`PlatocrError` naming the dotted key and the file. Derive changed configs with ``dataclasses.replace``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from platocr.errors import PlatocrError
 
 
-@dataclass
+def _must(default: Any, ok: Callable[[Any], Any], rule: str) -> Any:
+    """A field whose loaded values (but null) must pass ``ok``; others are refused as "'key' must <rule>"."""
+    return field(default=default, metadata={"ok": ok, "rule": rule})
+
+
+def _positive(default: int) -> Any:
+    return _must(default, lambda v: v > 0, "be > 0")
+
+
+# The CTC decoders, = platocr.recognition.decoding.list_decoders() (extend both when one lands).
+Decoder = Literal["greedy", "beam", "checksum-ean", "plate-ru"]
+
+
+@dataclass(frozen=True)
 class InputConfig:
     """Model input size in pixels; crops are resized keeping aspect and padded to H x W."""
 
-    height: int = 64
-    width: int = 256
-    channels: int = 3  # always RGB; grey inputs are repeated to 3 channels by preprocess
+    height: int = _positive(64)
+    width: int = _positive(256)
+    channels: int = _must(3, lambda v: v == 3, "be 3 (grey crops are repeated to RGB)")
     # Straighten tilted barcodes first: rotate the crop so its bars stand vertical (preprocess.deskew_bars).
     # For crops cut from axis-aligned boxes (``platocr crop``), where a tilted label's digits run diagonally.
     deskew: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
     """Architecture: ``name`` is the registry key (see ``platocr.model.list_models``)."""
 
@@ -42,27 +56,27 @@ class ModelConfig:
     feature_stage: int = -1  # index into backbone.feature_info; -1 = last
     # Horizontal reduction of the feature map (power of two, <= the stage's own, e.g. 8 -> T = W / 8):
     # the last stride-2 convs get stride (2, 1). null = the backbone's own (16 or 32).
-    time_stride: int | None = None
-    gate_channels: int = 256  # 1x1 "gate" conv after the backbone
-    collapse: str = "conv"  # conv | mean: how the feature map's height becomes one frame
-    rnn: str = "gru"  # gru | lstm
-    rnn_layers: int = 2
-    rnn_hidden: int = 128
+    time_stride: int | None = _must(None, lambda v: v > 0 and not v & (v - 1), "be a power of two or null")
+    gate_channels: int = _positive(256)  # 1x1 "gate" conv after the backbone
+    collapse: Literal["conv", "mean"] = "conv"  # how the feature map's height becomes one frame
+    rnn: Literal["gru", "lstm"] = "gru"
+    rnn_layers: int = _positive(2)
+    rnn_hidden: int = _positive(128)
     rnn_dropout: float = 0.1
     # Add a linear projection of the CNN frames to the RNN output: the CNN gets a direct gradient
     # path, so CTC training from scratch leaves the all-blank plateau several times sooner.
     rnn_skip: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class DataConfig:
     """Alphabet and text length; ``vocab: auto`` lets train derive it from the training labels."""
 
     vocab: str = "0123456789"
-    max_text_len: int = 13
+    max_text_len: int = _positive(13)
 
 
-@dataclass
+@dataclass(frozen=True)
 class AugmentConfig:
     """Training augmentation: probabilities unless said otherwise (train builds the pipeline)."""
 
@@ -82,19 +96,19 @@ class AugmentConfig:
     grayscale: float = 0.1
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Optimisation and loop settings."""
 
-    epochs: int = 30
-    batch_size: int = 64
+    epochs: int = _positive(30)
+    batch_size: int = _positive(64)
     lr: float = 1e-3
     weight_decay: float = 1e-4
-    schedule: str = "onecycle"  # onecycle | cosine
+    schedule: Literal["onecycle", "cosine"] = "onecycle"
     warmup_pct: float = 0.1
     grad_clip: float = 5.0
     early_stopping: int = 8  # patience in epochs, 0 = off
-    metric: str = "string_match"  # string_match | cer | edit_distance | loss
+    metric: Literal["string_match", "cer", "edit_distance", "loss"] = "string_match"
     amp: bool = True  # CUDA only
     channels_last: bool = True  # CUDA only
     num_workers: int = 2
@@ -102,25 +116,29 @@ class TrainConfig:
     max_minutes: float | None = None  # wall-clock budget: whole epochs that fit, cut mid-epoch when spent
     # Budget in optimizer steps for the whole run (across --resume), cut mid-epoch; the LR schedule
     # ends at it. Unlike max_minutes it gives the same weights on a busy machine. With both, first wins.
-    max_steps: int | None = None
-    init: str | None = None  # start from these weights: a checkpoint path or a bundled model name
+    max_steps: int | None = _must(None, lambda v: v > 0, "be > 0 or null")
+    init: str | None = _must(None, str.strip, "be a checkpoint path, a bundled name or null")
     # Warn when validation still reads almost nothing after this many steps (and at the end); 0 = off.
-    learning_check: int = 600
+    learning_check: int = _must(600, lambda v: v >= 0, "be >= 0 (0 = off)")
     steps_per_epoch: int | None = None  # None = one pass over the (weighted) training set
-    ema: float = 0.0  # decay of a moving average of the weights that is validated and saved; 0 = off
+    # A moving average of the weights (validated and saved) with this decay.
+    ema: float = _must(0.0, lambda v: 0.0 <= v < 1.0, "be 0 (off) or a decay in (0, 1)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class VotingConfig:
     """Multi-crop voting: read each crop from extra crops too and let the reads vote
     (``platocr.recognition.voting``). Configs and models saved before it say ``looks: {insets, when}``
     (or ``second_look``): :func:`config_from_dict` reads them as ``voting``."""
 
-    crops: tuple[tuple[float, float], ...] = ()  # [fx, fy] inset per extra crop; none = no voting
-    when: str = "always"  # always: every crop; empty: only crops whose first read is empty
+    # [fx, fy] inset per extra crop; none = no voting.
+    crops: tuple[tuple[float, float], ...] = _must(
+        (), lambda v: all(0.0 <= f < 0.5 for crop in v for f in crop), "be [fx, fy] pairs in [0, 0.5)"
+    )
+    when: Literal["always", "empty"] = "always"  # empty: only crops whose first read is empty
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
     """The whole run configuration (one YAML file)."""
 
@@ -129,64 +147,31 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    decode: str = (
-        "greedy"  # CTC decoder: greedy | beam | checksum-ean | plate-ru (platocr.recognition.decoding)
-    )
+    decode: Decoder = "greedy"  # CTC decoder (platocr.recognition.decoding)
     voting: VotingConfig = field(default_factory=VotingConfig)
 
 
 def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:
     """Read a YAML config (``None`` = defaults) and apply ``a.b=value`` overrides."""
     if path is None:
-        cfg = Config()
-    else:
-        path = Path(path)
-        if not path.is_file():
-            raise PlatocrError(f"config file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise PlatocrError(f"{path}: invalid YAML: {exc}") from None
-        cfg = config_from_dict(data or {}, where=str(path))
-    return apply_overrides(cfg, overrides)
-
-
-# Fields with a fixed set of values (extend here when a new option lands, e.g. decoders in issue #5).
-CHOICES: dict[str, tuple[str, ...]] = {
-    "model.rnn": ("gru", "lstm"),
-    "model.collapse": ("conv", "mean"),
-    "train.schedule": ("onecycle", "cosine"),
-    "train.metric": ("string_match", "cer", "edit_distance", "loss"),
-    "decode": (
-        "greedy",
-        "beam",
-        "checksum-ean",
-        "plate-ru",
-    ),  # = platocr.recognition.decoding.list_decoders()
-    "voting.when": ("always", "empty"),
-}
-POSITIVE = (
-    "input.height",
-    "input.width",
-    "model.gate_channels",
-    "model.rnn_layers",
-    "model.rnn_hidden",
-    "data.max_text_len",
-    "train.epochs",
-    "train.batch_size",
-)
+        return apply_overrides(Config(), overrides)
+    path = Path(path)
+    if not path.is_file():
+        raise PlatocrError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PlatocrError(f"{path}: invalid YAML: {exc}") from None
+    return apply_overrides(config_from_dict(data or {}, where=str(path)), overrides)
 
 
 # The older names of ``voting``'s keys, still read from saved configs and taken by ``--set``.
 VOTING_ALIASES = {"looks.insets": "voting.crops", "looks.when": "voting.when"}
-_OLD_VOTING_KEYS = {"insets": "crops"}  # inside an old ``looks:`` section
 
 
 def config_from_dict(d: dict, where: str = "config") -> Config:
     """Build a Config from nested dicts; missing keys keep their defaults."""
-    cfg = _build(Config, _renamed_voting(d, where), where, prefix="")
-    _check_values(cfg, where)
-    return cfg
+    return _build(Config, _renamed_voting(d, where), where, prefix="")
 
 
 def _renamed_voting(d: Any, where: str) -> Any:
@@ -200,54 +185,14 @@ def _renamed_voting(d: Any, where: str) -> Any:
         raise PlatocrError(f"{where}: give one of {' and '.join(given)} (the same section, older names)")
     d = dict(d)
     if "second_look" in d:
-        inset = d.pop("second_look")
-        if inset is not None:
+        if (inset := d.pop("second_look")) is not None:
             d["voting"] = {"crops": [inset], "when": "empty"}
         return d
     looks = d.pop("looks")
     d["voting"] = (
-        {_OLD_VOTING_KEYS.get(k, k): v for k, v in looks.items()} if isinstance(looks, dict) else looks
+        {("crops" if k == "insets" else k): v for k, v in looks.items()} if isinstance(looks, dict) else looks
     )
     return d
-
-
-def _get(cfg: Config, dotted: str) -> Any:
-    value: Any = cfg
-    for part in dotted.split("."):
-        value = getattr(value, part)
-    return value
-
-
-def _check_values(cfg: Config, where: str) -> None:
-    """Refuse values of the right type that no stage can use (naming key, allowed values, got)."""
-    for dotted, allowed in CHOICES.items():
-        if _get(cfg, dotted) not in allowed:
-            raise PlatocrError(
-                f"{where}: '{dotted}' must be one of {', '.join(allowed)}, got {_get(cfg, dotted)!r}"
-            )
-    for dotted in POSITIVE:
-        if _get(cfg, dotted) <= 0:
-            raise PlatocrError(f"{where}: '{dotted}' must be > 0, got {_get(cfg, dotted)}")
-    if cfg.input.channels != 3:
-        raise PlatocrError(
-            f"{where}: 'input.channels' must be 3 (grey crops are repeated to RGB), got {cfg.input.channels}"
-        )
-    for crop in cfg.voting.crops:
-        if not all(0.0 <= f < 0.5 for f in crop):
-            raise PlatocrError(f"{where}: 'voting.crops' must be [fx, fy] in [0, 0.5), got {list(crop)}")
-    if not 0.0 <= cfg.train.ema < 1.0:
-        raise PlatocrError(f"{where}: 'train.ema' must be 0 (off) or a decay in (0, 1), got {cfg.train.ema}")
-    if cfg.train.max_steps is not None and cfg.train.max_steps <= 0:
-        raise PlatocrError(f"{where}: 'train.max_steps' must be > 0 or null, got {cfg.train.max_steps}")
-    if cfg.train.learning_check < 0:
-        raise PlatocrError(
-            f"{where}: 'train.learning_check' must be >= 0 (0 = off), got {cfg.train.learning_check}"
-        )
-    if cfg.train.init is not None and not cfg.train.init.strip():
-        raise PlatocrError(f"{where}: 'train.init' must be a checkpoint path, a bundled name or null")
-    stride = cfg.model.time_stride
-    if stride is not None and (stride < 1 or stride & (stride - 1)):
-        raise PlatocrError(f"{where}: 'model.time_stride' must be a power of two or null, got {stride}")
 
 
 def config_to_dict(cfg: Config) -> dict:
@@ -256,9 +201,7 @@ def config_to_dict(cfg: Config) -> dict:
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
+        return [plain(v) for v in value] if isinstance(value, list | tuple) else value
 
     return plain(dataclasses.asdict(cfg))
 
@@ -275,107 +218,79 @@ def apply_overrides(cfg: Config, overrides: Sequence[str], where: str = "--set")
     """Return a new Config with each ``a.b=value`` applied (value parsed with ``yaml.safe_load``)."""
     data = config_to_dict(cfg)
     for item in overrides:
-        key, sep, raw = item.partition("=")
-        key = VOTING_ALIASES.get(key.strip(), key.strip())
+        key, sep, raw = (part.strip() for part in item.partition("="))
+        key = VOTING_ALIASES.get(key, key)
         if not sep or not key:
             raise PlatocrError(f"{where}: expected KEY=VALUE (e.g. train.lr=0.001), got {item!r}")
         try:
             value = yaml.safe_load(raw)
         except yaml.YAMLError as exc:
             raise PlatocrError(f"{where} {item!r}: cannot parse the value: {exc}") from None
-        node = data
-        parts = key.split(".")
+        node, parts = data, key.split(".")
         for depth, part in enumerate(parts):
             if not isinstance(node, dict) or part not in node:
-                raise PlatocrError(_unknown(where, ".".join(parts[: depth + 1]), node))
-            if depth == len(parts) - 1:
-                if isinstance(node[part], dict):
-                    raise PlatocrError(
-                        f"{where}: '{key}' is a section; set one of its keys ({key}.KEY=VALUE)"
-                    )
-                # A str field set to e.g. 0123456789 must stay text, not become a YAML int.
-                node[part] = (
-                    raw.strip() if isinstance(node[part], str) and not isinstance(value, str) else value
-                )
-            else:
+                known = ", ".join(node) if isinstance(node, dict) else "none: not a section"
+                raise PlatocrError(f"{where}: unknown key '{'.'.join(parts[: depth + 1])}' (known: {known})")
+            if depth < len(parts) - 1:
                 node = node[part]
+        if isinstance(node[part], dict):
+            raise PlatocrError(f"{where}: '{key}' is a section; set one of its keys ({key}.KEY=VALUE)")
+        # A str field set to e.g. 0123456789 must stay text, not become a YAML int.
+        node[part] = raw if isinstance(node[part], str) and not isinstance(value, str | None) else value
     return config_from_dict(data, where=where)
 
 
-def _unknown(where: str, dotted: str, node: Any) -> str:
-    known = ", ".join(node) if isinstance(node, dict) else "none: not a section"
-    return f"{where}: unknown key '{dotted}' (known: {known})"
-
-
 def _build(cls: type, data: Any, where: str, prefix: str) -> Any:
-    """Instantiate dataclass ``cls`` from ``data``, checking keys and value types recursively."""
+    """Instantiate dataclass ``cls`` from ``data``, checking keys, types and field rules recursively."""
     if not isinstance(data, dict):
-        raise PlatocrError(
-            f"{where}: '{prefix.rstrip('.') or '<top>'}' must be a mapping, got {type(data).__name__}"
-        )
+        name = prefix.rstrip(".") or "<top>"
+        raise PlatocrError(f"{where}: '{name}' must be a mapping, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        if key not in names:
-            raise PlatocrError(f"{where}: unknown key '{dotted}' (known: {', '.join(names)})")
-        hint = hints[key]
-        if dataclasses.is_dataclass(hint):
-            kwargs[key] = _build(hint, value, where, prefix=f"{dotted}.")
-        else:
-            kwargs[key] = _check_value(value, hint, where, dotted)
+        if key not in fields:
+            raise PlatocrError(f"{where}: unknown key '{dotted}' (known: {', '.join(fields)})")
+        if dataclasses.is_dataclass(hints[key]):
+            kwargs[key] = _build(hints[key], value, where, prefix=f"{dotted}.")
+            continue
+        kwargs[key] = _check_value(value, hints[key], where, dotted)
+        if (ok := fields[key].metadata.get("ok")) and kwargs[key] is not None and not ok(kwargs[key]):
+            raise PlatocrError(f"{where}: '{dotted}' must {fields[key].metadata['rule']}, got {value!r}")
     return cls(**kwargs)
 
 
 def _check_value(value: Any, hint: Any, where: str, dotted: str) -> Any:
     """Return ``value`` coerced to ``hint`` (int -> float, list -> tuple) or raise naming key/expected/got."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _check_value(value, inner[0], where, dotted)
-    if (item := _any_length_item(hint)) is not None:
-        if isinstance(value, list | tuple):
-            return tuple(_check_value(v, item, where, f"{dotted}[{i}]") for i, v in enumerate(value))
-    elif origin is tuple:
-        if isinstance(value, list | tuple) and len(value) == len(args):
+    if origin in (typing.Union, types.UnionType):  # X | None
+        return None if value is None else _check_value(value, args[0], where, dotted)
+    if origin is Literal:
+        if isinstance(value, str) and value in args:
+            return value
+        raise PlatocrError(f"{where}: '{dotted}' must be one of {', '.join(args)}, got {value!r}")
+    if origin is tuple:  # tuple[X, Y] = a list of exactly those; tuple[X, ...] = a list of any length
+        items = args[:1] * len(value) if args[-1] is Ellipsis and isinstance(value, list | tuple) else args
+        if isinstance(value, list | tuple) and len(items) == len(value):
             return tuple(
                 _check_value(v, a, where, f"{dotted}[{i}]")
-                for i, (v, a) in enumerate(zip(value, args, strict=True))
+                for i, (v, a) in enumerate(zip(value, items, strict=True))
             )
     elif hint is float:
         # YAML reads "1" as int and "1e-3" as str; accept both where a float is meant.
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            with contextlib.suppress(ValueError):
                 return float(value)
-            except ValueError:
-                pass
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif hint is bool or hint is str:
-        if isinstance(value, hint):
-            return value
-    else:  # pragma: no cover - a field type this checker does not know yet
-        raise TypeError(f"config field {dotted}: unsupported type {hint}")
-    raise PlatocrError(
-        f"{where}: '{dotted}' expects {_type_name(hint)}, got {type(value).__name__} {value!r}"
-    )
-
-
-def _any_length_item(hint: Any) -> Any | None:
-    """``X`` for ``tuple[X, ...]`` (a list of any length), else None."""
-    args = typing.get_args(hint)
-    return args[0] if typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis else None
+    elif isinstance(value, hint) and (hint is bool or not isinstance(value, bool)):
+        return value
+    got = f"{type(value).__name__} {value!r}"
+    raise PlatocrError(f"{where}: '{dotted}' expects {_type_name(hint)}, got {got}")
 
 
 def _type_name(hint: Any) -> str:
-    if (item := _any_length_item(hint)) is not None:
-        return f"a list (each {_type_name(item)})"
-    if typing.get_origin(hint) is tuple:
-        return "a list of " + ", ".join(_type_name(a) for a in typing.get_args(hint))
-    return getattr(hint, "__name__", str(hint))
+    if typing.get_origin(hint) is not tuple:
+        return hint.__name__
+    if (args := typing.get_args(hint))[-1] is Ellipsis:
+        return f"a list (each {_type_name(args[0])})"
+    return f"a list of {', '.join(map(_type_name, args))}"
