@@ -2,9 +2,10 @@
 
 See docs/models/barcodes-ean.md, "Real photos". Every kind is drawn independently per label (per
 photo for ``strong_glare``); the colour kinds (``low_contrast``, ``coloured_packaging``, ``thermal``)
-exclude each other, and so do the digit-size kinds (``large_digits``, ``tiny_digits``). The defaults
-keep most photos as before and give each new kind a modest share; ``BarcodeKinds.only(name)`` forces
-one kind (probability 1, the others 0), e.g. for a preview or a test.
+exclude each other, and so do the digit-size kinds (``large_digits``, ``tiny_digits``). Every kind is
+off by default, and then no random number is drawn for them, so a seed gives the same photos as before
+the kinds existed (the shipped model's synthetic val set, the demo); ``--kind NAME=P`` turns them on,
+``BarcodeKinds.only(name)`` forces one kind (probability 1, the others 0), e.g. for a preview or a test.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from platocr.errors import PlatocrError
 class BarcodeKinds:
     """Probability of each kind, in [0, 1]."""
 
-    upside_down: float = 0.04  # turned 180 degrees (the box stays wider than tall)
-    turned: float = 0.05  # turned 20-60 degrees (over 45: the box is taller, read as vertical)
-    isbn: float = 0.03  # bookland EAN-13 (978/979) with "ISBN 978-..." above it and larger digits
-    far_first_digit: float = 0.04  # first digit well outside the left guard bars
-    tight_box: float = 0.04  # box cut into the first digit and the digit row (past crop's 10% pad)
-    large_digits: float = 0.04  # large digits with wide spacing
-    tiny_digits: float = 0.03  # small digits under the bars
-    strong_glare: float = 0.04  # per photo: a strong highlight over a label's digits
-    low_contrast: float = 0.04  # grey print on light paper
-    coloured_packaging: float = 0.04  # dark print on saturated coloured packaging
-    thermal: float = 0.03  # thermal label: grey, faded print with streaks
+    upside_down: float = 0.0  # turned 180 degrees (the box stays wider than tall)
+    turned: float = 0.0  # turned 20-60 degrees (over 45: the box is taller, read as vertical)
+    isbn: float = 0.0  # bookland EAN-13 (978/979) with "ISBN 978-..." above it and larger digits
+    far_first_digit: float = 0.0  # first digit well outside the left guard bars
+    tight_box: float = 0.0  # box cut into the first digit and the digit row (past crop's 10% pad)
+    large_digits: float = 0.0  # large digits with wide spacing
+    tiny_digits: float = 0.0  # small digits under the bars
+    strong_glare: float = 0.0  # per photo: a strong highlight over a label's digits
+    low_contrast: float = 0.0  # grey print on light paper
+    coloured_packaging: float = 0.0  # dark print on saturated coloured packaging
+    thermal: float = 0.0  # thermal label: grey, faded print with streaks
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -44,8 +45,11 @@ class BarcodeKinds:
 
     @classmethod
     def none(cls) -> BarcodeKinds:
-        """Every kind off: the look before these kinds existed (the draws still differ)."""
+        """Every kind off (the default): the photos of the same seed as before the kinds existed."""
         return cls(**dict.fromkeys(cls.names(), 0.0))
+
+    def any_on(self) -> bool:
+        return any(getattr(self, name) > 0 for name in self.names())
 
     @classmethod
     def only(cls, name: str) -> BarcodeKinds:
@@ -71,7 +75,10 @@ class BarcodeKinds:
         return replace(self, **changes)
 
     def draw_label(self, rng: np.random.Generator) -> LabelKinds:
-        """Which per-label kinds one label gets (a fixed number of draws, whatever the settings)."""
+        """Which per-label kinds one label gets: a fixed number of draws whenever a kind is on, none
+        when all are off (so the rest of the photo draws what it drew before the kinds existed)."""
+        if not self.any_on():
+            return LabelKinds()
         u = rng.random(8)
         colour = ""
         c = u[5]

@@ -355,5 +355,8 @@ def synth_barcode_photo(
         if len(placed) == wanted:
             break
         widths = (low * 0.9, max(low, widths[1] * 0.8))
-    glare_on = placed[0].box if placed and rng.random() < kinds.strong_glare else None
+    # No draw when the kind is off: a seed's photos stay what they were before the kinds existed.
+    glare_on = (
+        placed[0].box if placed and kinds.strong_glare > 0 and rng.random() < kinds.strong_glare else None
+    )
     return _photo_effects(canvas, rng, d, degradation, glare_on), placed

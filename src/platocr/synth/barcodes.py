@@ -252,6 +252,7 @@ def generate_barcode_dataset(
         per_photo=Counter(len(photo_rows) for photo_rows in per_photo),
     )
     if preview is not None:
-        examples = kind_examples(seed, strength)
+        # One example per real-photo kind, when the photos use them (they are off by default).
+        examples = kind_examples(seed, strength) if kinds.any_on() else None
         report.preview = write_preview(out, rows, Path(preview), examples=examples)
     return report
