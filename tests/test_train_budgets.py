@@ -93,3 +93,15 @@ def test_learning_check_warns_when_the_model_still_reads_nothing(
     assert "warning: after 2 steps the model still reads almost nothing on val" in text
     assert "try --init plates-ru or barcodes-ean (fine-tune), more steps (train.max_steps)" in text
     assert text.count("warning:") == 2
+
+
+def test_a_step_budget_shorter_than_the_learning_check_still_warns_at_the_end(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train, val = tiny_dataset
+    steps = ["--set", "train.max_steps=2", "--set", "train.epochs=5", "--set", "train.steps_per_epoch=1"]
+    result = run_tiny_training(tmp_path / "run", [str(train)], val, *steps)
+    assert result.exit_code == 0, result.output
+    text = _flat(result)
+    assert "warning: after 2 steps the model still reads almost nothing on val" in text
+    assert text.count("warning:") == 1  # the end of the run only: the first check (600 steps) was never due

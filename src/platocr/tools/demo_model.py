@@ -123,9 +123,9 @@ def read_step(state: DemoState) -> None:
         write_rows(result.rows, handle)
     state.artefacts["read: path, text, confidence"] = path
     texts = [row.text for row in result.rows]
-    same = sum(a == b for a, b in zip(texts, state.test_predictions, strict=False))
     if len(texts) != len(state.test_predictions):
         raise PlatocrError(f"read {len(texts)} test crops, eval {len(state.test_predictions)}")
+    same = sum(a == b for a, b in zip(texts, state.test_predictions, strict=True))
     state.figures["read"] = (
         f"{len(texts)} test crops, {result.crops_per_s:.0f} crops/s; the same text as eval for {same} of "
         f"{len(texts)}"

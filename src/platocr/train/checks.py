@@ -1,7 +1,7 @@
 """Warnings a run owes its user: a model that still reads nothing, a time budget that fitted too little.
 
 ``train.learning_check`` (steps, 0 = off): at the first validation after that many steps, and when
-the run ends, a model that reads almost nothing (StringMatch < 0.02 on val, or without val on a few
+the run ends (whatever its length), a model that reads almost nothing (StringMatch < 0.02 on val, or without val on a few
 unaugmented training crops; negatives left out) gets one warning line with the likely cause and what to try. A run cut
 by ``train.max_minutes`` before that many steps gets one too: a slow or busy machine must not
 silently turn a time budget into a useless model.
@@ -99,8 +99,9 @@ class LearningCheck:
         return learning_warning(steps, reading, self.init)
 
     def at_end(self, steps: int, read: Callable[[], Reading | None]) -> str | None:
-        """The check when the run ends; ``read()`` is asked only when it is due."""
-        if self.after_steps <= 0 or steps < self.after_steps or self.warned_at == steps:
+        """The check when the run ends, however few its steps: a budget that ends a run before the
+        model reads anything is worth one line too. ``read()`` is asked only when it is due."""
+        if self.after_steps <= 0 or self.warned_at == steps:
             return None  # (warned_at: the first check was this very validation)
         reading = read()
         if reading is None or not reading.nothing:

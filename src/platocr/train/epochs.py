@@ -221,13 +221,19 @@ class Trainer:
 
     def _end_checks(self, check: LearningCheck, stop_reason: str) -> None:
         history = self.state.history
+        clock = (
+            check.time_budget(self.steps, self.cfg.train.max_minutes)
+            if stop_reason == "time budget"
+            else None
+        )
+        if clock is not None:  # the clock fitted too few steps: that line says it all
+            self._warn(clock)
+            return
         self._warn(
             check.at_end(
                 self.steps, lambda: best_reading(history) if self.data.val_rows else self._reading(None)
             )
         )
-        if stop_reason == "time budget":
-            self._warn(check.time_budget(self.steps, self.cfg.train.max_minutes))
 
     def _after_epoch(
         self, row: dict, clock: TimeBudget, step_budget: StepBudget, cut_short: bool
