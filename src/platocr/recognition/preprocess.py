@@ -25,18 +25,34 @@ _MEAN = np.array(MEAN_RGB, dtype=np.float32).reshape(1, 3, 1, 1)
 _STD = np.array(STD_RGB, dtype=np.float32).reshape(1, 3, 1, 1)
 
 
-def load_image(path: str | Path) -> np.ndarray:
-    """Read an image as BGR uint8 HxWx3; PlatocrError naming the file if missing or unreadable.
+def image_or_reason(path: str | Path) -> np.ndarray | str:
+    """The image at ``path`` as BGR uint8 HxWx3, or why it cannot be read: ``not found``,
+    ``cannot read (<OS error>)``, ``empty file`` or ``cannot decode``.
 
     Decodes from bytes so that non-ASCII file names (Cyrillic plate labels) work on every platform.
     """
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except FileNotFoundError:
+        return "not found"
+    except OSError as exc:  # a folder, no permission, an I/O error
+        return f"cannot read ({exc.strerror or exc})"
+    if not data.size:
+        return "empty file"
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return "cannot decode" if image is None else image
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Read an image as BGR uint8 HxWx3; PlatocrError naming the file if missing or unreadable."""
     path = Path(path)
-    if not path.is_file():
-        raise PlatocrError(f"image not found: {path}")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise PlatocrError(f"cannot decode image: {path}")
+    image = image_or_reason(path)
+    if isinstance(image, str):
+        if image == "not found":
+            raise PlatocrError(f"image not found: {path}")
+        raise PlatocrError(
+            f"cannot decode image: {path}" + ("" if image == "cannot decode" else f" ({image})")
+        )
     return image
 
 

@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING, TextIO
 from platocr.errors import PlatocrError
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from platocr.recognition.bars_reader import BarsPrediction
     from platocr.recognition.decoding import Decoder
     from platocr.recognition.prediction import Prediction
@@ -66,21 +64,6 @@ class PathReads:
     bars_seconds: float = 0.0  # decoding the bars and combining (not in ``seconds``)
 
 
-def load_crop(path: str | Path) -> np.ndarray | str:
-    """The image at ``path`` as BGR uint8, or the reason it cannot be read (a string)."""
-    import cv2
-    import numpy as np
-
-    try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except FileNotFoundError:
-        return "not found"
-    except OSError as exc:  # a folder, no permission, an I/O error
-        return exc.strerror or type(exc).__name__
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    return "cannot decode (not an image or a broken file)" if image is None else image
-
-
 def read_paths(
     predictor: Predictor,
     paths: Sequence[str | Path],
@@ -100,6 +83,7 @@ def read_paths(
         [p.text for p in reads.predictions], reads.skipped
     """
     from platocr.progress import make_progress
+    from platocr.recognition.preprocess import image_or_reason
     from platocr.recognition.voting import VotingRecord
 
     result = PathReads([], [], VotingRecord(), [], 0.0)
@@ -113,7 +97,7 @@ def read_paths(
         for begin in range(0, len(paths), predictor.batch_size):
             indices, crops = [], []
             for i in range(begin, min(begin + predictor.batch_size, len(paths))):
-                crop = load_crop(paths[i])
+                crop = image_or_reason(paths[i])
                 if isinstance(crop, str):
                     result.skipped.append(Skipped(str(paths[i]), crop))
                 else:

@@ -14,13 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from platocr.data.label_text import read_label_text
 from platocr.data.labels import LABEL_FILE_NAME
 from platocr.errors import PlatocrError
 from platocr.progress import make_progress
+from platocr.recognition.preprocess import image_or_reason
 from platocr.train.data import Source
 from platocr.train.threads import available_cores
 
@@ -42,17 +40,9 @@ class Skipped:
 
 
 def image_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as an image (as ``preprocess.load_image`` reads it), or None."""
-    try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError as exc:
-        return f"cannot read ({exc.strerror or exc})"
-    if not data.size:
-        return "empty file"
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if image is None:
-        return "cannot decode"
-    return None
+    """Why ``path`` cannot be read as an image (``preprocess.image_or_reason``), or None."""
+    image = image_or_reason(path)
+    return image if isinstance(image, str) else None
 
 
 def find_unreadable(paths: Sequence[Path], *, progress: bool = True) -> dict[Path, str]:
