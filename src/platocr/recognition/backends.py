@@ -40,18 +40,30 @@ def import_torch() -> Any:
 def resolve_device(device: str, backend: str) -> str:
     """``auto`` | ``cpu`` | ``cuda`` -> ``cpu`` or ``cuda[:i]`` for ``backend``; PlatocrError if
     unavailable. Only the torch backend imports torch."""
-    if device not in ("auto", "cpu", "cuda"):
-        raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
     if backend == "onnx":
+        _check_device(device)
         import onnxruntime as ort
 
         has_cuda = "CUDAExecutionProvider" in ort.get_available_providers()
         return "cuda" if device == "cuda" or (device == "auto" and has_cuda) else "cpu"
-    # As platocr.train.ddp.pick_device, without importing platocr.train (timm, torchvision: seconds).
+    return torch_device(device)
+
+
+def _check_device(device: str) -> None:
+    if device not in ("auto", "cpu", "cuda"):
+        raise PlatocrError(f"--device must be auto, cpu or cuda, got {device!r}")
+
+
+def torch_device(device: str, local_rank: int = 0) -> str:
+    """``auto`` | ``cpu`` | ``cuda`` -> ``cpu`` or ``cuda:i`` (``i`` from a torchrun ``local_rank``);
+    ``cuda`` without a GPU is a PlatocrError. Shared by the predictor and training."""
+    _check_device(device)
     torch = import_torch()
     if device == "cuda" and not torch.cuda.is_available():
         raise PlatocrError("--device cuda: no CUDA device is available (this torch sees none)")
-    return "cuda:0" if device != "cpu" and torch.cuda.is_available() else "cpu"
+    if device == "cpu" or not torch.cuda.is_available():
+        return "cpu"
+    return f"cuda:{local_rank % torch.cuda.device_count()}"
 
 
 def nvidia_driver_present() -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from platocr.errors import PlatocrError
+from platocr.recognition.backends import torch_device
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,7 @@ class DistContext:
 
 def pick_device(requested: str, local_rank: int = 0) -> torch.device:
     """``auto`` -> CUDA when available else CPU; ``cuda`` without a GPU is a user error."""
-    if requested not in ("auto", "cpu", "cuda"):
-        raise PlatocrError(f"--device must be auto, cpu or cuda, got {requested!r}")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise PlatocrError("--device cuda: no CUDA device is available (this torch sees none)")
-    if requested == "cpu" or not torch.cuda.is_available():
-        return torch.device("cpu")
-    return torch.device("cuda", local_rank % torch.cuda.device_count())
+    return torch.device(torch_device(requested, local_rank))
 
 
 def setup(requested_device: str = "auto") -> DistContext:
