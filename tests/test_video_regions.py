@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from platocr.errors import PlatocrError
+from platocr.formats.ean import encode
 from platocr.recognition.prediction import Prediction
 from platocr.video import RegionSmoother, parse_roi, run_video
 from platocr.video.detect import BarcodeFinder
@@ -17,31 +18,12 @@ from platocr.video.regions import Region, iou
 from platocr.video.smoothing import vote
 from platocr.video.writers import open_writer
 
-# EAN-13 digit patterns (L; R = L inverted; G = R reversed) and the first digit's L/G parity.
-_L = [
-    "0001101",
-    "0011001",
-    "0010011",
-    "0111101",
-    "0100011",
-    "0110001",
-    "0101111",
-    "0111011",
-    "0110111",
-    "0001011",
-]
-_R = [p.translate(str.maketrans("01", "10")) for p in _L]
-_G = [r[::-1] for r in _R]
-_PARITY = ["LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL"]
 CODE = "4006381333931"
 
 
 def ean13_label(code: str = CODE, module: int = 3) -> np.ndarray:
     """A white label (BGR) with the bars of ``code`` and its digits printed below them."""
-    left = "".join(
-        (_L if p == "L" else _G)[int(d)] for d, p in zip(code[1:7], _PARITY[int(code[0])], strict=True)
-    )
-    modules = "101" + left + "01010" + "".join(_R[int(d)] for d in code[7:]) + "101"
+    modules = encode(code).modules
     bar_h, x0, y0 = 60 * module, 11 * module, 4 * module
     label = np.full((bar_h + 20 * module, (len(modules) + 22) * module), 255, np.uint8)
     for i, bit in enumerate(modules):
