@@ -1,0 +1,16 @@
+"""Finding licence plates in whole frames: a small learned detector that runs on a CPU without torch.
+
+Example::
+
+    from platocr.detection import PlateDetector
+    detector = PlateDetector.load()            # the shipped "plate-detector"
+    for found in detector(frame):              # frame: BGR uint8 (H, W, 3)
+        x, y, w, h = found.box
+
+Like ``recognition/``, this package never imports training, synthesis, the command tools or the CLI.
+"""
+
+from platocr.detection.boxes import Detection, plate_crop_box
+from platocr.detection.detector import PlateDetector
+
+__all__ = ["Detection", "PlateDetector", "plate_crop_box"]

@@ -1,0 +1,149 @@
+"""The plate detector at inference time: onnxruntime + numpy, no torch.
+
+The network (``platocr.detection.network`` for training) maps a frame, resized so its longer side is
+``input_size`` and padded to a multiple of the stride, to a (1, 5, H/stride, W/stride) map: channel 0 the
+probability that a plate centre falls in the cell, 1-2 the centre's offset inside the cell, 3-4 the
+plate's log width and log height in cells. A plate is a local maximum of channel 0 above ``threshold``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from platocr.detection.boxes import Box, Detection
+from platocr.errors import PlatocrError
+
+INPUT_NAME = "frame"
+OUTPUT_NAME = "plates"
+DEFAULT_NAME = "plate-detector"
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """What the exported network expects and how its output is read (stored in the ONNX metadata)."""
+
+    input_size: int = 640  # the frame's longer side is resized to this many pixels
+    stride: int = 4  # input pixels per output cell
+    threshold: float = 0.35  # lowest centre probability that counts as a plate
+    max_plates: int = 32
+    nms_iou: float = 0.4  # overlapping boxes above this IoU keep only the higher score
+
+    def as_metadata(self) -> dict[str, str]:
+        return {f"detector.{k}": str(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_metadata(cls, props: dict[str, str]) -> DetectorSettings:
+        kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float}
+        found = {k: kinds[k](props[f"detector.{k}"]) for k in kinds if f"detector.{k}" in props}
+        return cls(**found)
+
+
+def resolve_detector(name_or_path: str | Path) -> Path:
+    """A shipped detector name (``plate-detector``) or an ``.onnx`` path -> the file."""
+    from platocr.recognition.zoo import MODELS_DIR
+
+    path = Path(name_or_path)
+    if path.suffix != ".onnx":
+        shipped = MODELS_DIR / f"{name_or_path}.onnx"
+        if shipped.is_file():
+            return shipped
+        raise PlatocrError(f"detector {name_or_path!r}: not a shipped detector ({DEFAULT_NAME}) nor an .onnx file")
+    if not path.is_file():
+        raise PlatocrError(f"detector {path}: file not found")
+    return path
+
+
+def letterbox(frame: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, float]:
+    """(1, 3, H, W) float32 network input and the scale (input px per frame px).
+
+    The longer side becomes ``size``; both sides are padded with zeros up to a multiple of ``stride * 8``.
+    """
+    import cv2
+
+    height, width = frame.shape[:2]
+    scale = size / max(height, width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    if resized.ndim == 2:
+        resized = cv2.cvtColor(resized, cv2.COLOR_GRAY2BGR)
+    step = stride * 8
+    padded = np.zeros((-(-new_h // step) * step, -(-new_w // step) * step, 3), np.float32)
+    padded[:new_h, :new_w] = resized[:, :, ::-1] * (1 / 255.0)  # BGR -> RGB in [0, 1]
+    return np.ascontiguousarray(padded.transpose(2, 0, 1)[None]), scale
+
+
+def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) -> list[tuple[Box, float]]:
+    """Boxes in frame pixels and scores from the network output (1, 5, h, w), best first, after NMS."""
+    heat = output[0, 0]
+    padded = np.pad(heat, 1, constant_values=-1.0)
+    neighbours = np.max(
+        [padded[dy : dy + heat.shape[0], dx : dx + heat.shape[1]] for dy in range(3) for dx in range(3)], axis=0
+    )
+    ys, xs = np.nonzero((heat >= neighbours) & (heat >= settings.threshold))
+    order = np.argsort(-heat[ys, xs])[: settings.max_plates * 4]
+    boxes: list[tuple[Box, float]] = []
+    for y, x in zip(ys[order], xs[order], strict=True):
+        cx = (x + output[0, 1, y, x]) * settings.stride / scale
+        cy = (y + output[0, 2, y, x]) * settings.stride / scale
+        w = np.exp(output[0, 3, y, x]) * settings.stride / scale
+        h = np.exp(output[0, 4, y, x]) * settings.stride / scale
+        box = (round(cx - w / 2), round(cy - h / 2), max(1, round(w)), max(1, round(h)))
+        if all(box_iou(box, kept) <= settings.nms_iou for kept, _ in boxes):
+            boxes.append((box, float(heat[y, x])))
+        if len(boxes) == settings.max_plates:
+            break
+    return boxes
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+class PlateDetector:
+    """Finds plates in BGR frames.
+
+    Example::
+
+        detector = PlateDetector.load()          # or PlateDetector.load("my.onnx", threshold=0.5)
+        plates = detector(cv2.imread("car.jpg"))  # list[Detection], best score first
+    """
+
+    def __init__(self, session: Any, settings: DetectorSettings, source: str) -> None:
+        self._session, self.settings, self.source = session, settings, source
+
+    @classmethod
+    def load(
+        cls, name_or_path: str | Path = DEFAULT_NAME, *, threshold: float | None = None, threads: int | None = None
+    ) -> PlateDetector:
+        """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one."""
+        from platocr.recognition.onnx_export import onnx_metadata_props, onnx_session
+
+        path = resolve_detector(name_or_path)
+        settings = DetectorSettings.from_metadata(onnx_metadata_props(path.read_bytes()))
+        if threshold is not None:
+            if not 0.0 < threshold < 1.0:
+                raise PlatocrError(f"detector threshold must be in (0, 1), got {threshold}")
+            settings = DetectorSettings(**{**settings.__dict__, "threshold": threshold})
+        return cls(onnx_session(path, "cpu", threads), settings, str(path))
+
+    def __call__(self, frame: np.ndarray) -> list[Detection]:
+        """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first."""
+        height, width = frame.shape[:2]
+        image, scale = letterbox(frame, self.settings.input_size, self.settings.stride)
+        output = self._session.run([OUTPUT_NAME], {INPUT_NAME: image})[0]
+        found = []
+        for (x, y, w, h), score in decode_plates(output, self.settings, scale):
+            x0, y0 = max(0, x), max(0, y)
+            x1, y1 = min(width, x + w), min(height, y + h)
+            if x1 - x0 >= 4 and y1 - y0 >= 2:
+                found.append(Detection((x0, y0, x1 - x0, y1 - y0), score))
+        return found
