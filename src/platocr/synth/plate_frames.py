@@ -1,0 +1,292 @@
+"""Whole synthetic camera frames with licence plates anywhere in them, and each plate's box and text.
+
+``render_scene(rng)`` draws what a street, parking or gate camera sees: a backdrop (sky, buildings,
+road or parking bays), zero to several cars at different distances with Russian or foreign plates
+(plate width 60-400 px at 1280x720, log-uniform), plate-like distractors (shop and road signs,
+stickers, grilles, striped guards), occluders in front (poles, people, a barrier arm), a camera look
+(day, dusk/night with lit plates and headlight glare, infrared grey) and camera faults (blur, motion
+blur, roll, noise, JPEG). Every random choice comes from ``rng``: a seeded generator gives the same
+frame byte for byte.
+
+A plate is labelled only if it lies fully inside the frame and at least ``MIN_VISIBLE`` of it is not
+hidden by what stands in front; others stay in the picture unlabelled. Its box is the tight
+axis-aligned box around the plate including its frame (the dealer border around a Russian plate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from platocr.synth import effects
+from platocr.synth.plate_render import PlateImage, draw_framed_plate
+from platocr.synth.plate_street import backdrop, car, muted, paste_clipped, road_sign
+from platocr.synth.plate_styles import foreign_plate
+from platocr.synth.plates import random_plate_text
+
+MIN_VISIBLE = 0.7  # share of a plate's pixels that must stay visible for it to be labelled
+PLATE_WIDTH = (60.0, 400.0)  # plate width range in px for a 1280 px wide frame
+
+
+@dataclass(frozen=True)
+class ScenePlate:
+    """One labelled plate: its ``text`` (``A123BC77`` for Russian plates), ``box`` = (x, y, w, h)
+    in image pixels around the plate and its frame, ``kind`` = ``"ru"`` or ``"foreign"``."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A frame: ``image`` (H, W, 3) uint8 BGR and the plates labelled in it (possibly none)."""
+
+    image: np.ndarray
+    plates: tuple[ScenePlate, ...]
+
+
+@dataclass
+class _Placed:
+    """A plate drawn into the frame: corners (4, 2) of its framed image in frame pixels, label, and
+    how many pixels it covered when drawn (occlusion is measured against this)."""
+
+    quad: np.ndarray
+    text: str
+    kind: str
+    pixels: int
+
+
+def plate_image(width: float, foreign: bool, rng: np.random.Generator) -> tuple[PlateImage, str, str]:
+    """A straight-on plate about ``width`` px wide: (PlateImage, text, kind)."""
+    if foreign:
+        plate, text = foreign_plate(max(16, int(width * 1.3)), rng)  # drawn a bit larger: smoother warp
+        return plate, text, "foreign"
+    series, region = random_plate_text(rng)
+    return draw_framed_plate(series, region, width * 1.3 / 520, rng), series + region, "ru"
+
+
+def plate_homography(plate_quad: np.ndarray, width: float, centre: tuple[float, float],
+                     rng: np.random.Generator, max_roll: float = 10.0) -> np.ndarray:  # fmt: skip
+    """3x3 matrix taking the plate image (plate corners ``plate_quad`` (4, 2)) to a plate ``width`` px
+    wide centred at ``centre``: a small roll (<= ``max_roll`` degrees), yaw and look-down squash."""
+    qw, qh = np.ptp(plate_quad[:, 0]), np.ptp(plate_quad[:, 1])
+    height = width * qh / qw * rng.uniform(0.8, 1.05)  # seen from above: flatter
+    yaw = rng.uniform(-0.15, 0.15) if rng.random() < 0.7 else rng.uniform(-0.35, 0.35)
+    dst = np.array([[-width / 2, -height / 2 * (1 - yaw)], [width / 2, -height / 2 * (1 + yaw)],
+                    [width / 2, height / 2 * (1 + yaw)], [-width / 2, height / 2 * (1 - yaw)]], np.float32)  # fmt: skip
+    angle = np.radians(np.clip(rng.normal(0, max_roll / 3), -max_roll, max_roll))
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+    dst = effects.perspective_jitter(dst @ rot.T, rng, strength=0.03) + np.array(centre, np.float32)
+    return cv2.getPerspectiveTransform(plate_quad.astype(np.float32), dst.astype(np.float32))
+
+
+def _plate_widths(kind: str, scale: float, rng: np.random.Generator) -> list[float]:
+    """Plate widths in px (far cars first) for a scene kind."""
+    lo, hi = np.log(PLATE_WIDTH[0] * scale), np.log(PLATE_WIDTH[1] * scale)
+    if kind == "gate":  # one car close to the camera, sometimes a second one behind
+        widths = [np.exp(rng.uniform(np.log(120 * scale), hi))]
+        if rng.random() < 0.3:
+            widths.append(widths[0] * rng.uniform(0.3, 0.6))
+    elif kind == "parking":  # a row of parked cars at about the same distance
+        base = np.exp(rng.uniform(lo, np.log(230 * scale)))
+        widths = [base * rng.uniform(0.85, 1.15) for _ in range(int(rng.integers(2, 6)))]
+    elif kind == "street":
+        widths = [np.exp(rng.uniform(lo, hi)) for _ in range(int(rng.integers(1, 5)))]
+    else:
+        widths = []
+    return sorted(max(PLATE_WIDTH[0] * scale, min(PLATE_WIDTH[1] * scale, w)) for w in widths)
+
+
+def _draw_car(frame: np.ndarray, owner: np.ndarray, width: float, centre: tuple[float, float],
+              look: str, foreign: float, rng: np.random.Generator, placed: list[_Placed],
+              with_plate: bool = True) -> None:  # fmt: skip
+    """Draw a car whose plate (if it has one) is ``width`` px wide at ``centre``; updates ``owner``."""
+    front = rng.random() < 0.5
+    body, mask, (px, py) = car(width, rng, front)
+    has_plate = with_plate and rng.random() > 0.04  # a few cars show an empty plate holder: no label
+    if has_plate:
+        plate, text, kind = plate_image(width, rng.random() < foreign, rng)
+        matrix = plate_homography(plate.plate_quad, width, (px, py), rng)
+        body = effects.paste_warped(body, plate.image, matrix, plate.mask)
+        ph, pw = plate.image.shape[:2]
+        quad = effects.warp_points(np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]]), matrix)
+    if front and (look == "night" or rng.random() < 0.15):  # headlights on: glare next to the plate
+        for gx in (0.12, 0.88):
+            body = effects.glare(body, rng, strength=(0.5, 0.95), centre=(body.shape[1] * gx, py - width * 0.4),
+                                 axes=(width * 0.5, width * 0.3), softness=(0.3, 0.6))  # fmt: skip
+    if rng.random() < 0.2:  # a passing car: horizontal motion blur
+        k = int(rng.uniform(3, 6 + width / 20)) | 1
+        body = cv2.blur(body, (k, 1))
+    x0, y0 = int(round(centre[0] - px)), int(round(centre[1] - py))
+    paste_clipped(frame, body, x0, y0, mask)
+    _cover(owner, mask, x0, y0)
+    if has_plate:
+        poly = np.round(quad + (x0, y0)).astype(np.int32)
+        region = np.zeros_like(owner)
+        cv2.fillConvexPoly(region, poly, 1)
+        owner[region > 0] = len(placed) + 1
+        placed.append(_Placed(quad + (x0, y0), text, kind, int(np.count_nonzero(region))))
+
+
+def _cover(owner: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
+    """Mark the opaque pixels of a patch pasted at (x, y) as hiding whatever plate was there."""
+    H, W = owner.shape
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + mask.shape[1]), min(H, y + mask.shape[0])
+    if x1 > x0 and y1 > y0:
+        owner[y0:y1, x0:x1][mask[y0 - y : y1 - y, x0 - x : x1 - x] > 127] = 0
+
+
+def _occluders(frame: np.ndarray, owner: np.ndarray, placed: list[_Placed], rng: np.random.Generator) -> None:
+    """Things in front of the cars: a pole, a person, a barrier arm; some placed over a plate."""
+    H, W = owner.shape
+    for _ in range(int(rng.choice(3, p=[0.55, 0.3, 0.15]))):
+        target = placed[int(rng.integers(len(placed)))].quad if placed and rng.random() < 0.4 else None
+        if target is not None:
+            x = int(rng.uniform(target[:, 0].min() - 20, target[:, 0].max() + 20))
+        else:
+            x = int(rng.uniform(0, W))
+        kind = rng.random()
+        patch_w = int(rng.uniform(0.01, 0.05) * W) if kind < 0.5 else int(rng.uniform(0.04, 0.1) * W)
+        top = int(rng.uniform(0, 0.6) * H) if kind < 0.5 else int(rng.uniform(0.3, 0.7) * H)
+        mask = np.zeros((H - top, patch_w), np.uint8)
+        if kind < 0.5:  # a pole or tree trunk
+            mask[:] = 255
+        else:  # a person: head and a rounded body
+            r = patch_w // 3
+            cv2.circle(mask, (patch_w // 2, r), r, 255, -1, cv2.LINE_AA)
+            cv2.rectangle(mask, (0, 2 * r + 2), (patch_w - 1, H - top), 255, -1)
+        colour = np.empty((H - top, patch_w, 3), np.uint8)
+        colour[:] = muted(rng, 20, 160, 30)
+        paste_clipped(frame, colour, x - patch_w // 2, top, mask)
+        _cover(owner, mask, x - patch_w // 2, top)
+    if rng.random() < 0.08:  # a striped gate barrier arm across the frame
+        y, t = int(rng.uniform(0.3, 0.8) * H), int(rng.uniform(0.01, 0.025) * H)
+        stripe = int(rng.uniform(30, 80))
+        for i, x in enumerate(range(0, W, stripe)):
+            cv2.rectangle(frame, (x, y), (x + stripe, y + t), (40, 40, 220) if i % 2 else (240, 240, 240), -1)
+        owner[max(0, y) : y + t + 1] = 0
+
+
+def _signs(frame: np.ndarray, horizon: float, rng: np.random.Generator) -> None:
+    """Road signs on poles standing behind the cars (plate-like distractors)."""
+    H, W = frame.shape[:2]
+    for _ in range(int(rng.integers(0, 4))):
+        size = int(rng.uniform(0.03, 0.1) * H)
+        x, y = (
+            int(rng.uniform(0, W)),
+            int(rng.uniform(max(0, horizon - 0.3 * H), max(horizon, 0.1 * H) + 0.2 * H)),
+        )
+        cv2.line(frame, (x, y), (x, min(H, y + int(H * 0.4))), muted(rng, 80, 160, 5), max(2, size // 10))
+        img, mask = road_sign(size, rng)
+        paste_clipped(frame, img, x - img.shape[1] // 2, y - img.shape[0], mask)
+
+
+def _look(frame: np.ndarray, owner: np.ndarray, look: str, rng: np.random.Generator) -> np.ndarray:
+    """Lighting and camera type: day colour, dusk, night (lit plates) or infrared grey (glowing plates)."""
+    if look == "day":
+        frame = effects.color_jitter(frame, rng, brightness=(-30, 30), contrast=(0.7, 1.2), cast=0.08)
+        return effects.shadow(frame, rng, strength=(0.2, 0.5)) if rng.random() < 0.25 else frame
+    lit = cv2.compare(owner, 0, cv2.CMP_GT)  # visible plate pixels: lit by the plate lamp / IR
+    if look == "ir":  # retro-reflective plates glow under IR light while the rest goes dark
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        contrast, offset = rng.uniform(0.6, 1.3), rng.uniform(-30, 20)
+        levels = np.arange(256, dtype=np.float32)
+        plate_lut = np.clip((levels - 128) * contrast + 128 + offset, 0, 255).astype(np.uint8)
+        scene_lut = np.clip((levels * rng.uniform(0.35, 1.0) - 128) * contrast + 128 + offset, 0, 255).astype(
+            np.uint8
+        )
+        out = cv2.LUT(grey, scene_lut)
+        cv2.copyTo(cv2.LUT(grey, plate_lut), lit, out)
+        return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
+    dark = rng.uniform(0.2, 0.45) if look == "night" else rng.uniform(0.5, 0.8)
+    warm = np.array([0.85, 0.95, 1.1], np.float32)  # sodium street light / plate lamp
+    out = cv2.transform(frame, np.diag(warm * dark).astype(np.float32))
+    cv2.copyTo(cv2.transform(frame, np.diag(warm * rng.uniform(0.6, 1.0)).astype(np.float32)), lit, out)
+    return out
+
+
+def _roll(frame: np.ndarray, placed: list[_Placed], rng: np.random.Generator) -> np.ndarray:
+    """Camera roll: rotate the frame a few degrees about its centre, zoomed so no border shows."""
+    h, w = frame.shape[:2]
+    angle = rng.uniform(-6, 6)
+    a = np.radians(abs(angle))
+    zoom = max((w * np.cos(a) + h * np.sin(a)) / w, (w * np.sin(a) + h * np.cos(a)) / h)
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
+    for plate in placed:
+        plate.quad = plate.quad @ matrix[:, :2].T + matrix[:, 2]
+    return cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def _camera(frame: np.ndarray, rng: np.random.Generator, grey: bool) -> np.ndarray:
+    """Optics and sensor: defocus or shake, grain (drawn at half size: cheap), JPEG."""
+    blur = rng.random()
+    if blur < 0.35:
+        frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.4, 1.3))
+    elif blur < 0.45:
+        frame = effects.motion_blur(frame, rng, length=(3, 9))
+    if rng.random() < 0.7:
+        h, w = frame.shape[:2]
+        k = int(rng.integers(2, 9))
+        grain = rng.integers(-k, k + 1, size=(h // 2, w // 2, 3), dtype=np.int16)
+        grain = cv2.resize(grain, (w, h), interpolation=cv2.INTER_NEAREST)
+        frame = cv2.add(frame, grain, dtype=cv2.CV_8U)
+    if rng.random() < 0.5:
+        frame = effects.jpeg_reencode(frame, rng, quality=(35, 90))
+    if grey:  # colour grain and JPEG chroma would break the infrared grey
+        frame = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    return frame
+
+
+def render_scene(
+    rng: np.random.Generator, size: tuple[int, int] = (1280, 720), foreign: float = 0.3
+) -> Scene:
+    """One camera frame of ``size`` = (width, height) with its labelled plates.
+
+    ``foreign`` is the probability that a plate is a non-Russian style (EU, US, Brazil, yellow, dark).
+    """
+    W, H = size
+    scale = min(W / 1280, H / 720)
+    kind = str(rng.choice(["street", "parking", "gate", "empty"], p=[0.4, 0.3, 0.2, 0.1]))
+    look = str(rng.choice(["day", "dusk", "night", "ir"], p=[0.45, 0.12, 0.13, 0.3]))
+    horizon = H * rng.uniform(-0.2, 0.5)
+    frame = backdrop(W, H, horizon, rng)
+    _signs(frame, horizon, rng)
+    owner = np.zeros((H, W), np.uint8)  # which plate each pixel shows (0 = none)
+    placed: list[_Placed] = []
+    widths = _plate_widths(kind, scale, rng)
+    if kind == "empty" and rng.random() < 0.5:  # cars without plates: bodies only
+        widths = [
+            np.exp(rng.uniform(np.log(60 * scale), np.log(200 * scale)))
+            for _ in range(int(rng.integers(1, 3)))
+        ]
+    # Ground-plane perspective: a plate's height in the frame grows with its size (nearer = lower).
+    low = rng.uniform(0.6, 0.92) * H
+    top = max(horizon, 0.05 * H)
+    k = (low - top) / max(widths) if widths else 0.0
+    x = rng.uniform(0, W)
+    for i, width in enumerate(widths):
+        y = np.clip(top + k * width + rng.normal(0, 0.04 * H), 0.1 * H, H - 0.3 * width)
+        if kind == "parking":  # side by side along the row
+            x = x + width * rng.uniform(3.0, 4.2) if i else rng.uniform(0, W * 0.4)
+            x = x % (W + width * 2) - width
+        elif rng.random() < 0.9:  # the plate inside the frame (cut plates stay unlabelled)
+            x = rng.uniform(0.7 * width, W - 0.7 * width)
+        else:
+            x = rng.uniform(-0.05 * W, 1.05 * W)
+        _draw_car(frame, owner, width, (x, y), look, foreign, rng, placed, with_plate=kind != "empty")
+    _occluders(frame, owner, placed, rng)
+    visible = [np.count_nonzero(owner == i + 1) / max(1, p.pixels) for i, p in enumerate(placed)]
+    frame = _look(frame, owner, look, rng)
+    if rng.random() < 0.15:
+        frame = _roll(frame, placed, rng)
+    frame = _camera(frame, rng, grey=look == "ir")
+    plates = []
+    for plate, seen in zip(placed, visible, strict=True):
+        x0, y0 = np.floor(plate.quad.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(plate.quad.max(axis=0)).astype(int)
+        if seen >= MIN_VISIBLE and x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H:
+            plates.append(ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), plate.kind))
+    return Scene(frame, tuple(plates))
