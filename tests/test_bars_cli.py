@@ -85,6 +85,9 @@ def test_read_bars_sources_and_conflicts() -> None:
     assert reads[0].char_confidences == (0.9,) * 13 and reads[2].char_confidences == ()
     assert (reads[4].digits, reads[4].bars) == (EAN13_OTHER, EAN13)
     assert reads[2].confidence == BARS_CONFIDENCE
+    # One read type: the merged reads are Predictions that say the bars were read; the digits' do not.
+    assert all(type(r) is Prediction and r.with_bars for r in reads) and not any(d.with_bars for d in digits)
+    assert isinstance(reads[0], BarsPrediction) and not isinstance(digits[0], BarsPrediction)
     with pytest.raises(PlatocrError, match="2 crops but 1"):
         read_bars(images[:2], digits[:1])
     recognize = with_bars(lambda batch: [Prediction("", 0.0)] * len(batch))

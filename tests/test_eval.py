@@ -134,7 +134,5 @@ def test_eval_reads_an_onnx_model(tiny_dataset: tuple[Path, Path]) -> None:
 
     report = evaluate(MODELS_DIR / "plates-ru.onnx", tiny_dataset[1], progress=False)
     assert report.backend == "onnx on cpu" and report.metrics.n == 10 and report.decode == "plate-ru"
-    assert (
-        report.voting is not None and report.voting["voted"] == 10
-    )  # plates-ru: two-crop voting on each crop
+    assert report.voting is not None and report.voting.voted == 10  # plates-ru: two-crop voting on each crop
     assert "string_match_first_crop" in report.as_dict()["voting"]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.data.labels import LabelRow
-from platocr.recognition.tokenizer import Decoded
+from platocr.recognition.prediction import Prediction
 from platocr.tools.gallery import order_items
 
 runner = CliRunner()
@@ -53,10 +53,10 @@ def test_gallery_refuses_other_extensions(
 def test_errors_first_then_lowest_confidence(tmp_path: Path) -> None:
     rows = [LabelRow(tmp_path / f"{i}.png", text) for i, text in enumerate(["A1", "B2", "C3", "D4"])]
     decoded = [
-        Decoded("A1", 0.9, [0.9, 1.0]),
-        Decoded("B7", 0.8, [0.8, 1.0]),
-        Decoded("C3", 0.5, [0.5, 1.0]),
-        Decoded("D", 0.95, [0.95]),
+        Prediction("A1", 0.9, (0.9, 1.0)),
+        Prediction("B7", 0.8, (0.8, 1.0)),
+        Prediction("C3", 0.5, (0.5, 1.0)),
+        Prediction("D", 0.95, (0.95,)),
     ]
     order = [item.row.text for item in order_items(rows, decoded)]
     assert order == ["B2", "D4", "C3", "A1"]

@@ -15,8 +15,9 @@ from torch import nn
 from platocr.data.labels import LabelRow
 from platocr.errors import PlatocrError
 from platocr.recognition.config import Config, InputConfig, VotingConfig, apply_overrides, config_from_dict
+from platocr.recognition.prediction import Prediction
 from platocr.recognition.predictor import Predictor, torch_forward
-from platocr.recognition.tokenizer import Decoded, Tokenizer
+from platocr.recognition.tokenizer import Tokenizer
 from platocr.recognition.voting import VotingRecord, inset, read_with_voting, vote, vote_with_extra_crops
 from platocr.tools.evaluate import predict_rows
 
@@ -65,23 +66,23 @@ def test_inset_trims_each_side_and_keeps_at_least_a_pixel() -> None:
 
 
 def test_vote_sums_confidence_per_text_and_skips_empty_reads() -> None:
-    a, b, c = Decoded("12", 0.5, [0.5]), Decoded("13", 0.3, [0.3]), Decoded("13", 0.4, [0.4])
+    a, b, c = Prediction("12", 0.5, (0.5,)), Prediction("13", 0.3, (0.3,)), Prediction("13", 0.4, (0.4,))
     assert vote([a, b, c]) is c  # 0.7 for "13" beats 0.5; its most confident read
-    assert vote([Decoded("", 0.9, []), a]) is a
-    assert vote([a, Decoded("13", 0.5, [0.5])]) is a  # a tie goes to the earlier text
-    empty = Decoded("", 0.9, [])
-    assert vote([empty, Decoded("", 0.1, [])]) is empty
+    assert vote([Prediction("", 0.9), a]) is a
+    assert vote([a, Prediction("13", 0.5, (0.5,))]) is a  # a tie goes to the earlier text
+    empty = Prediction("", 0.9)
+    assert vote([empty, Prediction("", 0.1)]) is empty
 
 
 def test_when_empty_only_empty_reads_vote() -> None:
     crops = [np.full((10, 30), v, np.uint8) for v in (0, 1, 2)]
-    first = [Decoded("12", 0.9, [0.9, 0.9]), Decoded("", 0.8, []), Decoded("", 0.7, [])]
+    first = [Prediction("12", 0.9, (0.9, 0.9)), Prediction("", 0.8), Prediction("", 0.7)]
     asked: list[list[tuple[int, ...]]] = []
 
-    def read(extra: list[np.ndarray], first: int) -> list[Decoded]:
+    def read(extra: list[np.ndarray], first: int) -> list[Prediction]:
         assert first == 0  # only extra crops: the first reads are given
         asked.append([c.shape for c in extra])
-        return [Decoded("5", 0.6, [0.6]), Decoded("", 0.5, [])]  # crop 1 reads, crop 2 still does not
+        return [Prediction("5", 0.6, (0.6,)), Prediction("", 0.5)]  # crop 1 reads, crop 2 still does not
 
     final, record = vote_with_extra_crops(crops, first, VotingConfig(((0.1, 0.2),), "empty"), read)
     assert [d.text for d in final] == ["12", "5", ""]
@@ -90,7 +91,7 @@ def test_when_empty_only_empty_reads_vote() -> None:
     assert asked == [[(6, 24), (6, 24)]]  # one batch, for the empty reads only
     unchanged, none = vote_with_extra_crops(crops, first, VotingConfig(), read)
     assert unchanged == first and none == VotingRecord(first=["12", "", ""]) and len(asked) == 1
-    assert record.summary(["12", "5", "9"], [d.text for d in final]) == {
+    assert record.summary(["12", "5", "9"], [d.text for d in final]).as_dict() == {
         "voted": 2,
         "changed": 1,
         "now_right": 1,
@@ -102,23 +103,23 @@ def test_when_empty_only_empty_reads_vote() -> None:
 
 def test_when_always_every_crop_is_read_from_every_extra_crop_and_the_reads_vote() -> None:
     crops = [np.zeros((10, 30), np.uint8)] * 2
-    first = [Decoded("12", 0.5, [0.5, 0.5]), Decoded("34", 0.9, [0.9, 0.9])]
+    first = [Prediction("12", 0.5, (0.5, 0.5)), Prediction("34", 0.9, (0.9, 0.9))]
     asked: list[int] = []
 
     def read(
         extra: list[np.ndarray], first: int = 0
-    ) -> list[Decoded]:  # crops 0 and 1 at one inset, then at the other
+    ) -> list[Prediction]:  # crops 0 and 1 at one inset, then at the other
         asked.append(len(extra))
-        return [Decoded("17", 0.3, [0.3]), Decoded("", 0.0, []), *[Decoded("17", 0.4, [0.4])] * 2]
+        return [Prediction("17", 0.3, (0.3,)), Prediction("", 0.0), *[Prediction("17", 0.4, (0.4,))] * 2]
 
     final, record = vote_with_extra_crops(crops, first, VotingConfig(((0.0, 0.1), (0.05, 0.0))), read)
     assert asked == [4]
     assert [d.text for d in final] == ["17", "34"]  # 0.3 + 0.4 for "17" beats 0.5; 0.9 beats 0.4
     assert (record.voted, record.changed) == ([0, 1], [0])
-    assert record.summary(["12", "34"], ["17", "34"])["was_right"] == 1
+    assert record.summary(["12", "34"], ["17", "34"]).was_right == 1
 
     # the predictor's path: the crops as cut and every extra crop in one call, then the same vote
-    def read_all(images: list[np.ndarray], as_cut: int) -> list[Decoded]:
+    def read_all(images: list[np.ndarray], as_cut: int) -> list[Prediction]:
         assert as_cut == 2  # the crops as cut come first
         asked.append(len(images))
         return [*first, *read(images[2:])]
@@ -151,7 +152,7 @@ def test_predict_with_voting_records_across_chunks_and_decodes_the_crops_as_cut_
     crops = [framed_crop(), bright, framed_crop()]
     seen: list[int] = []
 
-    def first_decoder(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Decoded]:
+    def first_decoder(log_probs: torch.Tensor, tokenizer: Tokenizer) -> list[Prediction]:
         seen.append(len(log_probs))
         return tokenizer.decode_greedy(log_probs)
 
@@ -221,6 +222,6 @@ def test_shipped_models_saved_with_looks_vote_as_they_say(name: str) -> None:
         predictor.config = dataclasses.replace(predictor.config, voting=VotingConfig())
         for crop, got in zip(crops, reads.predictions, strict=True):
             alone = [predictor.predict(image) for image in [crop, *(inset(crop, *c) for c in expected.crops)]]
-            by_hand = vote([Decoded(p.text, p.confidence, list(p.char_confidences)) for p in alone])
+            by_hand = vote(alone)
             assert got.text == by_hand.text
             assert got.confidence == pytest.approx(by_hand.confidence, abs=1e-4)

@@ -24,12 +24,13 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from platocr.errors import PlatocrError
 from platocr.formats.ean import check_digit_valid, upce_to_upca
+from platocr.recognition.prediction import Source
 
 # Confidence of a read from the bars alone. zxing-cpp only returns symbols whose check digit is
 # valid; on the real photos (docs/models/barcodes-ean.md, "Real photos") 3 of its 861 reads of crops
@@ -39,7 +40,6 @@ BARS_CONFIDENCE = 0.95
 BARS_MISSING = "--bars needs the barcodes extra: pip install 'platocr[barcodes]'"
 ATTEMPTS = ("as-is", "2x", "turned")
 
-Source = Literal["digits", "bars", "both"]
 _SYMBOLOGY_NAMES = {"EAN13": "ean13", "UPCA": "upca", "UPCE": "upce", "EAN8": "ean8"}
 
 

@@ -1,10 +1,10 @@
 """Bars + digits for ``read``, ``eval`` and ``video --bars``: decode the bars of each crop, combine.
 
 One implementation of "the OCR read these crops; read their bars too and merge" (:func:`read_bars`),
-so the three commands report the same reads. A merged read is a :class:`BarsPrediction`: a
-:class:`~platocr.recognition.prediction.Prediction` that also says where its text comes from (``source``:
-``digits``, ``bars`` or ``both``) and whether the two readers disagreed (``conflict``). The rules are
-:func:`platocr.recognition.bars.combine`'s::
+so the three commands report the same reads. A merged read is a
+:class:`~platocr.recognition.prediction.Prediction` whose ``source`` says where its text comes from
+(``digits``, ``bars`` or ``both``), ``conflict`` whether the two readers disagreed, and ``digits`` /
+``bars`` what each read. The rules are :func:`platocr.recognition.bars.combine`'s::
 
     from platocr.recognition.bars_reader import read_bars
     reads = read_bars(crops, predictor.predict_many(crops))
@@ -16,33 +16,34 @@ What ``eval --bars`` reports from these reads lives in :mod:`platocr.tools.bars_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from platocr.errors import PlatocrError
 from platocr.recognition import bars
-from platocr.recognition.bars import BARS_CONFIDENCE, BARS_MISSING, Source, combine
+from platocr.recognition.bars import BARS_CONFIDENCE, BARS_MISSING, combine
 from platocr.recognition.prediction import Prediction
 
 DIGITS = frozenset("0123456789")
 Recognizer = Callable[[Sequence[np.ndarray]], Sequence[Prediction]]
 
 
-@dataclass(frozen=True)
-class BarsPrediction(Prediction):
-    """A digits read merged with the bars of the same crop.
+class _ReadWithBars(type):
+    def __instancecheck__(cls, instance: object) -> bool:
+        return isinstance(instance, Prediction) and instance.with_bars
 
-    ``text``/``confidence``: the combined read ('' = no read); ``char_confidences``: the digits' when
-    the text is theirs, else empty. ``source``: ``digits``, ``bars`` or ``both`` (a no read says
-    ``digits``); ``conflict``: the two read different codes; ``digits``/``bars``: what each read ('' =
-    nothing).
+
+class BarsPrediction(metaclass=_ReadWithBars):
+    """The older name of a merged read, from when it was a subclass of Prediction; the reads are plain
+    Predictions now. Transitional, until its last callers move to :attr:`Prediction.with_bars`:
+    ``BarsPrediction(...)`` makes a Prediction read with its bars (``digits`` and ``bars`` default to
+    '', as before), and ``isinstance(p, BarsPrediction)`` still means ``p.with_bars``.
     """
 
-    source: Source = "digits"
-    conflict: bool = False
-    digits: str = ""
-    bars: str = ""
+    def __new__(cls, *args: Any, **kwargs: Any) -> Prediction:  # type: ignore[misc]
+        defaults = {name: "" for name in ("digits", "bars")[max(0, len(args) - 5) :]}
+        return Prediction(*args, **{**defaults, **kwargs})
 
 
 def require_bars(vocab: str | None = None) -> None:
@@ -62,7 +63,7 @@ def read_bars(
     predictions: Sequence[Prediction],
     *,
     bars_confidence: float = BARS_CONFIDENCE,
-) -> list[BarsPrediction]:
+) -> list[Prediction]:
     """Decode the bars of each crop (:func:`platocr.recognition.bars.decode_bars`) and combine them with its read.
 
     ``crops``: BGR (or grey) uint8 arrays; ``predictions``: the digits read of each, same order.
@@ -79,7 +80,7 @@ def read_bars(
         read = combine(digits.text, digits.confidence, code, bars_confidence=bars_confidence)
         chars = digits.char_confidences if read.text and read.text == digits.text else ()
         merged.append(
-            BarsPrediction(read.text, read.confidence, chars, read.source, read.conflict, digits.text, code)
+            Prediction(read.text, read.confidence, chars, read.source, read.conflict, digits.text, code)
         )
     return merged
 
@@ -91,7 +92,7 @@ def with_bars(recognize: Recognizer) -> Recognizer:
     """
     require_bars()
 
-    def recognize_with_bars(crops: Sequence[np.ndarray]) -> list[BarsPrediction]:
+    def recognize_with_bars(crops: Sequence[np.ndarray]) -> list[Prediction]:
         return read_bars(crops, list(recognize(crops)))
 
     return recognize_with_bars

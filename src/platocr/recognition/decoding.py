@@ -1,6 +1,6 @@
 """CTC decoders selected by ``Config.decode`` (``greedy | beam | checksum-ean | plate-ru``).
 
-Every decoder is a function ``(log_probs (B, T, C) float numpy array, tokenizer) -> list[Decoded]``;
+Every decoder is a function ``(log_probs (B, T, C) float numpy array, tokenizer) -> list[Prediction]``;
 look one up with :func:`get_decoder`. The format-aware decoders choose among the greedy read and the
 n-best list of a CTC prefix beam search with the text's own rules, considering only texts at least
 ``CANDIDATE_MIN_RATIO`` (5%) as probable as the beam's best: a far less likely text that fits the
@@ -36,10 +36,11 @@ import numpy as np
 from platocr.errors import PlatocrError
 from platocr.formats.ean import check_digit_valid
 from platocr.formats.plates_ru import PLATE_LETTERS, is_region_code
-from platocr.recognition.tokenizer import Decoded, Tokenizer, as_log_probs
+from platocr.recognition.prediction import Prediction
+from platocr.recognition.tokenizer import Tokenizer, as_log_probs
 
 # (B, T, C) log-probabilities, tokenizer -> B reads.
-Decoder = Callable[[np.ndarray, Tokenizer], list[Decoded]]
+Decoder = Callable[[np.ndarray, Tokenizer], list[Prediction]]
 
 BEAM_WIDTH = 8
 # A frame's characters below this probability are never extended (besides the top-k cut): they
@@ -47,7 +48,7 @@ BEAM_WIDTH = 8
 CHAR_MIN_PROB = 1e-3
 # A format-aware decoder only considers beam texts at least this fraction as probable as the best.
 CANDIDATE_MIN_RATIO = 0.05
-NO_READ = Decoded("", 0.0, [])
+NO_READ = Prediction("", 0.0)
 _NEG_INF = -math.inf
 
 
@@ -135,7 +136,7 @@ def beam_scored(
     width: int = BEAM_WIDTH,
     top_k: int | None = None,
     min_prob: float = CHAR_MIN_PROB,
-) -> list[list[tuple[Decoded, float]]]:
+) -> list[list[tuple[Prediction, float]]]:
     """CTC prefix beam search: the n-best texts of each row with their log-probabilities (summed
     over every alignment), most probable first.
 
@@ -146,7 +147,7 @@ def beam_scored(
             skipped too, so confident frames cost one extension per prefix.
 
     Returns:
-        B lists of up to ``width`` (:class:`Decoded`, log-probability) pairs.
+        B lists of up to ``width`` (:class:`Prediction`, log-probability) pairs.
     """
     if width < 1:
         raise PlatocrError(f"beam width must be >= 1, got {width}")
@@ -164,19 +165,19 @@ def beam_scored(
         row = []
         for labels, entry in beam:
             conf = math.prod(entry.confs) if labels else empty_conf
-            row.append((Decoded(tokenizer.decode_indices(labels), conf, list(entry.confs)), entry.total))
+            row.append((Prediction(tokenizer.decode_indices(labels), conf, entry.confs), entry.total))
         results.append(row)
     return results
 
 
-def beam_nbest(log_probs: np.ndarray, tokenizer: Tokenizer, **options: Any) -> list[list[Decoded]]:
+def beam_nbest(log_probs: np.ndarray, tokenizer: Tokenizer, **options: Any) -> list[list[Prediction]]:
     """The n-best texts of each row, most probable first (options: see :func:`beam_scored`)."""
     return [[d for d, _ in row] for row in beam_scored(log_probs, tokenizer, **options)]
 
 
 def candidates(
     log_probs: np.ndarray, tokenizer: Tokenizer, *, min_ratio: float = CANDIDATE_MIN_RATIO
-) -> list[tuple[list[Decoded], Decoded]]:
+) -> list[tuple[list[Prediction], Prediction]]:
     """Per row: (the candidates a format rule may choose from, the beam's best read).
 
     The candidates are the greedy read first, then the beam's n-best texts not already listed
@@ -197,12 +198,12 @@ def candidates(
     return rows
 
 
-def decode_greedy(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_greedy(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Prediction]:
     """Best path decoding: :meth:`Tokenizer.decode_greedy`."""
     return tokenizer.decode_greedy(log_probs)
 
 
-def decode_beam(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_beam(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Prediction]:
     """The most probable prefix of each row (see :func:`beam_scored`)."""
     return [row[0][0] if row else NO_READ for row in beam_scored(log_probs, tokenizer)]
 
@@ -212,7 +213,7 @@ def is_valid_ean(text: str) -> bool:
     return check_digit_valid(text)
 
 
-def decode_checksum_ean(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_checksum_ean(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Prediction]:
     """The first candidate with a valid EAN/UPC check digit, else NO READ (see the module doc)."""
     return [
         next((d for d in row if is_valid_ean(d.text)), NO_READ) for row, _ in candidates(log_probs, tokenizer)
@@ -229,7 +230,7 @@ def is_plate_ru(text: str) -> bool:
     return match is not None and is_region_code(match.group(1))
 
 
-def decode_plate_ru(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Decoded]:
+def decode_plate_ru(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Prediction]:
     """Empty greedy read -> empty; else the first plate-formatted candidate, else the beam's best."""
     results = []
     for row, beam_best in candidates(log_probs, tokenizer):

@@ -36,7 +36,7 @@ from platocr.recognition.backends import (  # noqa: F401  torch_forward, onnx_fo
 )
 from platocr.recognition.config import Config
 from platocr.recognition.prediction import Prediction
-from platocr.recognition.tokenizer import Decoded, Tokenizer
+from platocr.recognition.tokenizer import Tokenizer
 
 if TYPE_CHECKING:
     from platocr.recognition.decoding import Decoder
@@ -238,7 +238,7 @@ class Predictor:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
         decode_first = first_decoder or self._decoder
 
-        def read(crops: list[np.ndarray], first: int) -> list[Decoded]:
+        def read(crops: list[np.ndarray], first: int) -> list[Prediction]:
             log_probs = self._forward(to_model_input(crops, self.config.input, rgb=rgb))
             reads = decode_first(log_probs[:first], self.tokenizer) if first else []
             return reads + (self._decoder(log_probs[first:], self.tokenizer) if first < len(crops) else [])
@@ -246,10 +246,8 @@ class Predictor:
         result = VotedPredictions([], VotingRecord())
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
-            decoded, voting = read_with_voting(chunk, self.config.voting, read)
-            result.predictions.extend(
-                Prediction(d.text, d.confidence, tuple(d.char_confidences)) for d in decoded
-            )
+            predictions, voting = read_with_voting(chunk, self.config.voting, read)
+            result.predictions.extend(predictions)
             result.voting.extend(voting)
         return result
 

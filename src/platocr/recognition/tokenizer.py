@@ -11,24 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
 from platocr.errors import PlatocrError
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """One decoded string.
-
-    ``char_confidences[i]`` is the highest probability among the frames that emitted character ``i``;
-    ``confidence`` is their product, or for an empty string the mean blank probability over frames.
-    """
-
-    text: str
-    confidence: float
-    char_confidences: list[float]
+from platocr.recognition.prediction import Prediction
 
 
 class Tokenizer:
@@ -66,7 +53,7 @@ class Tokenizer:
         """Text of a label sequence (blanks skipped, no CTC collapsing)."""
         return "".join(self.vocab[i - 1] for i in indices if i != self.blank)
 
-    def decode_greedy(self, log_probs: np.ndarray) -> list[Decoded]:
+    def decode_greedy(self, log_probs: np.ndarray) -> list[Prediction]:
         """Best path decoding: argmax per frame, merge repeats, drop blanks.
 
         Args:
@@ -74,8 +61,8 @@ class Tokenizer:
                 as a numpy array.
 
         Returns:
-            B :class:`Decoded`; a run of equal frames is one character whose confidence is the
-            maximum probability over the run.
+            B :class:`~platocr.recognition.prediction.Prediction`; a run of equal frames is one
+            character whose confidence is the maximum probability over the run.
         """
         frames = as_log_probs(log_probs, self.num_classes, "decode_greedy")
         best = frames.argmax(axis=-1)  # (B, T)
@@ -100,7 +87,7 @@ class Tokenizer:
             else:
                 # No characters: how sure the model is that there is nothing to read.
                 confidence = float(blank_prob[b].mean()) if labels else 0.0
-            results.append(Decoded("".join(chars), confidence, confs))
+            results.append(Prediction("".join(chars), confidence, tuple(confs)))
         return results
 
     @staticmethod

@@ -19,22 +19,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from platocr.errors import PlatocrError
 from platocr.recognition.config import VotingConfig
-from platocr.recognition.tokenizer import Decoded
+from platocr.recognition.prediction import Prediction
 
-if TYPE_CHECKING:
-    from platocr.recognition.prediction import Prediction
-
-# (crops, first) -> one Decoded per crop, through the normal preprocessing. Crops are uint8 in the
+# (crops, first) -> one Prediction per crop, through the normal preprocessing. Crops are uint8 in the
 # caller's channel order; the first ``first`` of them are the crops as cut, the rest extra crops, so a
 # reader may decode the crops as cut its own way (eval's decoder comparison records only those).
-ReadCrops = Callable[[list[np.ndarray], int], list[Decoded]]
+ReadCrops = Callable[[list[np.ndarray], int], list[Prediction]]
 
 
 def inset(image: np.ndarray, fx: float, fy: float) -> np.ndarray:
@@ -51,7 +48,7 @@ def inset(image: np.ndarray, fx: float, fy: float) -> np.ndarray:
     return image[dy : h - dy, dx : w - dx]
 
 
-def vote(reads: Sequence[Decoded]) -> Decoded:
+def vote(reads: Sequence[Prediction]) -> Prediction:
     """The read whose text has the largest summed confidence over the non-empty ``reads`` (ties: the
     earlier text); of that text's reads, the most confident one. All empty: the first read."""
     totals: dict[str, float] = defaultdict(float)
@@ -80,18 +77,37 @@ class VotingRecord:
         self.voted.extend(i + offset for i in other.voted)
         self.changed.extend(i + offset for i in other.changed)
 
-    def summary(self, targets: Sequence[str], final: Sequence[str]) -> dict[str, Any]:
-        """Counts for a report: crops that voted, reads changed, how many of those are right now and
-        how many were right before, StringMatch of the crops as cut alone and of the final reads."""
+    def summary(self, targets: Sequence[str], final: Sequence[str]) -> VotingSummary:
+        """:class:`VotingSummary` of this record against ``targets``, ``final`` being the reads voted."""
         n = max(len(targets), 1)
-        return {
-            "voted": len(self.voted),
-            "changed": len(self.changed),
-            "now_right": sum(final[i] == targets[i] for i in self.changed),
-            "was_right": sum(self.first[i] == targets[i] for i in self.changed),
-            "string_match_first_crop": sum(t == p for t, p in zip(targets, self.first, strict=True)) / n,
-            "string_match": sum(t == p for t, p in zip(targets, final, strict=True)) / n,
-        }
+        return VotingSummary(
+            voted=len(self.voted),
+            changed=len(self.changed),
+            now_right=sum(final[i] == targets[i] for i in self.changed),
+            was_right=sum(self.first[i] == targets[i] for i in self.changed),
+            string_match_first_crop=sum(t == p for t, p in zip(targets, self.first, strict=True)) / n,
+            string_match=sum(t == p for t, p in zip(targets, final, strict=True)) / n,
+        )
+
+
+@dataclass(frozen=True)
+class VotingSummary:
+    """What multi-crop voting did on labelled crops (eval's ``voting`` row and JSON key).
+
+    ``voted``: crops also read from their extra crops; ``changed``: reads the vote changed, of which
+    ``now_right`` are right and ``was_right`` were right before; StringMatch of the crops as cut alone
+    (``string_match_first_crop``) and of the final reads (``string_match``).
+    """
+
+    voted: int
+    changed: int
+    now_right: int
+    was_right: int
+    string_match_first_crop: float
+    string_match: float
+
+    def as_dict(self) -> dict[str, int | float]:
+        return asdict(self)
 
 
 class VotedPredictions(NamedTuple):
@@ -103,10 +119,10 @@ class VotedPredictions(NamedTuple):
 
 def vote_with_extra_crops(
     crops: Sequence[np.ndarray] | Callable[[int], np.ndarray],
-    decoded: Sequence[Decoded],
+    decoded: Sequence[Prediction],
     voting: VotingConfig,
     read: ReadCrops,
-) -> tuple[list[Decoded], VotingRecord]:
+) -> tuple[list[Prediction], VotingRecord]:
     """Read the extra crops in ``voting`` of the crops ``decoded`` read (as cut), and vote.
 
     Args:
@@ -136,7 +152,7 @@ def vote_with_extra_crops(
 
 def read_with_voting(
     crops: Sequence[np.ndarray], voting: VotingConfig, read: ReadCrops
-) -> tuple[list[Decoded], VotingRecord]:
+) -> tuple[list[Prediction], VotingRecord]:
     """Read ``crops`` and, as ``voting`` says, their extra crops; the reads vote (see
     :func:`vote_with_extra_crops`).
 
@@ -158,7 +174,7 @@ def _extra_crops(images: Sequence[np.ndarray], voting: VotingConfig) -> list[np.
     return [inset(image, *crop) for crop in voting.crops for image in images]
 
 
-def _vote_in(result: list[Decoded], voted: Sequence[int], extra: Sequence[Decoded]) -> list[int]:
+def _vote_in(result: list[Prediction], voted: Sequence[int], extra: Sequence[Prediction]) -> list[int]:
     """Replace ``result[i]`` for each ``i`` in ``voted`` by the vote of its read and its reads in
     ``extra`` (the extra crops, ordered as :func:`_extra_crops`); return the ``i`` whose text changed."""
     changed = []

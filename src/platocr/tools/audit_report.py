@@ -69,10 +69,10 @@ def write_gallery(result: AuditResult, title: str, *, limit: int) -> dict[str, P
     """
     import cv2
 
-    from platocr.recognition.tokenizer import Decoded
+    from platocr.recognition.prediction import Prediction
     from platocr.tools.gallery import GalleryItem, render_html, render_png
 
-    items = [GalleryItem(r.row, Decoded(r.predicted, r.confidence, [])) for r in result.suspects[:limit]]
+    items = [GalleryItem(r.row, Prediction(r.predicted, r.confidence)) for r in result.suspects[:limit]]
     page = result.out / "suspects.html"
     page.write_text(render_html(items, title), encoding="utf-8")
     grid = result.out / "suspects.png"

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from platocr.recognition.bars import same_code
-from platocr.recognition.bars_reader import BarsPrediction
+from platocr.recognition.prediction import Prediction
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,12 @@ class BarsComparison:
     floors: list[dict[str, float | int]]
     bars_ms_per_crop: float
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 def compare_reads(
-    targets: Sequence[str], combined: Sequence[BarsPrediction], bars_seconds: float
+    targets: Sequence[str], combined: Sequence[Prediction], bars_seconds: float
 ) -> BarsComparison:
     """:class:`BarsComparison` of the combined reads of labelled crops (from :func:`read_bars`).
 
@@ -99,8 +102,8 @@ def compare_reads(
 
     conflicts = [(t, c) for t, c in zip(targets, combined, strict=True) if c.conflict]
     return BarsComparison(
-        digits=score_reads(targets, [c.digits for c in combined]),
-        bars=score_reads(targets, [c.bars for c in combined]),
+        digits=score_reads(targets, [c.digits or "" for c in combined]),
+        bars=score_reads(targets, [c.bars or "" for c in combined]),
         combined=score_reads(targets, [c.text for c in combined]),
         sources=count_sources([(c.text, c.source) for c in combined]),
         conflicts=len(conflicts),
@@ -110,7 +113,7 @@ def compare_reads(
     )
 
 
-def print_comparison(comparison: BarsComparison, console: Any) -> None:
+def print_comparison(comparison: BarsComparison, console: Console) -> None:
     """Rich tables: digits, bars and combined side by side; sources and conflicts; combined floors."""
     from rich.table import Table
 

@@ -29,15 +29,15 @@ from platocr.recognition.metrics import (
     confusions,
     text_metrics,
 )
-from platocr.recognition.tokenizer import Decoded
-from platocr.recognition.voting import VotingRecord
+from platocr.recognition.prediction import Prediction
+from platocr.recognition.voting import VotingRecord, VotingSummary
 from platocr.tools.read import Skipped
 
 if TYPE_CHECKING:
-    from platocr.recognition.bars_reader import BarsPrediction
     from platocr.recognition.decoding import Decoder
     from platocr.recognition.predictor import Predictor
     from platocr.tools.bars_report import BarsComparison
+    from platocr.tools.decoder_report import DecoderComparison
 
 
 @dataclass
@@ -47,23 +47,24 @@ class EvalReport:
     checkpoint: str
     labels: str
     metrics: TextMetrics
-    by_length: list[dict[str, Any]]
+    by_length: list[dict[str, float | int]]  # metrics.accuracy_by_length
     confusions: Confusions
     crops_per_s: float
     seconds: float
     out_of_vocab: int = 0  # rows whose target the model cannot produce (counted as errors)
     unknown_chars: str = ""
     decode: str = "greedy"  # the CTC decoder that produced ``decoded``
-    decoder_comparison: dict[str, Any] | None = None  # --compare-decoders: decoder_report.compare_decoders
-    voting: dict[str, Any] | None = None  # the config's multi-crop voting: VotingRecord.summary
-    floors: list[dict[str, Any]] = field(default_factory=list)  # metrics.confidence_floors
+    decoder_comparison: DecoderComparison | None = None  # --compare-decoders
+    voting: VotingSummary | None = None  # what the config's multi-crop voting did
+    floors: list[dict[str, float | int]] = field(default_factory=list)  # metrics.confidence_floors
     rows: list[LabelRow] = field(default_factory=list)  # the rows read (skipped ones left out)
-    decoded: list[Decoded] = field(default_factory=list)
+    decoded: list[Prediction] = field(default_factory=list)
     backend: str = "torch"  # "torch" or "onnx", with the device: "torch on cpu"
     skipped: list[Skipped] = field(default_factory=list)  # unreadable images, not in the metrics
     bars: BarsComparison | None = None  # --bars: digits, bars and combined side by side
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
+        """The ``--json`` object (the rows and reads are left out)."""
         return {
             "checkpoint": self.checkpoint,
             "labels": self.labels,
@@ -76,8 +77,8 @@ class EvalReport:
             "out_of_vocab": self.out_of_vocab,
             "unknown_chars": self.unknown_chars,
             "decode": self.decode,
-            **({"compare_decoders": self.decoder_comparison} if self.decoder_comparison is not None else {}),
-            **({"voting": self.voting} if self.voting is not None else {}),
+            **({"compare_decoders": self.decoder_comparison.as_dict()} if self.decoder_comparison else {}),
+            **({"voting": self.voting.as_dict()} if self.voting is not None else {}),
             "confidence_floors": self.floors,
             "skipped": [{"path": skip.path, "reason": skip.reason} for skip in self.skipped],
             **({"bars": self.bars.as_dict()} if self.bars is not None else {}),
@@ -85,14 +86,14 @@ class EvalReport:
 
 
 class RowReads(NamedTuple):
-    decoded: list[Decoded]  # one per row read, in order
+    decoded: list[Prediction]  # one per row read, in order
     seconds: float  # end to end: read + preprocess + forward + decode (+ the extra voting crops)
     voting: (
         VotingRecord  # which rows the config's ``voting`` read from extra crops, which changed (row indices)
     )
     rows: list[LabelRow]  # the rows read: those whose image could be decoded
     skipped: list[Skipped]  # the others
-    combined: list[BarsPrediction] | None = None  # bars=True: the bars + digits read of each row read
+    combined: list[Prediction] | None = None  # bars=True: the bars + digits read of each row read
     bars_seconds: float = 0.0  # decoding the bars and combining (not in ``seconds``)
 
 
@@ -142,8 +143,7 @@ def predict_rows(
         predictor, [row.path for row in rows], progress=progress, description="predict",
         first_decoder=first_decoder, bars=bars,
     )  # fmt: skip
-    decoded = [Decoded(p.text, p.confidence, list(p.char_confidences)) for p in reads.predictions]
-    return RowReads(decoded, reads.seconds, reads.voting, [rows[i] for i in reads.read], reads.skipped,
+    return RowReads(reads.predictions, reads.seconds, reads.voting, [rows[i] for i in reads.read], reads.skipped,
                     reads.combined if bars else None, reads.bars_seconds)  # fmt: skip
 
 
@@ -253,9 +253,9 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
         voting = report.voting
         summary.add_row(
             "multi-crop voting",
-            f"{voting['voted']} crops read from extra crops too; {voting['changed']} reads changed: "
-            f"{voting['now_right']} now right, {voting['was_right']} right before (StringMatch "
-            f"{voting['string_match_first_crop']:.4f} with the crop as cut only)",
+            f"{voting.voted} crops read from extra crops too; {voting.changed} reads changed: "
+            f"{voting.now_right} now right, {voting.was_right} right before (StringMatch "
+            f"{voting.string_match_first_crop:.4f} with the crop as cut only)",
         )
     console.print(summary)
     if report.out_of_vocab:

@@ -20,8 +20,8 @@ import numpy as np
 from platocr.data.labels import LabelRow
 from platocr.errors import PlatocrError
 from platocr.recognition.metrics import char_errors
+from platocr.recognition.prediction import Prediction
 from platocr.recognition.preprocess import load_image
-from platocr.recognition.tokenizer import Decoded
 from platocr.tools.read import Skipped
 
 CROP_H, CROP_W = 110, 360  # crop area of a PNG cell: large enough to read barcode digits
@@ -34,7 +34,7 @@ BLACK, RED, GREY, GREEN = (20, 20, 20), (0, 0, 220), (120, 120, 120), (40, 160, 
 @dataclass(frozen=True)
 class GalleryItem:
     row: LabelRow
-    decoded: Decoded
+    decoded: Prediction
 
     @property
     def correct(self) -> bool:
@@ -51,7 +51,7 @@ class GalleryResult:
     skipped: list[Skipped] = field(default_factory=list)  # unreadable images, not in the gallery
 
 
-def order_items(rows: Sequence[LabelRow], decoded: Sequence[Decoded]) -> list[GalleryItem]:
+def order_items(rows: Sequence[LabelRow], decoded: Sequence[Prediction]) -> list[GalleryItem]:
     """Errors first, then lowest confidence first."""
     items = [GalleryItem(row, d) for row, d in zip(rows, decoded, strict=True)]
     return sorted(items, key=lambda item: (item.correct, item.decoded.confidence))

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from platocr.recognition.tokenizer import Decoded, Tokenizer
+from platocr.recognition.prediction import Prediction
+from platocr.recognition.tokenizer import Tokenizer
 from platocr.train.data import Batch
 
 
@@ -127,7 +128,7 @@ class Predictions:
     """Decoded outputs of a pass over a loader, in loader order."""
 
     texts: list[str]  # targets
-    decoded: list[Decoded]
+    decoded: list[Prediction]
     loss: float  # mean CTC loss over learnable rows (nan when none)
     seconds: float
 
@@ -143,7 +144,7 @@ def predict_loader(
     tokenizer: Tokenizer,
     precision: Precision,
     on_batch: Callable[[int], None] | None = None,
-    decode: Callable[[np.ndarray, Tokenizer], list[Decoded]] | None = None,
+    decode: Callable[[np.ndarray, Tokenizer], list[Prediction]] | None = None,
 ) -> Predictions:
     """Decode every batch (model in eval mode) and average the CTC loss.
 
@@ -152,7 +153,7 @@ def predict_loader(
     """
     model.eval()
     texts: list[str] = []
-    decoded: list[Decoded] = []
+    decoded: list[Prediction] = []
     loss_sum, loss_rows = 0.0, 0
     start = time.perf_counter()
     for batch in loader:
