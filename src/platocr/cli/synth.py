@@ -1,4 +1,4 @@
-"""`platocr synth`: synthesise barcode photos or Russian plate crops."""
+"""`platocr synth`: synthesise barcode photos, Russian plate crops, full street frames or a plate clip."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from platocr.cli._app import app, command
 from platocr.outputs import check_writable_dir, check_writable_file
 
 synth_app = typer.Typer(
-    help="Synthesise training data: barcode photos or Russian plate crops.",
+    help="Synthesise data: barcode photos, plate crops, full street frames with plate boxes, a plate clip.",
     no_args_is_help=True,
 )
 app.add_typer(synth_app, name="synth")
@@ -94,6 +94,39 @@ def plates_command(
     chosen: Literal["tsv", "cropnumbers"] = layout  # type: ignore[assignment]
     report = generate_plate_dataset(
         out, count=count, seed=seed, layout=chosen, negatives=negatives, workers=workers, preview=preview
+    )
+    console.print(report.summary())
+
+
+Size = Annotated[str, typer.Option("--size", help="Frame size WIDTHxHEIGHT.")]
+
+
+@command("scenes", target=synth_app)
+def scenes_command(
+    out: Out,
+    count: Count = 200,
+    seed: Seed = 0,
+    size: Size = "1280x720",
+    foreign: Annotated[
+        float,
+        typer.Option(
+            "--foreign",
+            min=0.0,
+            max=1.0,
+            help="Probability that a plate is a non-Russian style (EU, US, Brazil).",
+        ),
+    ] = 0.3,
+    workers: Workers = None,
+    preview: Preview = None,
+) -> None:
+    """Whole street/parking/gate camera frames with plates: OUT/images/*.jpg + OUT/boxes.tsv
+    (filename text x y width height region; a frame with no plate has one row with only its filename)."""
+    _check_outputs(out, preview)
+    from platocr.progress import console
+    from platocr.synth.scenes import generate_scene_dataset, parse_size
+
+    report = generate_scene_dataset(
+        out, count=count, seed=seed, size=parse_size(size), foreign=foreign, workers=workers, preview=preview
     )
     console.print(report.summary())
 
