@@ -71,13 +71,14 @@ def test_video_fps_from_few_frames_carries_a_note() -> None:
             return [Prediction("1", 0.9) for _ in crops]
 
     rows = time_video(InstantReader(), BenchSettings.quick(video_frames=4))
-    assert [row["frames"] for row in rows] == [4, 4]
-    assert all("only 4 frames: start-up decides this fps" in row["note"] for row in rows)
+    assert [row.frames for row in rows] == [4, 4]
+    assert all("only 4 frames: start-up decides this fps" in (row.note or "") for row in rows)
     machine = {"cpu": "x", "cores": 2, "torch": "t", "onnxruntime": "o", "cuda_device": None,
                "torch_threads": 1, "load_avg": None, "load_avg_end": None}  # fmt: skip
     model = {"source": "s", "backbone": "b", "rnn": "r", "input": [32, 128], "parameters": 1, "notes": []}
     console = Console(record=True, width=200)
-    console.print(report_tables({"machine": machine, "model": model, "crops": [], "video": rows}))
+    video = [row.as_dict() for row in rows]
+    console.print(report_tables({"machine": machine, "model": model, "crops": [], "video": video}))
     shown = console.export_text()
     assert shown.count(" *") >= 2 and "* only 4 frames: start-up decides this fps" in shown
 

@@ -92,7 +92,7 @@ def test_threaded_equals_sequential(clip: Path, tmp_path: Path) -> None:
             jsonl=tmp_path / f"{name}.jsonl", mode=mode, smooth=3, codec="mp4v", batch_frames=batch,
             on_frame=lambda i, f, seen=seen: seen.append((i, f.copy())),
         )  # fmt: skip
-        assert stats["frames"] == FRAMES and stats["mode"] == mode and not stats["interrupted"]
+        assert stats.frames == FRAMES and stats.mode == mode and not stats.interrupted
         assert [i for i, _ in seen] == list(range(FRAMES))  # every frame, in order
         assert decoded_frame_count(tmp_path / f"{name}.mp4") == FRAMES
         outputs[name] = (seen, (tmp_path / f"{name}.jsonl").read_text())
@@ -108,8 +108,8 @@ def test_output_keeps_size_and_fps_and_jsonl_schema(clip: Path, tmp_path: Path) 
     stats = run_video(
         str(clip), tmp_path / "out.mp4", fake_recognize, jsonl=tmp_path / "out.jsonl", max_frames=7
     )
-    assert stats["frames"] == 7 and set(stats["stages"]) == {"read", "ocr", "draw", "write"}
-    assert stats["bottleneck"] in stats["stages"]
+    assert stats.frames == 7 and set(stats.stages) == {"read", "ocr", "draw", "write"}
+    assert stats.bottleneck in stats.stages
     info = open_source(str(tmp_path / "out.mp4")).info
     assert (info.width, info.height, round(info.fps)) == (*SIZE, 20)
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
@@ -171,9 +171,9 @@ def test_ctrl_c_stops_threads_and_leaves_a_playable_file(clip: Path, tmp_path: P
         return fake_recognize(crops)
 
     stats = run_video(str(clip), tmp_path / "cut.mp4", recognize, mode="threaded", queue_size=2)
-    assert stats["interrupted"] and 0 < stats["frames"] < FRAMES
+    assert stats.interrupted and 0 < stats.frames < FRAMES
     assert threading.active_count() == baseline
-    assert decoded_frame_count(tmp_path / "cut.mp4") == stats["frames"]
+    assert decoded_frame_count(tmp_path / "cut.mp4") == stats.frames
 
 
 def test_latest_slot_keeps_only_the_newest_and_the_end_sticks() -> None:
@@ -197,7 +197,7 @@ def test_live_source_follows_real_time_without_hanging() -> None:
     writer = ListWriter()
     stages = AnnotatorStages(ListSource(60, live=True), writer, slow, whole_frame)
     stats = run_stages(stages, mode="threaded", live=True)
-    assert stats["frames"] == len(writer.frames) and stats["frames"] + stats["dropped"] <= 60
+    assert stats.frames == len(writer.frames) and stats.frames + stats.dropped <= 60
 
 
 def test_h264_writer_places_live_frames_at_their_capture_times(tmp_path: Path) -> None:
@@ -280,8 +280,8 @@ def test_stage_times_percentiles_and_bottleneck_per_frame() -> None:
         times.record("read", ms / 1000)
     times.record("ocr", 0.040, frames=4)  # one batch of 4 frames = 10 ms each
     summary = times.summary()
-    assert summary["read"]["frames"] == 4 and summary["read"]["p50_ms"] == pytest.approx(2.5)
-    assert summary["ocr"]["frames"] == 4 and summary["ocr"]["p95_ms"] == pytest.approx(10)
+    assert summary["read"].frames == 4 and summary["read"].p50_ms == pytest.approx(2.5)
+    assert summary["ocr"].frames == 4 and summary["ocr"].p95_ms == pytest.approx(10)
     assert bottleneck(summary) == "ocr" and bottleneck({}) is None
 
 

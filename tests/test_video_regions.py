@@ -88,7 +88,7 @@ def test_detect_barcode_through_the_pipeline(tmp_path: Path) -> None:
     stats = run_video(
         str(clip), tmp_path / "out.mp4", recognize, detect="barcode", jsonl=tmp_path / "o.jsonl"
     )
-    assert stats["frames"] == 3 and len(seen) == 3
+    assert stats.frames == 3 and len(seen) == 3
     for line in (tmp_path / "o.jsonl").read_text().splitlines():
         (result,) = json.loads(line)["results"]
         x, y, w, h = result["box"]

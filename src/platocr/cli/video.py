@@ -12,6 +12,8 @@ from platocr.cli.options import DeviceOption, ThreadsOption
 from platocr.errors import PlatocrError
 from platocr.outputs import check_writable_file
 
+DETECT_EVERY = 3  # = platocr.video.plates.DEFAULT_DETECT_EVERY, kept here so --help imports no numpy
+
 
 def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any, str]:
     """``(recognize, device)`` from ``platocr.recognition.predictor.Predictor`` (tests monkeypatch this)."""
@@ -19,6 +21,13 @@ def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any
 
     predictor = Predictor.load(model, device=device, backend=backend)
     return predictor.predict, str(predictor.device)
+
+
+def load_detector(name: str, threads: int | None) -> Any:
+    """The plate detector for ``--detect plate`` (tests monkeypatch this)."""
+    from platocr.detection import PlateDetector
+
+    return PlateDetector.load(name, threads=threads)
 
 
 @command("video")
@@ -32,14 +41,44 @@ def video_command(
         list[str] | None, typer.Option("--roi", help="Fixed text region x,y,w,h (repeatable); fixed camera.")
     ] = None,
     detect: Annotated[
-        str | None, typer.Option("--detect", help="Find regions with a detector: barcode.")
+        str | None,
+        typer.Option(
+            "--detect",
+            help="Find regions with a detector: barcode, or plate (plates anywhere, followed by a tracker; "
+            "--jsonl results gain the track id, --tracks writes one row per track).",
+        ),
+    ] = None,
+    detect_every: Annotated[
+        int,
+        typer.Option(
+            "--detect-every",
+            min=1,
+            help="--detect plate: run the detector on every K-th frame, tracking in between.",
+        ),
+    ] = DETECT_EVERY,
+    detector: Annotated[
+        str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
+    ] = "plate-detector",
+    tracks: Annotated[
+        Path | None,
+        typer.Option(
+            "--tracks",
+            help="--detect plate: write the tracks (first/last frame, text, confidence) "
+            "to FILE.tsv or FILE.json.",
+        ),
     ] = None,
     jsonl: Annotated[
         Path | None, typer.Option("--jsonl", help="Write one JSON object per frame here.")
     ] = None,
     mode: Annotated[str, typer.Option("--mode", help="threaded or sequential (same output).")] = "threaded",
     smooth: Annotated[
-        int, typer.Option("--smooth", min=1, help="Vote over the last K frames per region.")
+        int,
+        typer.Option(
+            "--smooth",
+            min=1,
+            help="Vote over the last K frames per region (--detect plate: per track; "
+            "1 = over all its reads).",
+        ),
     ] = 1,
     codec: Annotated[str, typer.Option("--codec", help="h264 (PyAV libx264) or mp4v (OpenCV).")] = "h264",
     device: DeviceOption = "auto",
@@ -77,6 +116,13 @@ def video_command(
     check_writable_file(output)
     if jsonl is not None:
         check_writable_file(jsonl, "--jsonl")
+    from platocr.video.plates import check_tracks_path, tracks_table, write_tracks
+
+    if tracks is not None:
+        if detect != "plate":
+            raise PlatocrError("--tracks lists plate tracks: it needs --detect plate")
+        check_tracks_path(tracks)
+        check_writable_file(tracks, "--tracks")
     import warnings
 
     from platocr.progress import console, err_console
@@ -87,16 +133,18 @@ def video_command(
     if decoder not in ("auto", "pyav", "opencv"):
         raise PlatocrError(f"unknown --decoder {decoder!r} (known: auto, pyav, opencv)")
     rois = [parse_roi(r) for r in roi or []]
-    preflight(input_spec, rois, detect, decoder)  # type: ignore[arg-type]  # fail fast, before the model load
+    preflight(input_spec, rois, detect, decoder, bars)  # type: ignore[arg-type]  # fail fast, before the model load
     plan = plan_for(mode, cores)  # before the model: its onnxruntime session takes the runtime share
     with session_threads(plan.runtime):
         recognize, device_type = load_recognizer(model, device, backend)
+    plate_detector = load_detector(detector, plan.runtime) if detect == "plate" else None
     batch = batch_frames or (8 if device_type.startswith("cuda") else 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             stats = run_video(
-                input_spec, output, recognize, rois=rois, detect=detect, jsonl=jsonl, mode=mode, smooth=smooth,
+                input_spec, output, recognize, rois=rois, detect=detect, detector=plate_detector,
+                detect_every=detect_every, jsonl=jsonl, mode=mode, smooth=smooth,
                 codec=codec, decoder=decoder, batch_frames=batch, max_frames=max_frames, bars=bars,  # type: ignore[arg-type]
                 threads=plan,
             )  # fmt: skip
@@ -107,10 +155,12 @@ def video_command(
         err_console.print(f"warning: {warning.message}", highlight=False)
     console.print(stats_table(stats))
     console.print(f"threads: {plan.line()}", highlight=False, soft_wrap=True)
-    if jsonl is not None:
-        console.print(f"wrote {output} and {jsonl}", highlight=False)
-    else:
-        console.print(f"wrote {output}", highlight=False)
-    if stats["interrupted"]:
-        typer.echo(f"interrupted: {output} closed after {stats['frames']} frames", err=True)
+    if stats.tracks is not None:
+        console.print(tracks_table(stats.tracks))
+        if tracks is not None:
+            write_tracks(tracks, stats.tracks)
+    written = [str(p) for p in (output, jsonl, tracks) if p is not None]
+    console.print(f"wrote {', '.join(written)}", highlight=False, soft_wrap=True)
+    if stats.interrupted:
+        typer.echo(f"interrupted: {output} closed after {stats.frames} frames", err=True)
         raise typer.Exit(code=130)  # the shell's code for Ctrl-C

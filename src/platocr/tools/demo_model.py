@@ -146,9 +146,9 @@ def video_step(state: DemoState) -> None:
     state.artefacts["video: annotated"] = video.annotated
     state.artefacts["video: per-frame JSONL"] = video.jsonl
     st = video.stats
-    width, height = st["size"]
+    width, height = st.size
     state.figures["video"] = (
-        f"{st['frames']} frames {width}x{height} annotated at {st['fps']:.1f} fps ({video.backend}, {st['mode']}, "
-        f"bounded by {st['bottleneck']}); ROI {','.join(map(str, video.roi))}; "
+        f"{st.frames} frames {width}x{height} annotated at {st.fps:.1f} fps ({video.backend}, {st.mode}, "
+        f"bounded by {st.bottleneck}); ROI {','.join(map(str, video.roi))}; "
         f"frames read right {video.reads_right}/{len(video.texts)}"
     )

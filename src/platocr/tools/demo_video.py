@@ -12,12 +12,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from platocr.data.labels import LabelRow
 from platocr.video.regions import Box
+from platocr.video.stats import VideoStats
 
 
 @dataclass
@@ -29,7 +29,7 @@ class DemoVideo:
     jsonl: Path  # one JSON object per frame
     roi: Box
     texts: list[str]  # the barcode shown on each frame (ground truth)
-    stats: dict[str, Any]  # run_video's stats (frames, fps, wall_s, stages, bottleneck, ...)
+    stats: VideoStats  # run_video's figures (frames, fps, wall_s, stages, bottleneck, ...)
     reads_right: int  # frames whose read equals the barcode shown
     backend: str  # runtime/device that read the frames, e.g. onnx/cpu
 

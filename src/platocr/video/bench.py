@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import numpy as np
 from platocr.recognition.prediction import Prediction
 from platocr.threads import ThreadPlan
 from platocr.video.sources import Backend, open_source
+from platocr.video.stats import VideoStats
 from platocr.video.writers import Codec, open_writer
 
 if TYPE_CHECKING:
@@ -73,8 +75,21 @@ def write_synthetic_clip(
     return Path(path)
 
 
-def measure_decode(path: str | Path, backend: Backend, max_frames: int | None = None) -> dict[str, float]:
-    """Decode ``path`` to BGR arrays with ``backend``; returns ``{"frames", "seconds", "fps"}``."""
+@dataclass(frozen=True)
+class CodecTiming:
+    """``frames`` decoded or encoded in ``seconds`` (``fps``); ``bytes``: the encoded file's size (0 for decoding)."""
+
+    frames: int
+    seconds: float
+    fps: float
+    bytes: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def measure_decode(path: str | Path, backend: Backend, max_frames: int | None = None) -> CodecTiming:
+    """Decode ``path`` to BGR arrays with ``backend``."""
     source = open_source(str(path), backend)
     frames, start = 0, time.perf_counter()
     try:
@@ -83,12 +98,12 @@ def measure_decode(path: str | Path, backend: Backend, max_frames: int | None = 
     finally:
         source.close()
     seconds = time.perf_counter() - start
-    return {"frames": frames, "seconds": seconds, "fps": frames / seconds if seconds else 0.0}
+    return CodecTiming(frames, seconds, frames / seconds if seconds else 0.0)
 
 
 def measure_encode(
     codec: Codec, frames: int = 120, size: tuple[int, int] = (1280, 720), preset: str | None = None
-) -> dict[str, float]:
+) -> CodecTiming:
     """Encode ``frames`` pre-rendered frames (16 distinct ones cycled) to a temp file; encode time only."""
     images = [synthetic_frame(i, size) for i in range(16)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +116,7 @@ def measure_encode(
         writer.close()
         seconds = time.perf_counter() - start
         size_bytes = path.stat().st_size
-    return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "bytes": size_bytes}
+    return CodecTiming(frames, seconds, frames / seconds, size_bytes)
 
 
 def sleeping_recognizer(ms_per_crop: float) -> Callable[[Sequence[np.ndarray]], list[Prediction]]:
@@ -126,17 +141,17 @@ def benchmark_video(
     batch_frames: int = 1,
     rois: Sequence[tuple[int, int, int, int]] = (),
     threads: Mapping[str, ThreadPlan] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, VideoStats]:
     """Run the annotator on ``input_path`` (or a generated clip of ``frames`` at ``size``) once per mode.
 
     ``recognize`` defaults to ``sleeping_recognizer(ms_per_crop)``; ``rois`` empty = the whole frame is the
     crop; ``threads`` = the thread plan per mode (missing: planned by ``run_video``). Returns
-    ``{mode: run_video stats}`` (frames, wall_s, fps, per-stage p50/p95 ms, bottleneck, threads).
+    ``{mode: run_video's VideoStats}`` (frames, wall_s, fps, per-stage p50/p95 ms, bottleneck, threads).
     """
     from platocr.video.annotator import run_video
 
     recognize = recognize or sleeping_recognizer(ms_per_crop)
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, VideoStats] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if input_path is None:
             input_path = write_synthetic_clip(Path(tmp) / "input.mp4", frames, size, codec="h264")
@@ -161,12 +176,36 @@ def video_note(frames: int) -> str | None:
     return f"only {frames} frames: start-up decides this fps, not throughput (needs {MIN_VIDEO_FRAMES}+)"
 
 
+@dataclass(frozen=True)
+class VideoBenchRow:
+    """One annotator fps figure of ``platocr bench``: the OCR's backend and device, the run mode, the
+    clip's ``size`` and the ``roi`` read, frames and fps, the bounding stage, each stage's median ms,
+    the thread plan, and a ``note`` when the figure is not a throughput (too few frames)."""
+
+    backend: str
+    device: str
+    mode: str
+    size: tuple[int, int]
+    roi: tuple[int, int, int, int]
+    frames: int
+    wall_s: float
+    fps: float
+    bottleneck: str | None
+    stages_p50_ms: dict[str, float]
+    threads: dict[str, Any]
+    note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The bench report's JSON row (sizes as lists)."""
+        return {**asdict(self), "size": list(self.size), "roi": list(self.roi)}
+
+
 def time_video(
     predictor: Any,
     settings: BenchSettings,
     plans: Mapping[str, ThreadPlan] | None = None,
     threaded: Any = None,
-) -> list[dict[str, Any]]:
+) -> list[VideoBenchRow]:
     """Annotator fps (sequential, threaded) on a generated clip, OCR on one ROI crop per frame.
 
     ``plans``: the thread plan of each mode (None: planned by ``run_video``); ``threaded``: the
@@ -183,11 +222,9 @@ def time_video(
                 clip, recognize=reader.predict, modes=(mode,), frames=settings.video_frames,
                 size=settings.video_size, rois=[roi], threads={mode: plans[mode]} if plans else None,
             )[mode]  # fmt: skip
-            rows.append({
-                "backend": reader.backend, "device": reader.device, "mode": mode,
-                "size": list(settings.video_size), "roi": list(roi), "frames": stats["frames"],
-                "wall_s": stats["wall_s"], "fps": stats["fps"], "bottleneck": stats["bottleneck"],
-                "stages_p50_ms": {name: stage["p50_ms"] for name, stage in stats["stages"].items()},
-                "threads": stats["threads"], "note": video_note(stats["frames"]),
-            })  # fmt: skip
+            rows.append(VideoBenchRow(
+                reader.backend, reader.device, mode, tuple(settings.video_size), roi, stats.frames, stats.wall_s,
+                stats.fps, stats.bottleneck, {name: stage.p50_ms for name, stage in stats.stages.items()},
+                stats.threads.as_dict() if stats.threads else {}, video_note(stats.frames),
+            ))  # fmt: skip
     return rows

@@ -10,13 +10,17 @@ from platocr.recognition.prediction import Prediction
 from platocr.video.regions import Region
 
 CONFIDENT = 0.5  # below this the overlay turns orange: the reading is a guess
-_GREEN, _ORANGE, _BLACK = (60, 200, 60), (0, 140, 255), (0, 0, 0)
+_GREEN, _ORANGE, _BLACK, _GREY = (60, 200, 60), (0, 140, 255), (0, 0, 0), (160, 160, 160)
 
 
-def annotate(frame: np.ndarray, regions: Sequence[Region], predictions: Sequence[Prediction]) -> np.ndarray:
+def annotate(
+    frame: np.ndarray, regions: Sequence[Region], predictions: Sequence[Prediction], *, tracked: bool = False
+) -> np.ndarray:
     """Draw each region with ``"TEXT 0.93"`` above it, in place on ``frame`` (BGR uint8); returns ``frame``.
 
     A bars + digits read (``--bars``) adds its source, and ``!`` after a conflict: ``"TEXT 0.98 both"``.
+    ``tracked`` (``--detect plate``): the label starts with the track id (``"#3 A123BC77 0.97"``), and a
+    track not read yet is a thin grey outline without a label (a plate too far to read, or no plate).
     """
     import cv2
 
@@ -24,6 +28,10 @@ def annotate(frame: np.ndarray, regions: Sequence[Region], predictions: Sequence
     scale = max(0.4, height / 720 * 0.9)
     thickness = max(1, int(round(scale * 2)))
     for region, pred in zip(regions, predictions, strict=True):
+        if tracked and not pred.text:
+            x, y, w, h = region.box
+            cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), _GREY, 1)
+            continue
         color = _GREEN if pred.confidence >= CONFIDENT else _ORANGE
         if region.quad is not None:
             cv2.polylines(
@@ -33,6 +41,8 @@ def annotate(frame: np.ndarray, regions: Sequence[Region], predictions: Sequence
             x, y, w, h = region.box
             cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), color, thickness)
         label = f"{pred.text or '-'} {pred.confidence:.2f}"
+        if tracked:
+            label = f"#{region.key} {label}"
         source = getattr(pred, "source", None)  # --bars: which reader the text comes from
         if source is not None and pred.text:
             label += f" {source}" + ("!" if getattr(pred, "conflict", False) else "")

@@ -17,7 +17,7 @@ from typing import Any
 
 from platocr.errors import PlatocrError
 from platocr.video.stages import AnnotatorStages
-from platocr.video.stats import StageTimes, bottleneck
+from platocr.video.stats import StageTimes, VideoStats, bottleneck
 
 _END = object()  # end of input, passed downstream by every stage
 _POLL_S = 0.05  # how often blocked puts/gets look at the stop event
@@ -181,10 +181,10 @@ def run_threaded(
 
 def run_stages(
     stages: AnnotatorStages, *, mode: str, live: bool, batch_frames: int = 1, queue_size: int = 8
-) -> dict[str, Any]:
-    """Run ``stages`` to the end of the input in ``mode``; returns the stats dict (see ``run_video``).
+) -> VideoStats:
+    """Run ``stages`` to the end of the input in ``mode``; returns the run's figures (see ``run_video``).
 
-    Ctrl-C ends the run early with ``interrupted: True`` instead of raising, so the caller still closes
+    Ctrl-C ends the run early with ``interrupted=True`` instead of raising, so the caller still closes
     the output file properly.
     """
     if mode not in ("threaded", "sequential"):
@@ -201,14 +201,6 @@ def run_stages(
         interrupted = True
     wall = time.perf_counter() - start
     per_stage = times.summary()
-    frames = per_stage.get("write", {}).get("frames", 0)
-    return {
-        "mode": mode,
-        "frames": int(frames),
-        "wall_s": wall,
-        "fps": frames / wall if wall > 0 else 0.0,
-        "stages": per_stage,
-        "bottleneck": bottleneck(per_stage),
-        "dropped": dropped,
-        "interrupted": interrupted,
-    }
+    frames = per_stage["write"].frames if "write" in per_stage else 0
+    return VideoStats(mode, frames, wall, frames / wall if wall > 0 else 0.0, per_stage, bottleneck(per_stage),
+                      dropped, interrupted)  # fmt: skip

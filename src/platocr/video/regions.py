@@ -1,16 +1,22 @@
-"""Where the text is in a frame: the whole frame, fixed ROIs (fixed camera), or detected barcodes.
+"""Where the text is in a frame: the whole frame, fixed ROIs (fixed camera), detected barcodes or plates.
 
 A region finder is any callable ``find(frame) -> list[Region]``; the barcode finder lives in ``detect.py``.
+The annotator drives a :class:`RegionReader`: it finds the regions of each frame and settles their reads
+(a finder with the per-region vote, ``smoothing.Smoothed``, or the plate tracker, ``plates.PlateFinder``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from platocr.errors import PlatocrError
+
+if TYPE_CHECKING:
+    from platocr.recognition.prediction import Prediction
 
 Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
 
@@ -20,8 +26,9 @@ class Region:
     """One text region of a frame.
 
     ``crop`` is the BGR uint8 image (h, w, 3) given to OCR, already upright (rectified for rotated barcodes);
-    ``box`` is its axis-aligned box in the frame; ``quad`` the (4, 2) float32 outline when it is rotated;
-    ``key`` a stable identity across frames when the finder knows one (ROI index), else None (match by IoU).
+    ``box`` is its axis-aligned box in the frame (a plate's: the plate itself, the crop adds context);
+    ``quad`` the (4, 2) float32 outline when it is rotated; ``key`` a stable identity across frames when
+    the finder knows one (ROI index, plate track id), else None (match by IoU).
     """
 
     box: Box
@@ -31,6 +38,23 @@ class Region:
 
 
 RegionFinder = Callable[[np.ndarray], list[Region]]
+
+
+class RegionReader(Protocol):
+    """Finds the regions of each frame and settles their reads; frames come in order, one call each.
+
+    ``tracked``: the region keys are track ids, shown in the JSONL (``track``) and on the overlay.
+    """
+
+    tracked: bool
+
+    def find(self, index: int, frame: np.ndarray) -> list[Region]: ...
+
+    def settle(
+        self, index: int, regions: Sequence[Region], predictions: Sequence[Prediction]
+    ) -> list[Prediction]:
+        """The predictions to show and write for ``regions`` (one per region, same order)."""
+        ...
 
 
 def parse_roi(text: str) -> Box:

@@ -10,8 +10,10 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from platocr.recognition.prediction import Prediction
-from platocr.video.regions import Box, Region, iou
+from platocr.video.regions import Box, Region, RegionFinder, iou
 
 
 def vote(history: Sequence[Prediction]) -> Prediction:
@@ -80,3 +82,21 @@ class RegionSmoother:
         scored = [(iou(region.box, t.box), t) for t in candidates if t.key is None]
         best = max(scored, key=lambda s: s[0], default=(0.0, None))
         return best[1] if best[0] >= self.min_iou else None
+
+
+@dataclass
+class Smoothed:
+    """A :class:`~platocr.video.regions.RegionReader` from a frame-only finder and a per-region vote
+    (fixed ROIs, barcodes, the whole frame); ``Smoothed(whole_frame)`` passes reads through."""
+
+    finder: RegionFinder
+    smoother: RegionSmoother = field(default_factory=lambda: RegionSmoother(k=1))
+    tracked: bool = False
+
+    def find(self, index: int, frame: np.ndarray) -> list[Region]:
+        return self.finder(frame)
+
+    def settle(
+        self, index: int, regions: Sequence[Region], predictions: Sequence[Prediction]
+    ) -> list[Prediction]:
+        return self.smoother.update(regions, predictions)

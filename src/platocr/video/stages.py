@@ -17,8 +17,8 @@ import numpy as np
 from platocr.recognition.bars_reader import BarsPrediction
 from platocr.recognition.prediction import Prediction
 from platocr.video.draw import annotate
-from platocr.video.regions import Region, RegionFinder
-from platocr.video.smoothing import RegionSmoother
+from platocr.video.regions import Region, RegionFinder, RegionReader
+from platocr.video.smoothing import Smoothed
 from platocr.video.sources import FrameSource
 from platocr.video.writers import FrameWriter
 
@@ -37,21 +37,19 @@ class FrameItem:
     predictions: list[Prediction] = field(default_factory=list)
 
 
-def frame_record(item: FrameItem) -> dict:
+def frame_record(item: FrameItem, tracked: bool = False) -> dict[str, object]:
     """The JSONL object of one frame: ``{"frame": i, "results": [{"text", "confidence", "box"}]}``.
 
     A region read as empty text (no plate, no barcode) is left out: nothing read -> ``[]``. With
-    ``--bars`` each result also has ``source`` (digits, bars or both) and ``conflict``.
+    ``--bars`` each result also has ``source`` (digits, bars or both) and ``conflict``; with tracking
+    (``--detect plate``) it starts with ``track`` (the track id), its text being the track's settled text.
     """
-    results = []
+    results: list[dict[str, object]] = []
     for region, p in zip(item.regions, item.predictions, strict=True):
         if not p.text:
             continue
-        result = {
-            "text": p.text,
-            "confidence": round(float(p.confidence), 4),
-            "box": [int(v) for v in region.box],
-        }
+        result: dict[str, object] = {"track": region.key} if tracked else {}
+        result.update(text=p.text, confidence=round(float(p.confidence), 4), box=[int(v) for v in region.box])
         if isinstance(p, BarsPrediction):
             result.update(source=p.source, conflict=p.conflict)
         results.append(result)
@@ -59,22 +57,24 @@ def frame_record(item: FrameItem) -> dict:
 
 
 class AnnotatorStages:
-    """Holds what the stages share: source, region finder, recognizer, smoother, writer, JSONL file."""
+    """Holds what the stages share: source, region reader, recognizer, writer, JSONL file.
+
+    ``regions``: a :class:`~platocr.video.regions.RegionReader`, or a plain finder (reads shown as read).
+    """
 
     def __init__(
         self,
         source: FrameSource,
         writer: FrameWriter,
         recognize: Recognizer,
-        find_regions: RegionFinder,
+        regions: RegionReader | RegionFinder,
         *,
-        smoother: RegionSmoother | None = None,
         jsonl: IO[str] | None = None,
         max_frames: int | None = None,
         on_frame: FrameHook | None = None,
     ) -> None:
-        self.source, self.writer, self.recognize, self.find_regions = source, writer, recognize, find_regions
-        self.smoother = smoother or RegionSmoother(k=1)
+        self.source, self.writer, self.recognize = source, writer, recognize
+        self.regions: RegionReader = regions if hasattr(regions, "settle") else Smoothed(regions)  # type: ignore[arg-type,assignment]
         self.jsonl, self.max_frames, self.on_frame = jsonl, max_frames, on_frame
         self._next_index = 0
 
@@ -92,11 +92,11 @@ class AnnotatorStages:
     def ocr(self, items: Sequence[FrameItem]) -> None:
         """Find the regions of each frame and recognise all their crops in ONE call (a GPU batch).
 
-        Items must arrive in frame order: the smoother's vote windows depend on it.
+        Items must arrive in frame order: the vote windows and the tracker depend on it.
         """
         crops: list[np.ndarray] = []
         for item in items:
-            item.regions = self.find_regions(item.frame)
+            item.regions = self.regions.find(item.index, item.frame)
             crops.extend(region.crop for region in item.regions)
         predictions = list(self.recognize(crops)) if crops else []
         if len(predictions) != len(crops):
@@ -105,16 +105,16 @@ class AnnotatorStages:
         for item in items:
             raw = predictions[start : start + len(item.regions)]
             start += len(item.regions)
-            item.predictions = self.smoother.update(item.regions, raw)
+            item.predictions = self.regions.settle(item.index, item.regions, raw)
 
     def draw(self, item: FrameItem) -> None:
         """Overlay boxes, texts and confidences on the frame."""
-        annotate(item.frame, item.regions, item.predictions)
+        annotate(item.frame, item.regions, item.predictions, tracked=self.regions.tracked)
 
     def write(self, item: FrameItem) -> None:
         """Encode the annotated frame, append its JSONL line, call the test/bench hook."""
         self.writer.write(item.frame, item.time_s if self.source.info.live else None)
         if self.jsonl is not None:
-            self.jsonl.write(json.dumps(frame_record(item)) + "\n")
+            self.jsonl.write(json.dumps(frame_record(item, self.regions.tracked)) + "\n")
         if self.on_frame is not None:
             self.on_frame(item.index, item.frame)

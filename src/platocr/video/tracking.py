@@ -1,0 +1,223 @@
+"""Plates followed across frames: detections linked into tracks, each track voting over its reads.
+
+A track's box moves at a constant velocity between detections, so frames without a detection (detection
+runs every k-th frame) and a detection the detector missed are bridged by the predicted box. Detections
+are matched to the predicted boxes greedily, best IoU first; a detection that overlaps no prediction
+(a small plate moving fast) may still continue the nearest track of a similar size. A track not
+matched for ``max_missed`` detection runs in a row ends.
+
+Each track keeps its reads and settles its text with :func:`platocr.video.smoothing.vote` over the
+non-empty ones (confidence-weighted): an empty read (the plate model saw no plate, or the ``plate-ru``
+decoding rejected what it saw) is no evidence against a text read in another frame.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from platocr.detection import Detection
+from platocr.recognition.prediction import Prediction
+from platocr.video.regions import Box, Region, iou
+from platocr.video.smoothing import vote
+
+FBox = tuple[float, float, float, float]  # x, y, width, height; fractional while predicted
+MAX_READS = 256  # reads a track keeps for its vote (about 8 s at 30 fps): older ones drop out
+_NO_READ = Prediction("", 0.0)
+
+
+@dataclass(frozen=True)
+class TrackSummary:
+    """What one track saw: frames ``first_frame``..``last_frame`` (detected or bridged), the settled
+    ``text`` ('' = never read), its ``confidence`` (mean over the reads of that text), ``reads`` (all
+    reads) and ``agreeing`` (reads of the settled text), ``box`` (its last box)."""
+
+    track: int
+    first_frame: int
+    last_frame: int
+    text: str
+    confidence: float
+    reads: int
+    agreeing: int
+    box: Box
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "track": self.track, "first_frame": self.first_frame, "last_frame": self.last_frame,
+            "text": self.text, "confidence": round(self.confidence, 4), "reads": self.reads,
+            "agreeing": self.agreeing, "box": list(self.box),
+        }  # fmt: skip
+
+
+@dataclass(eq=False)
+class Track:
+    """One plate followed over frames: its last measured box at step ``seen_step``, its velocity per
+    step, and its reads."""
+
+    id: int
+    box: FBox
+    seen_step: int
+    first_frame: int
+    last_frame: int
+    score: float
+    velocity: FBox = (0.0, 0.0, 0.0, 0.0)
+    missed: int = 0  # detection runs in a row without a match
+    matched_once: bool = False  # velocity is known after the second detection
+    reads: deque[Prediction] = field(default_factory=lambda: deque(maxlen=MAX_READS))
+    read_count: int = 0
+    settled: Prediction = _NO_READ
+
+    def predicted(self, step: int) -> FBox:
+        """The box expected at ``step`` (constant velocity from the last detection)."""
+        dt = step - self.seen_step
+        x, y, w, h = (v + dv * dt for v, dv in zip(self.box, self.velocity, strict=True))
+        return x, y, max(w, 1.0), max(h, 1.0)
+
+    def add_read(self, prediction: Prediction, frame: int) -> Prediction:
+        """Count one read of this track at ``frame``; returns the settled read (text '' until one is read)."""
+        self.read_count += 1
+        self.last_frame = max(self.last_frame, frame)
+        if prediction.text:
+            self.reads.append(prediction)
+            self.settled = vote(self.reads)
+        return self.settled
+
+    def summary(self) -> TrackSummary:
+        agreeing = sum(p.text == self.settled.text for p in self.reads) if self.settled.text else 0
+        return TrackSummary(self.id, self.first_frame, self.last_frame, self.settled.text,
+                            self.settled.confidence, self.read_count, agreeing, _int_box(self.box))  # fmt: skip
+
+
+def _int_box(box: FBox) -> Box:
+    x, y, w, h = box
+    return round(x), round(y), max(1, round(w)), max(1, round(h))
+
+
+def _clip(box: FBox, frame_size: tuple[int, int]) -> Box | None:
+    """``box`` cut to the frame, or None when too little of it is left to read (off the frame)."""
+    x, y, w, h = box
+    width, height = frame_size
+    x0, y0 = max(0, round(x)), max(0, round(y))
+    x1, y1 = min(width, round(x + w)), min(height, round(y + h))
+    if x1 - x0 < 4 or y1 - y0 < 2:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+@dataclass
+class PlateTracker:
+    """Links per-frame plate detections into tracks with stable ids (1, 2, ...) and settles their texts.
+
+    ``min_iou``: a detection continues the track whose predicted box it overlaps most, above this IoU;
+    below it, the nearest track of a similar size within ``max_jump`` of the plate's width.
+    ``max_missed``: detection runs in a row a track may go unmatched before it ends.
+    ``smooth``: reads per vote (0 = the track's last ``MAX_READS``).
+
+    Example::
+
+        tracker = PlateTracker()
+        tracks = tracker.step(0, detector(frame), (1280, 720))   # detection frame
+        tracks = tracker.step(1, None, (1280, 720))              # in between: predicted boxes
+        settled = tracker.tracks[tracks[0].id].add_read(Prediction("A123BC77", 0.9), frame=1)
+        [s.text for s in tracker.summaries()]
+    """
+
+    min_iou: float = 0.1
+    max_jump: float = 1.5
+    max_missed: int = 2
+    smooth: int = 0
+    tracks: dict[int, Track] = field(default_factory=dict)  # every track so far, ended ones too
+    _alive: list[Track] = field(default_factory=list)
+    _step: int = -1
+
+    def step(
+        self, frame: int, detections: Sequence[Detection] | None, frame_size: tuple[int, int]
+    ) -> list[tuple[Track, Box]]:
+        """Advance one frame (``frame`` = its index); ``detections`` None = no detection ran on it.
+
+        Returns the live tracks with their boxes in this frame (detected, else predicted), clipped to
+        ``frame_size`` = (width, height); a track predicted off the frame is left out (and ends).
+        """
+        self._step += 1
+        if detections is not None:
+            self._match(list(detections), frame)
+        visible = []
+        for track in list(self._alive):
+            box = _clip(track.predicted(self._step), frame_size)
+            if box is None:
+                self._alive.remove(track)  # left the frame: no use waiting for it
+                continue
+            visible.append((track, box))
+        return visible
+
+    def _match(self, detections: list[Detection], frame: int) -> None:
+        predicted = {t.id: t.predicted(self._step) for t in self._alive}
+        pairs = sorted(
+            ((iou(_int_box(predicted[t.id]), d.box), t, d) for t in self._alive for d in detections),
+            key=lambda p: -p[0],
+        )
+        matched: dict[int, Detection] = {}
+        used: set[int] = set()
+        for overlap, track, det in pairs:
+            if overlap < self.min_iou:
+                break
+            if track.id not in matched and id(det) not in used:
+                matched[track.id] = det
+                used.add(id(det))
+        for track in self._alive:  # no overlap: the nearest similar-sized track, if close enough
+            if track.id in matched:
+                continue
+            near = [(self._distance(predicted[track.id], d), d) for d in detections if id(d) not in used]
+            near = [(dist, d) for dist, d in near if dist is not None]
+            if near:
+                det = min(near, key=lambda n: n[0])[1]
+                matched[track.id] = det
+                used.add(id(det))
+        for track in list(self._alive):
+            det = matched.get(track.id)
+            if det is None:
+                track.missed += 1
+                if track.missed > self.max_missed:
+                    self._alive.remove(track)
+                continue
+            self._update(track, det, frame)
+        for det in detections:
+            if id(det) not in used:
+                track = Track(len(self.tracks) + 1, tuple(map(float, det.box)), self._step, frame, frame, det.score,
+                              reads=deque(maxlen=self.smooth or MAX_READS))  # type: ignore[arg-type]  # fmt: skip
+                self.tracks[track.id] = track
+                self._alive.append(track)
+
+    def _distance(self, box: FBox, det: Detection) -> float | None:
+        """Centre distance over the plate's width, when the sizes agree within 1.5x and it is within
+        ``max_jump``; else None."""
+        x, y, w, h = box
+        dx, dy, dw, dh = det.box
+        if not (1 / 1.5 <= dw / w <= 1.5 and 1 / 1.5 <= dh / h <= 1.5):
+            return None
+        dist = (((x + w / 2) - (dx + dw / 2)) ** 2 + ((y + h / 2) - (dy + dh / 2)) ** 2) ** 0.5 / w
+        return dist if dist <= self.max_jump else None
+
+    def _update(self, track: Track, det: Detection, frame: int) -> None:
+        new = tuple(map(float, det.box))
+        dt = self._step - track.seen_step
+        if dt > 0:
+            step_v = tuple((n - o) / dt for n, o in zip(new, track.box, strict=True))
+            # Halfway to the newest motion: a detector's jitter of a pixel or two does not swing it.
+            if track.matched_once:
+                step_v = tuple(0.5 * a + 0.5 * b for a, b in zip(track.velocity, step_v, strict=True))
+            track.velocity = step_v  # type: ignore[assignment]
+            track.matched_once = True
+        track.box, track.seen_step, track.missed, track.score = new, self._step, 0, det.score  # type: ignore[assignment]
+        track.last_frame = max(track.last_frame, frame)
+
+    def update(
+        self, regions: Sequence[Region], predictions: Sequence[Prediction], frame: int
+    ) -> list[Prediction]:
+        """Add this frame's reads (one per region, ``region.key`` = track id); return the settled reads."""
+        return [self.tracks[r.key].add_read(p, frame) for r, p in zip(regions, predictions, strict=True)]  # type: ignore[index]
+
+    def summaries(self) -> list[TrackSummary]:
+        """One summary per track so far, in id order."""
+        return [self.tracks[i].summary() for i in sorted(self.tracks)]

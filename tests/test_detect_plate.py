@@ -1,0 +1,156 @@
+"""``--detect plate`` in video, read and eval, with a stand-in detector (bright boxes) and reader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from platocr.cli import app
+from platocr.detection import Detection
+from platocr.recognition.prediction import Prediction
+from platocr.video import run_video
+from platocr.video.writers import open_writer
+
+SIZE, FRAMES = (320, 240), 12
+PLATE, OTHER = "A123BC77", ""  # what the stand-in reader reads on the bright plate and the grey box
+
+
+def bright_boxes(frame: np.ndarray) -> list[Detection]:
+    """Stand-in detector: every bright blob of a dark frame, the brightest first."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    count, _, stats, _ = cv2.connectedComponentsWithStats((grey > 100).astype(np.uint8))
+    found = []
+    for x, y, w, h, area in stats[1:count]:
+        if area >= 60:
+            score = float(grey[y : y + h, x : x + w].max()) / 255
+            found.append(Detection((int(x), int(y), int(w), int(h)), score))
+    return sorted(found, key=lambda d: -d.score)
+
+
+def stand_in_reader(crops: list[np.ndarray]) -> list[Prediction]:
+    """Reads the bright (230) plate as PLATE and the grey (150) box as no plate."""
+    return [Prediction(PLATE if crop.max() > 200 else OTHER, 0.9) for crop in crops]
+
+
+def draw_plates(index: int) -> np.ndarray:
+    frame = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    x = 20 + 12 * index  # the plate drives right; the grey box stands still
+    frame[150:168, x : x + 70] = 230
+    frame[40:60, 200:280] = 150
+    return frame
+
+
+@pytest.fixture(scope="module")
+def plate_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("plates") / "street.mp4"
+    writer = open_writer(path, 25.0, SIZE, "mp4v")
+    for i in range(FRAMES):
+        writer.write(draw_plates(i))
+    writer.close()
+    return path
+
+
+@pytest.mark.timeout(60)
+def test_video_tracks_plates_and_modes_agree(plate_clip: Path, tmp_path: Path) -> None:
+    outputs = {}
+    for mode, batch in (("sequential", 1), ("threaded", 1), ("threaded", 4)):
+        jsonl = tmp_path / f"{mode}{batch}.jsonl"
+        stats = run_video(
+            str(plate_clip), tmp_path / f"{mode}{batch}.mp4", stand_in_reader, detect="plate", detector=bright_boxes,
+            detect_every=2, jsonl=jsonl, mode=mode, batch_frames=batch, codec="mp4v",
+        )  # fmt: skip
+        outputs[(mode, batch)] = jsonl.read_text()
+    assert len(set(outputs.values())) == 1  # the tracker gives the same tracks in every mode
+    records = [json.loads(line) for line in outputs[("sequential", 1)].splitlines()]
+    assert [r["frame"] for r in records] == list(range(FRAMES))
+    for i, record in enumerate(records):  # the grey box is tracked but never read: left out
+        (result,) = record["results"]
+        assert (
+            result["track"] == 1
+            and result["text"] == PLATE
+            and set(result) == {"track", "text", "confidence", "box"}
+        )
+        if i != 1:  # frame 1 keeps frame 0's box: the velocity is known from the second detection on
+            assert abs(result["box"][0] - (20 + 12 * i)) <= 2  # predicted on odd frames, detected on even
+    assert stats.tracks is not None and [(t.text, t.first_frame, t.last_frame) for t in stats.tracks] == [
+        (PLATE, 0, FRAMES - 1),
+        ("", 0, FRAMES - 1),
+    ]
+    assert stats.detect is not None and stats.detect.frames == FRAMES // 2
+    assert stats.as_dict()["tracks"][0]["reads"] == FRAMES
+
+
+@pytest.mark.timeout(60)
+def test_video_cli_detect_plate_writes_tracks(
+    plate_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "platocr.cli.video.load_recognizer", lambda model, device, backend: (stand_in_reader, "cpu")
+    )
+    monkeypatch.setattr("platocr.cli.video.load_detector", lambda name, threads: bright_boxes)
+    out, jsonl, tracks = tmp_path / "o.mp4", tmp_path / "o.jsonl", tmp_path / "tracks.tsv"
+    args = [
+        "video",
+        str(plate_clip),
+        str(out),
+        "--model",
+        "plates-ru",
+        "--detect",
+        "plate",
+        "--jsonl",
+        str(jsonl),
+    ]
+    result = CliRunner().invoke(
+        app, [*args, "--tracks", str(tracks), "--codec", "mp4v", "--detect-every", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 plates read (2 tracks)" in result.output and PLATE in result.output
+    assert "1 tracks never read" in result.output
+    rows = [line.split("\t") for line in tracks.read_text().splitlines()]
+    assert rows[0] == [
+        "track",
+        "first_frame",
+        "last_frame",
+        "text",
+        "confidence",
+        "reads",
+        "agreeing",
+        "x",
+        "y",
+        "w",
+        "h",
+    ]
+    assert rows[1][:7] == ["1", "0", str(FRAMES - 1), PLATE, "0.9000", str(FRAMES), str(FRAMES)]
+    assert rows[2][3] == ""  # the grey box: a track, never read
+
+
+def test_video_cli_detect_plate_bad_options_are_one_line(
+    plate_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "platocr.cli.video.load_recognizer", lambda model, device, backend: (stand_in_reader, "cpu")
+    )
+    monkeypatch.setattr("platocr.cli.video.load_detector", lambda name, threads: bright_boxes)
+    base = ["video", str(plate_clip), str(tmp_path / "o.mp4"), "--model", "m"]
+    for extra, needle in (
+        (["--detect", "plate", "--roi", "0,0,10,10"], "exclude each other"),
+        (["--detect", "face"], "unknown --detect 'face'"),
+        (["--tracks", str(tmp_path / "t.tsv")], "needs --detect plate"),
+        (["--detect", "plate", "--tracks", str(tmp_path / "t.txt")], "--tracks must end in .tsv or .json"),
+    ):
+        result = CliRunner().invoke(app, [*base, *extra])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_detect_every_default_matches_the_library() -> None:
+    from platocr.cli.video import DETECT_EVERY
+    from platocr.video.plates import DEFAULT_DETECT_EVERY
+
+    assert DETECT_EVERY == DEFAULT_DETECT_EVERY

@@ -1,0 +1,105 @@
+"""Plate tracker: stable ids, bridged misses and in-between frames, crossing plates, the per-track vote."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from platocr.detection import Detection
+from platocr.recognition.prediction import Prediction
+from platocr.video.plates import PlateFinder
+from platocr.video.tracking import PlateTracker
+
+SIZE = (640, 360)
+
+
+def plate(x: float, y: float, w: int = 80, h: int = 18) -> Detection:
+    return Detection((round(x), round(y), w, h), 0.9)
+
+
+def ids(visible: list) -> dict[int, tuple[int, int, int, int]]:
+    return {track.id: box for track, box in visible}
+
+
+def test_ids_stay_the_same_while_plates_move() -> None:
+    tracker = PlateTracker()
+    for f in range(10):
+        seen = ids(tracker.step(f, [plate(50 + 8 * f, 100), plate(400, 250 - 5 * f)], SIZE))
+        assert set(seen) == {1, 2}
+        assert seen[1][0] == 50 + 8 * f and seen[2][1] == 250 - 5 * f
+    assert [s.track for s in tracker.summaries()] == [1, 2]
+
+
+def test_a_missed_detection_and_frames_without_detection_are_bridged_by_the_predicted_box() -> None:
+    tracker = PlateTracker(max_missed=1)
+    for f in range(3):
+        tracker.step(f, [plate(100 + 10 * f, 100)], SIZE)
+    ((track, box),) = tracker.step(3, [], SIZE)  # the detector missed it: predicted
+    assert track.id == 1 and box[0] == 130
+    ((track, box),) = tracker.step(4, None, SIZE)  # no detection run on this frame: predicted
+    assert box[0] == 140
+    ((track, box),) = tracker.step(5, [plate(150, 100)], SIZE)  # found again: same track
+    assert track.id == 1 and box[0] == 150
+    assert tracker.step(6, [], SIZE) and tracker.step(7, [], SIZE) == []  # two misses in a row: ended
+    ((track, _),) = tracker.step(8, [plate(400, 300)], SIZE)
+    assert track.id == 2  # a new plate gets a new id, never a reused one
+
+
+@pytest.mark.parametrize("occluded", [False, True])
+def test_crossing_plates_keep_their_ids(occluded: bool) -> None:
+    """Two plates pass each other (boxes overlap for a few frames); with ``occluded`` the detector sees
+    only the front one while they overlap."""
+    tracker = PlateTracker()
+    for f in range(16):
+        left, right = plate(100 + 20 * f, 150), plate(400 - 20 * f, 156)
+        overlapping = abs(left.box[0] - right.box[0]) < 40  # two frames
+        found = [left] if occluded and overlapping else [left, right]
+        seen = ids(tracker.step(f, found, SIZE))
+        assert abs(seen[1][0] - (100 + 20 * f)) <= 1, f  # track 1 stays the plate moving right
+        assert abs(seen[2][0] - (400 - 20 * f)) <= 1, f
+    assert len(tracker.tracks) == 2
+
+
+def test_a_fast_small_plate_with_no_overlap_continues_its_track() -> None:
+    tracker = PlateTracker()
+    for f in range(4):  # 60 px wide, 70 px per detection run: no IoU between runs
+        ((track, _),) = tracker.step(f, [plate(20 + 70 * f, 200, w=60, h=14)], SIZE)
+        assert track.id == 1
+
+
+def test_the_vote_settles_and_ignores_empty_reads() -> None:
+    tracker = PlateTracker()
+    ((track, _),) = tracker.step(0, [plate(100, 100)], SIZE)
+    reads = [
+        ("", 0.99),
+        ("A123BC77", 0.9),
+        ("A128BC77", 0.6),
+        ("", 0.99),
+        ("A123BC77", 0.8),
+        ("A128BC77", 0.7),
+    ]
+    shown = [track.add_read(Prediction(text, conf), frame) for frame, (text, conf) in enumerate(reads)]
+    assert [p.text for p in shown] == ["", "A123BC77", "A123BC77", "A123BC77", "A123BC77", "A123BC77"]
+    (summary,) = tracker.summaries()
+    assert (summary.text, summary.reads, summary.agreeing) == ("A123BC77", 6, 2)
+    assert summary.confidence == pytest.approx(0.85) and (summary.first_frame, summary.last_frame) == (0, 5)
+
+
+def test_plate_finder_detects_every_kth_frame_and_crops_with_context() -> None:
+    calls: list[int] = []
+
+    def detector(frame: np.ndarray) -> list[Detection]:
+        calls.append(1)
+        return [plate(200, 150, w=100, h=22)]
+
+    finder = PlateFinder(detector, every=3)
+    frame = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    for index in range(7):
+        (region,) = finder.find(index, frame)
+        assert region.key == 1 and region.box == (200, 150, 100, 22)
+        assert region.crop.shape[1] > 100 and region.crop.shape[0] > 22  # the reader's context around it
+        (settled,) = finder.settle(index, [region], [Prediction("A123BC77", 0.9)])
+        assert settled.text == "A123BC77"
+    assert len(calls) == 3 == len(finder.detect_seconds)  # frames 0, 3, 6
+    (summary,) = finder.summaries()
+    assert (summary.first_frame, summary.last_frame, summary.reads) == (0, 6, 7)
