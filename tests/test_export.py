@@ -28,7 +28,7 @@ def test_export_cli_and_backends_agree(rnn: str, tmp_path: Path, request: pytest
 
     config, tokenizer, meta = read_onnx_metadata(out)  # the .onnx alone carries vocab and config
     assert tokenizer.vocab == "0123456789ABC" and config.model.rnn == rnn
-    assert meta["path"] == str(checkpoint)
+    assert meta.path == str(checkpoint)
 
     images = crops(9, seed=3)  # 9: neither the export batch (2) nor the check batch (3)
     with_torch = Predictor.load(checkpoint, device="cpu", backend="torch").predict(images)

@@ -52,7 +52,7 @@ def test_export_int8_keeps_the_metadata_and_loads(int8_model: Path, gru_checkpoi
 
     config, tokenizer, meta = read_onnx_metadata(int8_model)
     assert tokenizer.vocab == "0123456789ABC" and config.model.rnn == "gru"
-    assert meta["precision"] == "int8" and meta["path"] == str(gru_checkpoint)
+    assert meta.precision == "int8" and meta.path == str(gru_checkpoint)
     ops = {node.op_type for node in onnx.load(str(int8_model)).graph.node}
     assert {"QuantizeLinear", "DequantizeLinear", "GRU"} <= ops  # Conv/MatMul quantised, the GRU float
     predictor = Predictor.load(int8_model, device="cpu")

@@ -33,7 +33,7 @@ def test_int8_ships_with_the_float_models_metadata(name: str) -> None:
     assert int8 is not None and int8.stat().st_size < 20e6
     config, tokenizer, meta = read_onnx_metadata(int8)
     float_config, float_tokenizer, _ = read_onnx_metadata(bundled_onnx(name))
-    assert (config, tokenizer.vocab, meta["precision"]) == (float_config, float_tokenizer.vocab, "int8")
+    assert (config, tokenizer.vocab, meta.precision) == (float_config, float_tokenizer.vocab, "int8")
     assert Predictor.load(name, device="cpu").precision == "int8"  # a CPU reads it by default
     assert Predictor.load(name, device="cpu", int8=False).precision == "float32"
 

@@ -24,10 +24,10 @@ import tempfile
 import warnings
 import zipfile
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -41,6 +41,7 @@ from platocr.recognition.config import (
     config_from_dict,
     config_to_dict,
 )
+from platocr.recognition.model_meta import CheckpointPayload, ModelMeta
 from platocr.recognition.tokenizer import Tokenizer
 
 FORMAT = "platocr/1"
@@ -81,7 +82,7 @@ class LoadedModel:
     model: nn.Module
     config: Config
     tokenizer: Tokenizer
-    meta: dict[str, Any] = field(default_factory=dict)  # epoch, metrics, git_rev, created, path
+    meta: ModelMeta = field(default_factory=ModelMeta)  # path, epoch, metrics, git_rev, created
 
 
 def git_revision() -> str | None:
@@ -119,15 +120,15 @@ def save_checkpoint(
     config: Config,
     vocab: str,
     epoch: int,
-    metrics: dict,
+    metrics: Mapping[str, Any],
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: Any | None = None,
-    extra: dict | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """Write a checkpoint atomically; weights are saved from the unwrapped model on CPU-agnostic keys."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload: dict[str, Any] = {
+    payload: CheckpointPayload = {
         "format": FORMAT,
         "config": config_to_dict(config),
         "vocab": str(vocab),
@@ -142,7 +143,7 @@ def save_checkpoint(
     if scheduler is not None:
         payload["scheduler"] = scheduler.state_dict()
     if extra:
-        payload["extra"] = plain(extra)
+        payload["extra"] = plain(dict(extra))
     _save_atomically(payload, path)
 
 
@@ -193,7 +194,7 @@ def write_slim_checkpoint(source: str | Path, out: str | Path, overrides: Sequen
     return out.stat().st_size
 
 
-def _save_atomically(payload: dict[str, Any], path: Path) -> None:
+def _save_atomically(payload: Mapping[str, object], path: Path) -> None:
     """``torch.save`` to a temporary file beside ``path``, then rename: a reader never sees half a file."""
     _refuse_objects(payload, "checkpoint")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
@@ -209,7 +210,7 @@ def _save_atomically(payload: dict[str, Any], path: Path) -> None:
         raise
 
 
-def _refuse_objects(value: Any, where: str) -> None:
+def _refuse_objects(value: object, where: str) -> None:
     """TypeError unless ``value`` is made only of what ``torch.load(weights_only=True)`` reads back
     (exact types: ``np.float64`` is a float subclass the unpickler refuses)."""
     if isinstance(value, torch.Tensor) or type(value) in (str, bytes, int, float, bool, type(None)):
@@ -227,8 +228,8 @@ def _refuse_objects(value: Any, where: str) -> None:
         raise TypeError(f"{where} is a {kind}, which torch.load(weights_only=True) would refuse")
 
 
-def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The raw checkpoint dict (tensors on CPU), loaded weights-only.
+def read_checkpoint(path: str | Path) -> CheckpointPayload:
+    """The raw checkpoint dict (tensors on CPU), loaded weights-only, its four required entries checked.
 
     ``path`` may also be a bundled model name (see :mod:`platocr.recognition.zoo`).
 
@@ -251,7 +252,7 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             raise PlatocrError(f"{path}: checkpoint entry {key!r} is not a {kind.__name__}")
     if not all(isinstance(tensor, torch.Tensor) for tensor in payload["model"].values()):
         raise PlatocrError(f"{path}: checkpoint entry 'model' holds something other than tensors")
-    return payload
+    return cast(CheckpointPayload, payload)
 
 
 def _load_weights_only(path: Path) -> Any:
@@ -307,6 +308,6 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
     except RuntimeError as exc:
         raise PlatocrError(f"{path}: weights do not match the model its config builds: {exc}") from None
     model.to(device).eval()
-    meta = {key: payload.get(key) for key in ("epoch", "metrics", "git_rev", "created")}
-    meta["path"] = str(path)
+    meta = ModelMeta(path=str(path), epoch=payload.get("epoch"), git_rev=payload.get("git_rev"),
+                     created=payload.get("created"), metrics=payload.get("metrics") or {})  # fmt: skip
     return LoadedModel(model=model, config=config, tokenizer=tokenizer, meta=meta)

@@ -28,6 +28,7 @@ import numpy as np
 
 from platocr.errors import PlatocrError
 from platocr.recognition.config import Config, config_from_dict, config_to_dict
+from platocr.recognition.model_meta import ModelMeta
 from platocr.recognition.quantize import DEFAULT_CALIBRATION_CROPS
 from platocr.recognition.tokenizer import Tokenizer
 
@@ -85,9 +86,7 @@ def export_onnx_bytes(loaded: LoadedModel, opset: int = DEFAULT_OPSET) -> bytes:
         "platocr.format": ONNX_FORMAT,
         "platocr.vocab": loaded.tokenizer.vocab,
         "platocr.config": json.dumps(config_to_dict(loaded.config)),
-        "platocr.source": json.dumps(
-            {k: loaded.meta.get(k) for k in ("path", "epoch", "git_rev", "created")}
-        ),
+        "platocr.source": loaded.meta.source_json(),
     }
     for key, value in props.items():
         entry = proto.metadata_props.add()
@@ -95,8 +94,8 @@ def export_onnx_bytes(loaded: LoadedModel, opset: int = DEFAULT_OPSET) -> bytes:
     return proto.SerializeToString()
 
 
-def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, dict[str, Any]]:
-    """(config, tokenizer, source meta + ``precision``) stored by :func:`export_onnx_bytes` in an ONNX
+def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, ModelMeta]:
+    """(config, tokenizer, provenance with its ``precision``) stored by :func:`export_onnx_bytes` in an ONNX
     file or bytes.
 
     The ``metadata_props`` are read straight from the protobuf (:func:`onnx_metadata_props`): no
@@ -114,10 +113,10 @@ def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, d
             "export it with `platocr export CHECKPOINT --out model.onnx`"
         )
     config = config_from_dict(json.loads(props["platocr.config"]), where=f"{where} (metadata)")
-    meta = json.loads(props.get("platocr.source", "{}"))
-    meta["precision"] = props.get(
-        "platocr.precision", "float32"
-    )  # "int8": platocr.recognition.quantize wrote it
+    # platocr.precision "int8": platocr.recognition.quantize wrote the file.
+    meta = ModelMeta.from_source_json(
+        props.get("platocr.source", "{}"), props.get("platocr.precision", "float32")
+    )
     return config, Tokenizer(props["platocr.vocab"]), meta
 
 

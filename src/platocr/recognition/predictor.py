@@ -175,7 +175,7 @@ class Predictor:
         config, tokenizer, meta = read_onnx_metadata(path)
         forward = onnx_forward(onnx_session(path, device))
         return cls(forward, config, tokenizer, backend="onnx", device=device, batch_size=batch_size,
-                   source=source or str(path), decode=decode, precision=meta["precision"])  # fmt: skip
+                   source=source or str(path), decode=decode, precision=meta.precision)  # fmt: skip
 
     def predict(
         self,

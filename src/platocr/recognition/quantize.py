@@ -97,7 +97,7 @@ def quantize_bytes(
     *,
     quant_format: str = "qdq",
     per_channel: bool = True,
-    provenance: dict[str, Any] | None = None,
+    provenance: dict[str, str | int] | None = None,
 ) -> bytes:
     """int8 ONNX bytes of ``float_model`` calibrated on ``batches``, with its metadata kept;
     ``provenance`` (e.g. the calibration set) goes into ``platocr.quantization``."""
