@@ -243,9 +243,9 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
                 if backend == "onnx" and plans["threaded"].runtime != plans["sequential"].runtime:
                     threaded = make_predictor(bench_model, backend, device, plans["threaded"].runtime)
                 for row in time_video(predictor, settings, plans, threaded):
-                    report["video"].append(row)
+                    report["video"].append(row.as_dict())
                     if on_result:
-                        on_result("video", row)
+                        on_result("video", report["video"][-1])
     report["machine"]["load_avg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     return report
 
