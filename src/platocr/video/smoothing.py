@@ -19,8 +19,8 @@ from platocr.video.regions import Box, Region, RegionFinder, iou
 def vote(history: Sequence[Prediction]) -> Prediction:
     """The text with the largest summed confidence; its confidence = mean confidence of its readings.
 
-    Ties go to the most recent reading's text (the newest evidence). The rest (char confidences, a
-    :class:`~platocr.recognition.bars_reader.BarsPrediction`'s source) comes from that text's newest reading.
+    Ties go to the most recent reading's text (the newest evidence). The rest (char confidences,
+    a bars read's source) comes from that text's newest reading.
     """
     if not history:
         raise ValueError("vote needs at least one prediction")

@@ -14,7 +14,6 @@ from typing import IO
 
 import numpy as np
 
-from platocr.recognition.bars_reader import BarsPrediction
 from platocr.recognition.prediction import Prediction
 from platocr.video.draw import annotate
 from platocr.video.regions import Region, RegionFinder, RegionReader
@@ -50,7 +49,7 @@ def frame_record(item: FrameItem, tracked: bool = False) -> dict[str, object]:
             continue
         result: dict[str, object] = {"track": region.key} if tracked else {}
         result.update(text=p.text, confidence=round(float(p.confidence), 4), box=[int(v) for v in region.box])
-        if isinstance(p, BarsPrediction):
+        if p.with_bars:
             result.update(source=p.source, conflict=p.conflict)
         results.append(result)
     return {"frame": item.index, "results": results}
