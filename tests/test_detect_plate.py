@@ -154,3 +154,112 @@ def test_detect_every_default_matches_the_library() -> None:
     from platocr.video.plates import DEFAULT_DETECT_EVERY
 
     assert DETECT_EVERY == DEFAULT_DETECT_EVERY
+
+
+class StandInPredictor:
+    """What read and eval use of a Predictor: ``predict`` (reads every crop as PLATE), backend, device."""
+
+    backend, device = "fake", "cpu"
+
+    def predict(self, crops: list[np.ndarray], **kwargs: object) -> list[Prediction]:
+        return [Prediction(PLATE, 0.9) for _ in crops]
+
+
+def blobs_photo(path: Path, boxes: list[tuple[int, int, int, int]]) -> Path:
+    image = np.zeros((240, 320, 3), np.uint8)
+    for x, y, w, h in boxes:
+        image[y : y + h, x : x + w] = 230
+    cv2.imwrite(str(path), image)
+    return path
+
+
+@pytest.fixture()
+def frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A boxes.tsv with known IoUs: a.png holds a plate at IoU 1 (ru), one at IoU 0.6 (eu) and a false
+    plate; b.png a detection at IoU 0.4 with its ru plate (a miss and a false plate); c.png no plate;
+    d.png is missing and e.png does not decode."""
+    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
+    monkeypatch.setattr(
+        "platocr.recognition.predictor.Predictor.load", lambda *args, **kwargs: StandInPredictor()
+    )
+    folder = tmp_path / "frames"
+    (folder / "images").mkdir(parents=True)
+    blobs_photo(folder / "images/a.png", [(10, 10, 100, 20), (220, 100, 80, 20), (100, 180, 60, 20)])
+    blobs_photo(folder / "images/b.png", [(50, 50, 100, 20)])
+    blobs_photo(folder / "images/c.png", [])
+    (folder / "images/e.png").write_bytes(b"not a png")
+    rows = [
+        "filename\ttext\tx\ty\twidth\theight\tregion",
+        f"images/a.png\t{PLATE}\t10\t10\t100\t20\tru",
+        "images/a.png\tXYZ123\t200\t100\t80\t20\teu",
+        "images/b.png\tB456CD77\t50\t50\t40\t20\tru",
+        "images/c.png\t\t\t\t\t\t",
+        "images/d.png\tC789EE77\t1\t1\t50\t10\tru",
+        "images/e.png\tC789EE77\t1\t1\t50\t10\tru",
+    ]
+    (folder / "boxes.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        app, ["eval", "plates-ru", str(frames), "--detect", "plate", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert (report["frames"], report["plates"], report["detections"], report["found"]) == (3, 3, 4, 2)
+    assert report["recall"] == pytest.approx(2 / 3) and report["precision"] == pytest.approx(0.5)
+    assert report["false_plates"] == 2 and report["false_plates_per_frame"] == pytest.approx(2 / 3)
+    assert report["mean_iou"] == pytest.approx(0.8)
+    assert (report["read_right"], report["read_plates"], report["read_right_rate"]) == (1, 2, 0.5)
+    assert report["by_region"] == {"eu": {"plates": 1, "found": 1}, "ru": {"plates": 2, "found": 1}}
+    assert sorted(Path(s["path"]).name for s in report["skipped"]) == ["d.png", "e.png"]
+    assert "66.7% (2/3)" in result.output and "50.0% (1/2)" in result.output
+
+    boxes_only = CliRunner().invoke(app, ["eval", "plates-ru", str(frames / "boxes.tsv"), "--detect", "plate",
+                                          "--boxes-only", "--json", str(out)])  # fmt: skip
+    assert boxes_only.exit_code == 0, boxes_only.output
+    assert json.loads(out.read_text())["read_right_rate"] is None and "--boxes-only" in boxes_only.output
+
+
+def test_eval_detect_plate_bad_input_is_one_line(frames: Path, tmp_path: Path) -> None:
+    for args, needle in (
+        ([str(tmp_path / "nowhere"), "--detect", "plate"], "not found"),
+        ([str(frames), "--boxes-only"], "--boxes-only needs --detect plate"),
+        ([str(frames), "--detect", "car"], "only plate"),
+        ([str(frames), "--detect", "plate", "--json", str(frames / "images/a.png/x.json")], "--json"),
+    ):
+        result = CliRunner().invoke(app, ["eval", "plates-ru", *args])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
+
+
+def test_read_detect_plate_rows(frames: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("platocr.cli.read.load_detector", lambda name, threads: bright_boxes)
+    images = frames / "images"
+    out = tmp_path / "plates.tsv"
+    args = ["read", "plates-ru", str(images / "a.png"), str(images / "c.png"), str(images / "e.png")]
+    result = CliRunner().invoke(app, [*args, "--detect", "plate", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    assert rows[0] == ["path", "x", "y", "w", "h", "text", "confidence", "score"]
+    assert [row[1:5] for row in rows[1:4]] == [["10", "10", "100", "20"], ["220", "100", "80", "20"],
+                                               ["100", "180", "60", "20"]]  # fmt: skip
+    assert all(row[5:7] == [PLATE, "0.9000"] for row in rows[1:4])
+    assert rows[4] == [str(images / "c.png"), "", "", "", "", "", "", ""]  # no plate: one empty row
+    assert (
+        "e.png: cannot decode" in result.output
+        and "found 3 plates in 2 photos (1 without a plate)" in result.output
+    )
+
+    jsonl = tmp_path / "plates.jsonl"
+    result = CliRunner().invoke(
+        app, [*args[:3], str(images / "c.png"), "--detect", "plate", "--out", str(jsonl)]
+    )
+    records = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert records[0]["box"] == [10, 10, 100, 20] and records[-1] == {
+        "path": str(images / "c.png"), "box": None, "text": "", "confidence": None, "score": None,
+    }  # fmt: skip
+    bars = CliRunner().invoke(app, [*args, "--detect", "plate", "--bars"])
+    assert bars.exit_code == 2 and "does not go with --detect plate" in bars.output

@@ -42,12 +42,43 @@ def eval_command(
             "side by side (sources, conflicts, the floor table on the combined reads).",
         ),
     ] = False,
+    detect: Annotated[
+        str | None,
+        typer.Option(
+            "--detect",
+            help="plate: LABELS is a boxes.tsv of whole frames (or its folder); report plates found at IoU 0.5, "
+            "precision, false plates per frame, mean IoU, read right (ru plates), detector ms/frame.",
+        ),
+    ] = None,
+    boxes_only: Annotated[
+        bool,
+        typer.Option(
+            "--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."
+        ),
+    ] = False,
+    detector: Annotated[
+        str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
+    ] = "plate-detector",
 ) -> None:
     """Evaluate a model on a label file (StringMatch, edit distance, CER, confusions).
 
     Images that cannot be decoded are skipped, counted and listed (in --json too); a missing one is an error.
     """
     import json
+
+    if detect is not None or boxes_only:
+        from platocr.errors import PlatocrError
+        from platocr.progress import console
+        from platocr.tools.detect_eval import run_detect_eval
+
+        if compare or bars:
+            raise PlatocrError("--compare-decoders and --bars read crops: they do not go with --detect plate")
+        run_detect_eval(
+            checkpoint, labels, detect=detect, boxes_only=boxes_only, detector=detector, json_out=json_out,
+            console=console, progress=progress, device=device, backend=backend, batch_size=batch_size,
+            decode=decode, int8=False,
+        )  # fmt: skip
+        return
 
     if bars:
         from platocr.recognition.bars_reader import require_bars

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -55,6 +55,17 @@ def read_command(
             "source column (digits, bars or both).",
         ),
     ] = False,
+    detect: Annotated[
+        str | None,
+        typer.Option(
+            "--detect",
+            help="plate: the inputs are whole photos; find the plates and write one row per plate "
+            "(path, x y w h, text, confidence, detector score; a photo without a plate: one row, empty fields).",
+        ),
+    ] = None,
+    detector: Annotated[
+        str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
+    ] = "plate-detector",
     threads: ThreadsOption = None,
 ) -> None:
     """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
@@ -67,6 +78,10 @@ def read_command(
     from platocr.threads import applied, parse_threads, plan_for, session_threads
 
     cores = parse_threads(threads)
+    if detect not in (None, "plate"):
+        raise PlatocrError(f"unknown --detect {detect!r} (known: plate)")
+    if detect and bars:
+        raise PlatocrError("--bars reads barcode crops: it does not go with --detect plate")
     if bars:
         from platocr.recognition.bars_reader import require_bars
 
@@ -81,10 +96,15 @@ def read_command(
         check_writable_file(out, "--out")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
+    plate_detector = load_detector(detector, plan.runtime) if detect == "plate" else None
     with session_threads(plan.runtime):
         predictor = Predictor.load(
             model, device=device, backend=backend, batch_size=batch_size, decode=decode
         )
+    if plate_detector is not None:
+        with applied(plan):
+            _read_plates(predictor, plate_detector, paths, out, fmt, min_confidence, progress)
+        return
     with applied(plan):
         result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
     if result.skipped:
@@ -115,5 +135,54 @@ def read_command(
         f"read {len(result.rows)} images, skipped {len(result.skipped)}, in {result.seconds:.2f} s "
         f"({result.crops_per_s:.1f} crops/s, {predictor.backend} on {predictor.device}){floor}{bars_note}"
         + (f"; wrote {out}" if out is not None else ""),
+        err=True,
+    )
+
+
+def load_detector(name: str, threads: int | None) -> Any:
+    """The plate detector for ``--detect plate`` (tests monkeypatch this)."""
+    from platocr.detection import PlateDetector
+
+    return PlateDetector.load(name, threads=threads)
+
+
+def _read_plates(
+    predictor: Any,
+    detector: Any,
+    paths: list[str],
+    out: Path | None,
+    fmt: str,
+    min_confidence: float,
+    progress: bool,
+) -> None:
+    import sys
+
+    from platocr.errors import PlatocrError
+    from platocr.tools.read_plates import read_plates, write_plate_rows
+
+    result = read_plates(predictor, detector, paths, min_confidence=min_confidence, progress=progress)
+    if result.skipped:
+        typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
+        for skip in result.skipped:
+            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
+    if not result.photos:
+        raise PlatocrError(f"no image could be read ({len(result.skipped)} unreadable, listed above)")
+    if out is None:
+        write_plate_rows(result.rows, sys.stdout, fmt)
+        sys.stdout.flush()
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            write_plate_rows(result.rows, handle, fmt)
+    empty = sum(row.box is None for row in result.rows)
+    read = sum(bool(row.text) for row in result.rows)
+    floor = (
+        f", {result.below_min_confidence} under --min-confidence written as no read" if min_confidence else ""
+    )
+    typer.echo(
+        f"found {result.plates} plates in {result.photos} photos ({empty} without a plate), read {read}{floor}; "
+        f"skipped {len(result.skipped)}; detector {1000 * result.detect_seconds / result.photos:.1f} ms/photo, "
+        f"reader {1000 * result.read_seconds / max(result.plates, 1):.1f} ms/plate "
+        f"({predictor.backend} on {predictor.device})" + (f"; wrote {out}" if out is not None else ""),
         err=True,
     )

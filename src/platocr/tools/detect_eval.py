@@ -1,0 +1,276 @@
+"""``platocr eval MODEL BOXES --detect plate``: how well plates are found, and read, in whole frames.
+
+BOXES is a ``boxes.tsv`` or a folder holding one, as :func:`platocr.data.plate_boxes.load_plate_boxes`
+reads it (columns ``filename text x y width height region``; a frame without plates counts too). A labelled plate counts as found when a detection
+overlaps it at IoU >= 0.5 (each detection matches one plate, best overlaps first); a detection that
+matches no plate is a false plate. Plates of region ``ru`` are also read from the matched detection's
+crop and count as read right when the text equals the label; ``boxes_only`` (real photos from other
+countries) skips reading. Example::
+
+    report = evaluate_detection(PlateDetector.load(), "frames/boxes.tsv", Predictor.load("plates-ru"))
+    report.recall, report.false_plates_per_frame, report.read_right_rate
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from platocr.data.plate_boxes import PlateBox, load_plate_boxes
+from platocr.detection import Detection
+from platocr.errors import PlatocrError
+from platocr.tools.read import Skipped
+from platocr.tools.read_plates import plate_crops
+from platocr.video.regions import iou
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from platocr.recognition.predictor import Predictor
+
+Detector = Callable[[np.ndarray], list[Detection]]
+MATCH_IOU = 0.5
+READ_REGION = "ru"  # the plates the plate reader knows; the others are measured for detection only
+
+
+@dataclass
+class RegionCount:
+    """Plates of one region and how many of them were found."""
+
+    plates: int = 0
+    found: int = 0
+
+
+@dataclass
+class DetectionReport:
+    """Detection (and reading) figures over the frames of ``source``; rates are None when undefined."""
+
+    source: str
+    frames: int = 0
+    plates: int = 0
+    detections: int = 0
+    found: int = 0  # labelled plates matched by a detection at IoU >= MATCH_IOU
+    iou_sum: float = 0.0  # over the found plates
+    detect_seconds: float = 0.0
+    read_plates: int = 0  # labelled plates of region READ_REGION (0 with boxes_only)
+    read_right: int = 0
+    read_seconds: float = 0.0
+    boxes_only: bool = False
+    by_region: dict[str, RegionCount] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)  # frames with a labelled plate not found
+
+    @property
+    def false_plates(self) -> int:
+        return self.detections - self.found
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.plates if self.plates else None
+
+    @property
+    def precision(self) -> float | None:
+        return self.found / self.detections if self.detections else None
+
+    @property
+    def false_plates_per_frame(self) -> float | None:
+        return self.false_plates / self.frames if self.frames else None
+
+    @property
+    def mean_iou(self) -> float | None:
+        return self.iou_sum / self.found if self.found else None
+
+    @property
+    def read_right_rate(self) -> float | None:
+        return None if self.boxes_only or not self.read_plates else self.read_right / self.read_plates
+
+    @property
+    def detector_ms_per_frame(self) -> float | None:
+        return 1000 * self.detect_seconds / self.frames if self.frames else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("by_region", "skipped", "iou_sum")}
+        for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "mean_iou",
+                     "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
+            out[name] = getattr(self, name)
+        out["match_iou"] = MATCH_IOU
+        out["by_region"] = {name: asdict(count) for name, count in sorted(self.by_region.items())}
+        out["skipped"] = [asdict(s) for s in self.skipped]
+        return out
+
+
+def match(plates: list[PlateBox], found: list[Detection]) -> list[tuple[int, int, float]]:
+    """(plate index, detection index, IoU) pairs at IoU >= MATCH_IOU, best overlaps first, each used once."""
+    pairs = sorted(
+        ((iou(p.box, d.box), i, j) for i, p in enumerate(plates) for j, d in enumerate(found)), reverse=True
+    )
+    used_p, used_d, matched = set(), set(), []
+    for overlap, i, j in pairs:
+        if overlap < MATCH_IOU:
+            break
+        if i not in used_p and j not in used_d:
+            used_p.add(i)
+            used_d.add(j)
+            matched.append((i, j, overlap))
+    return matched
+
+
+def same_plate(read: str, label: str) -> bool:
+    """Texts equal, Cyrillic lookalike letters taken as their Latin twins (labels are typed either way)."""
+    from platocr.data.label_text import LOOKALIKES
+
+    def norm(text: str) -> str:
+        return "".join(LOOKALIKES.get(c, c) for c in text).upper()
+
+    return norm(read) == norm(label)
+
+
+def evaluate_detection(
+    detector: Detector, boxes: str | Path, predictor: Predictor | None = None, *, progress: bool = True
+) -> DetectionReport:
+    """Run ``detector`` on every labelled frame of ``boxes`` and, with ``predictor``, read the found
+    ``ru`` plates; ``predictor`` None = boxes only. Unreadable frames are skipped and listed."""
+    from platocr.progress import make_progress
+    from platocr.recognition.preprocess import image_or_reason
+
+    labelled = load_plate_boxes(boxes)
+    path = labelled.file
+    report = DetectionReport(str(path), boxes_only=predictor is None)
+    report.skipped = [Skipped(str(image), reason) for image, reason in labelled.skipped]
+    with make_progress(enabled=progress) as bar:
+        task = bar.add_task("detect", total=len(labelled.frames))
+        for frame in labelled.frames:
+            bar.update(task, advance=1)
+            image_path, plates = str(frame.image), list(frame.plates)
+            image = image_or_reason(image_path)
+            if isinstance(image, str):
+                report.skipped.append(Skipped(image_path, image))
+                continue
+            start = time.perf_counter()
+            found = detector(image)
+            report.detect_seconds += time.perf_counter() - start
+            report.frames += 1
+            report.plates += len(plates)
+            report.detections += len(found)
+            matched = match(plates, found)
+            report.found += len(matched)
+            report.iou_sum += sum(overlap for _, _, overlap in matched)
+            for plate in plates:
+                report.by_region.setdefault(plate.region or "-", RegionCount()).plates += 1
+            for i, _, _ in matched:
+                report.by_region[plates[i].region or "-"].found += 1
+            if len(matched) < len(plates):
+                report.misses.append(image_path)
+            if predictor is not None:
+                _read(report, predictor, image, plates, found, matched)
+    if not report.frames:
+        raise PlatocrError(f"{path}: no frame could be read ({len(report.skipped)} unreadable)")
+    return report
+
+
+def _readable(plate: PlateBox) -> bool:
+    return plate.region == READ_REGION and bool(plate.text)  # a plate whose text is unknown is not judged
+
+
+def _read(
+    report: DetectionReport,
+    predictor: Predictor,
+    image: np.ndarray,
+    plates: list[PlateBox],
+    found: list[Detection],
+    matched: list[tuple[int, int, float]],
+) -> None:
+    """Read the found ``ru`` plates; an ``ru`` plate not found counts as not read right."""
+    report.read_plates += sum(_readable(p) for p in plates)
+    targets = [(plates[i].text, found[j].box) for i, j, _ in matched if _readable(plates[i])]
+    if not targets:
+        return
+    start = time.perf_counter()
+    reads = predictor.predict(plate_crops(image, [box for _, box in targets]))
+    report.read_seconds += time.perf_counter() - start
+    report.read_right += sum(same_plate(r.text, text) for r, (text, _) in zip(reads, targets, strict=True))
+
+
+def print_detection_report(report: DetectionReport, console: Console) -> None:
+    """The figures as a rich table, the per-region recall below."""
+    from rich.table import Table
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.1f}%"
+
+    table = Table(title=f"plate detection on {report.frames} frames of {report.source}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        f"plates found (IoU >= {MATCH_IOU})", f"{pct(report.recall)} ({report.found}/{report.plates})"
+    )
+    table.add_row("precision", f"{pct(report.precision)} ({report.found}/{report.detections})")
+    fpf = report.false_plates_per_frame
+    table.add_row("false plates per frame", "-" if fpf is None else f"{fpf:.3f} ({report.false_plates})")
+    table.add_row("mean IoU of found plates", "-" if report.mean_iou is None else f"{report.mean_iou:.3f}")
+    if report.boxes_only:
+        table.add_row("read right", "not measured (--boxes-only)")
+    else:
+        table.add_row(f"read right ({READ_REGION} plates)", f"{pct(report.read_right_rate)} "
+                      f"({report.read_right}/{report.read_plates})")  # fmt: skip
+    ms = report.detector_ms_per_frame
+    table.add_row("detector ms/frame", "-" if ms is None else f"{ms:.1f}")
+    if len(report.by_region) > 1:
+        for name, count in sorted(report.by_region.items()):
+            table.add_row(
+                f"  found, {name}", f"{pct(count.found / count.plates)} ({count.found}/{count.plates})"
+            )
+    console.print(table)
+    if report.skipped:
+        console.print(f"skipped {len(report.skipped)} unreadable frames:", highlight=False)
+        for skip in report.skipped:
+            console.print(f"  {skip.path}: {skip.reason}", highlight=False, soft_wrap=True)
+
+
+def run_detect_eval(
+    model: str,
+    boxes: Path,
+    *,
+    detect: str | None,
+    boxes_only: bool,
+    detector: str,
+    json_out: Path | None,
+    console: Console,
+    progress: bool = True,
+    **predictor_options: Any,
+) -> DetectionReport:
+    """``platocr eval MODEL BOXES --detect plate``: check the options and the outputs, load the detector
+    (and, without ``boxes_only``, ``model`` with ``predictor_options``), evaluate, print, write ``json_out``."""
+    import json
+
+    from platocr.outputs import check_writable_file
+
+    if detect != "plate":
+        raise PlatocrError(
+            f"--detect {detect!r}: only plate is known" if detect else "--boxes-only needs --detect plate"
+        )
+    if json_out is not None:
+        check_writable_file(json_out, "--json")
+    from platocr.detection import PlateDetector
+
+    plate_detector = PlateDetector.load(detector)
+    predictor = None
+    if not boxes_only:
+        from platocr.recognition.predictor import Predictor
+
+        predictor = Predictor.load(model, **predictor_options)
+    report = evaluate_detection(plate_detector, boxes, predictor, progress=progress)
+    print_detection_report(report, console)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(
+            json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        console.print(f"wrote {json_out}", highlight=False, soft_wrap=True)
+    return report
