@@ -131,6 +131,34 @@ def scenes_command(
     console.print(report.summary())
 
 
+@command("clip", target=synth_app)
+def clip_command(
+    out: Annotated[Path, typer.Argument(help="Output video, e.g. clip.mp4 (overwritten).")],
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Number of frames.")] = 300,
+    seed: Seed = 0,
+    size: Size = "1280x720",
+    fps: Annotated[float, typer.Option("--fps", min=1.0, max=240.0, help="Frames per second.")] = 30.0,
+) -> None:
+    """A fixed-camera clip of cars with Russian plates driving through, with ground truth:
+    OUT, OUT's .truth.jsonl (one line per frame: {"frame", "plates": [{"track", "text", "box"}]}) and
+    .roi.txt (x,y,w,h covering every plate, for platocr video --roi)."""
+    check_writable_file(out, "output video")
+    from platocr.progress import console
+    from platocr.synth.plate_clip import clip_paths, write_plate_clip
+    from platocr.synth.scenes import parse_size
+
+    for path in clip_paths(out):
+        check_writable_file(path)
+    clip = write_plate_clip(out, frames=frames, seed=seed, size=parse_size(size), fps=fps)
+    x, y, w, h = clip.roi
+    console.print(
+        f"[bold]synth clip[/bold]: {clip.frames} frames, {clip.tracks} cars, {clip.labelled} plate boxes "
+        f"({clip.two_car_frames} frames with two or more) -> {clip.video}\n"
+        f"truth: {clip.truth}\nroi: {x},{y},{w},{h} (in {clip.roi_file}); compare: "
+        f"platocr video {clip.video} OUT.mp4 --model plates-ru --roi {x},{y},{w},{h}"
+    )
+
+
 def _check_outputs(out: Path, preview: Path | None) -> None:
     """Refuse an unwritable OUT or --preview before anything is drawn."""
     check_writable_dir(out)

@@ -22,7 +22,7 @@ import numpy as np
 
 from platocr.synth import effects
 from platocr.synth.plate_render import PlateImage, draw_framed_plate
-from platocr.synth.plate_street import backdrop, car, muted, paste_clipped, road_sign
+from platocr.synth.plate_street import backdrop, car, hide_under, muted, paste_clipped, road_sign
 from platocr.synth.plate_styles import foreign_plate
 from platocr.synth.plates import random_plate_text
 
@@ -122,21 +122,13 @@ def _draw_car(frame: np.ndarray, owner: np.ndarray, width: float, centre: tuple[
         body = cv2.blur(body, (k, 1))
     x0, y0 = int(round(centre[0] - px)), int(round(centre[1] - py))
     paste_clipped(frame, body, x0, y0, mask)
-    _cover(owner, mask, x0, y0)
+    hide_under(owner, mask, x0, y0)
     if has_plate:
         poly = np.round(quad + (x0, y0)).astype(np.int32)
         region = np.zeros_like(owner)
         cv2.fillConvexPoly(region, poly, 1)
         owner[region > 0] = len(placed) + 1
         placed.append(_Placed(quad + (x0, y0), text, kind, int(np.count_nonzero(region))))
-
-
-def _cover(owner: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
-    """Mark the opaque pixels of a patch pasted at (x, y) as hiding whatever plate was there."""
-    H, W = owner.shape
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + mask.shape[1]), min(H, y + mask.shape[0])
-    if x1 > x0 and y1 > y0:
-        owner[y0:y1, x0:x1][mask[y0 - y : y1 - y, x0 - x : x1 - x] > 127] = 0
 
 
 def _occluders(frame: np.ndarray, owner: np.ndarray, placed: list[_Placed], rng: np.random.Generator) -> None:
@@ -161,7 +153,7 @@ def _occluders(frame: np.ndarray, owner: np.ndarray, placed: list[_Placed], rng:
         colour = np.empty((H - top, patch_w, 3), np.uint8)
         colour[:] = muted(rng, 20, 160, 30)
         paste_clipped(frame, colour, x - patch_w // 2, top, mask)
-        _cover(owner, mask, x - patch_w // 2, top)
+        hide_under(owner, mask, x - patch_w // 2, top)
     if rng.random() < 0.08:  # a striped gate barrier arm across the frame
         y, t = int(rng.uniform(0.3, 0.8) * H), int(rng.uniform(0.01, 0.025) * H)
         stripe = int(rng.uniform(30, 80))

@@ -97,6 +97,15 @@ def paste_clipped(
     cv2.copyTo(src, inside, canvas[y0:y1, x0:x1])
 
 
+def hide_under(owner: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
+    """Mark the opaque pixels (> 127) of a ``mask`` (h, w) pasted at (x, y) in the plate-ownership map
+    ``owner`` (H, W) uint8 as 0: whatever plate was drawn there is now hidden, in place."""
+    H, W = owner.shape
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + mask.shape[1]), min(H, y + mask.shape[0])
+    if x1 > x0 and y1 > y0:
+        owner[y0:y1, x0:x1][mask[y0 - y : y1 - y, x0 - x : x1 - x] > 127] = 0
+
+
 def backdrop(width: int, height: int, horizon: float, rng: np.random.Generator) -> np.ndarray:
     """Sky, buildings on the horizon line (y = ``horizon`` px, may be above the frame), road with
     lane marks and a kerb converging to a vanishing point, or a parking lot: (height, width, 3)."""
