@@ -103,3 +103,15 @@ def test_plate_finder_detects_every_kth_frame_and_crops_with_context() -> None:
     assert len(calls) == 3 == len(finder.detect_seconds)  # frames 0, 3, 6
     (summary,) = finder.summaries()
     assert (summary.first_frame, summary.last_frame, summary.reads) == (0, 6, 7)
+
+
+def test_a_lost_track_shows_its_text_only_while_the_reader_still_sees_a_plate() -> None:
+    tracker = PlateTracker(max_missed=3)
+    ((track, _),) = tracker.step(0, [plate(100, 100)], SIZE)
+    assert track.add_read(Prediction("A123BC77", 0.9), 0).text == "A123BC77"
+    tracker.step(1, [], SIZE)  # the detector lost it (missed by blur, or the car left)
+    assert track.add_read(Prediction("A123BC77", 0.8), 1).text == "A123BC77"  # still read: still shown
+    tracker.step(2, [], SIZE)
+    assert track.add_read(Prediction("", 0.9), 2).text == ""  # nothing read where it should be: hidden
+    (summary,) = tracker.summaries()
+    assert (summary.text, summary.last_frame, summary.reads) == ("A123BC77", 1, 3)

@@ -29,9 +29,9 @@ _NO_READ = Prediction("", 0.0)
 
 @dataclass(frozen=True)
 class TrackSummary:
-    """What one track saw: frames ``first_frame``..``last_frame`` (detected or bridged), the settled
-    ``text`` ('' = never read), its ``confidence`` (mean over the reads of that text), ``reads`` (all
-    reads) and ``agreeing`` (reads of the settled text), ``box`` (its last box)."""
+    """What one track saw: ``first_frame``..``last_frame`` (the first and last frame it was detected or
+    read on), the settled ``text`` ('' = never read), its ``confidence`` (mean over the reads of that
+    text), ``reads`` (all reads) and ``agreeing`` (reads of the settled text), ``box`` (its last box)."""
 
     track: int
     first_frame: int
@@ -75,12 +75,16 @@ class Track:
         return x, y, max(w, 1.0), max(h, 1.0)
 
     def add_read(self, prediction: Prediction, frame: int) -> Prediction:
-        """Count one read of this track at ``frame``; returns the settled read (text '' until one is read)."""
+        """Count one read of this track at ``frame``; returns the read to show: the settled one (text ''
+        until one is read), or no read while the detector has lost the track and this frame's read is
+        empty too (the car has most likely gone: its text is not shown at an empty place)."""
         self.read_count += 1
-        self.last_frame = max(self.last_frame, frame)
         if prediction.text:
+            self.last_frame = max(self.last_frame, frame)
             self.reads.append(prediction)
             self.settled = vote(self.reads)
+        elif self.missed:
+            return Prediction("", prediction.confidence)
         return self.settled
 
     def summary(self) -> TrackSummary:
