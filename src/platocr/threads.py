@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from platocr.errors import PlatocrError
 
@@ -50,7 +50,7 @@ class ThreadPlan:
             f"({self.mode}; {self.cores} cores, {why}: {self.planned} planned)"
         )
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, int | float | str | None]:
         return asdict(self)
 
 

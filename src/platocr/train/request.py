@@ -11,9 +11,8 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from platocr.data.labels import absolute_path
 from platocr.errors import PlatocrError
@@ -69,8 +68,32 @@ def _val_key(val: str | None) -> str | None:
     return None if val is None else str(absolute_path(Path(val).expanduser()))
 
 
-def read_run_record(out: Path) -> dict[str, Any] | None:
-    """``out/run.json`` as a dict, or None for a run folder made before it existed."""
+@dataclass(frozen=True)
+class RunRecord:
+    """``RUN/run.json``: what a run started with, in absolute paths (a resume may start elsewhere).
+
+    ``train``: ``LABELS:WEIGHT`` specs; ``device``: the one asked for (``auto`` by default),
+    ``device_used``: the one it ran on; ``config``: the YAML given, if any; ``created``: ISO time.
+    A record from an older platocr may lack the later fields: they read as their defaults.
+    """
+
+    train: tuple[str, ...]
+    val: str | None = None
+    vocab: str = "auto"
+    init: str | None = None
+    device: str = "auto"
+    device_used: str = ""
+    config: str | None = None
+    overrides: tuple[str, ...] = ()
+    created: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON object, keys in field order (json writes the tuples as lists)."""
+        return asdict(self)
+
+
+def read_run_record(out: Path) -> RunRecord | None:
+    """``out/run.json``, or None for a run folder made before it existed."""
     path = out / RUN_FILE
     if not path.is_file():
         return None
@@ -80,24 +103,27 @@ def read_run_record(out: Path) -> dict[str, Any] | None:
         raise PlatocrError(f"{path}: unreadable ({exc}); pass --train/--val again or fix the file") from None
     if not isinstance(record, dict) or not isinstance(record.get("train"), list):
         raise PlatocrError(f"{path}: not a platocr run record (no 'train' list)")
-    return record
+    known = {key: record[key] for key in RunRecord.__dataclass_fields__ if record.get(key) is not None}
+    return RunRecord(
+        **{**known, "train": tuple(record["train"]), "overrides": tuple(known.get("overrides", ()))}
+    )
 
 
 def write_run_record(request: TrainRequest, cfg: Config, device: str) -> Path:
     """Write ``RUN/run.json`` for a new run (absolute paths: a resume may start from another folder)."""
-    record = {
-        "train": [f"{path}:{weight:g}" for path, weight in map(source_key, request.train)],
-        "val": _val_key(request.val),
-        "vocab": cfg.data.vocab,
-        "init": cfg.train.init,
-        "device": request.device or "auto",
-        "device_used": device,
-        "config": None if request.config is None else str(absolute_path(request.config)),
-        "overrides": list(request.overrides),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
+    record = RunRecord(
+        train=tuple(f"{path}:{weight:g}" for path, weight in map(source_key, request.train)),
+        val=_val_key(request.val),
+        vocab=cfg.data.vocab,
+        init=cfg.train.init,
+        device=request.device or "auto",
+        device_used=device,
+        config=None if request.config is None else str(absolute_path(request.config)),
+        overrides=tuple(request.overrides),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
     path = request.out / RUN_FILE
-    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(record.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
@@ -116,26 +142,26 @@ def settle_request(request: TrainRequest) -> TrainRequest:
             )
         return request
     where = out / RUN_FILE
-    train = list(record["train"])
+    train = list(record.train)
     if request.train and sorted(map(source_key, request.train)) != sorted(map(source_key, train)):
         raise PlatocrError(
             f"--resume: --train {' '.join(request.train)} differs from the run's ({' '.join(train)}, "
             f"{where}); a resumed run goes on with its own data: leave --train out or start a new --out"
         )
-    val = record.get("val")
+    val = record.val
     if request.val is not None and _val_key(request.val) != val:
         raise PlatocrError(
             f"--resume: --val {request.val} differs from the run's ({val or 'none'}, {where}); "
             "leave --val out or start a new --out"
         )
-    init = record.get("init")
+    init = record.init
     if request.init is not None and request.init != init:
         raise PlatocrError(
             f"--resume: --init {request.init} differs from the run's start ({init or 'none'}, {where}); "
             "a resumed run goes on from its last.pt"
         )
     return dataclasses.replace(
-        request, train=train, val=val, init=init, device=request.device or record.get("device") or "auto"
+        request, train=train, val=val, init=init, device=request.device or record.device
     )
 
 

@@ -14,12 +14,36 @@ tensors here and back on restore; the 32-bit words fit an int64 tensor exactly.)
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import torch
 
 from platocr.errors import PlatocrError
+
+
+class PythonState(TypedDict):
+    version: int
+    state: torch.Tensor  # int64 (625,)
+    gauss_next: float | None
+
+
+class NumpyState(TypedDict):
+    algorithm: str  # "MT19937"
+    keys: torch.Tensor  # int64 (624,)
+    pos: int
+    has_gauss: int
+    cached_gaussian: float
+
+
+class RngState(TypedDict, total=False):
+    """What :func:`rng_state` returns. Dicts, not dataclasses: the state is saved in ``last.pt``, and
+    ``torch.load(weights_only=True)`` reads back plain containers only."""
+
+    python: PythonState
+    numpy: NumpyState
+    torch: torch.Tensor  # uint8
+    cuda: list[torch.Tensor]  # one uint8 tensor per device
 
 
 def seed_everything(seed: int) -> None:
@@ -29,11 +53,11 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def rng_state() -> dict[str, Any]:
+def rng_state() -> RngState:
     """Every generator's state in plain types and tensors (see the module doc)."""
     version, words, gauss_next = random.getstate()
     algorithm, keys, pos, has_gauss, cached_gaussian = np.random.get_state(legacy=True)
-    state: dict[str, Any] = {
+    state: RngState = {
         "python": {
             "version": int(version),
             "state": torch.tensor(words, dtype=torch.int64),
@@ -53,8 +77,9 @@ def rng_state() -> dict[str, Any]:
     return state
 
 
-def restore_rng_state(state: dict[str, Any] | None) -> None:
-    """Put back what :func:`rng_state` saved (missing parts are left as they are).
+def restore_rng_state(state: RngState | None) -> None:
+    """Put back what :func:`rng_state` saved (missing parts are left as they are); ``state`` comes
+    from a file, so its form is checked as it is used.
 
     Raises:
         PlatocrError: a part is not in the form :func:`rng_state` writes.
