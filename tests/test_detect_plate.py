@@ -263,3 +263,12 @@ def test_read_detect_plate_rows(frames: Path, tmp_path: Path, monkeypatch: pytes
     }  # fmt: skip
     bars = CliRunner().invoke(app, [*args, "--detect", "plate", "--bars"])
     assert bars.exit_code == 2 and "does not go with --detect plate" in bars.output
+
+
+def test_overlay_labels() -> None:
+    from platocr.video.draw import overlay_label
+
+    assert overlay_label(Prediction(PLATE, 0.97)) == f"{PLATE} 0.97"  # a plain read names no source
+    assert overlay_label(Prediction(PLATE, 0.97), track=3) == f"#3 {PLATE} 0.97"
+    both = Prediction("4006381333931", 0.98, source="both", digits="4006381333931", bars="4006381333931")
+    assert overlay_label(both) == "4006381333931 0.98 both"

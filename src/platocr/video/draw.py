@@ -13,6 +13,17 @@ CONFIDENT = 0.5  # below this the overlay turns orange: the reading is a guess
 _GREEN, _ORANGE, _BLACK, _GREY = (60, 200, 60), (0, 140, 255), (0, 0, 0), (160, 160, 160)
 
 
+def overlay_label(pred: Prediction, track: int | None = None) -> str:
+    """``"TEXT 0.93"``; ``"#3 TEXT 0.93"`` for track 3; ``"TEXT 0.98 both"`` (``!`` after a conflict)
+    when the bars were read too."""
+    label = f"{pred.text or '-'} {pred.confidence:.2f}"
+    if track is not None:
+        label = f"#{track} {label}"
+    if pred.with_bars and pred.text:  # --bars: which reader the text comes from
+        label += f" {pred.source}" + ("!" if pred.conflict else "")
+    return label
+
+
 def annotate(
     frame: np.ndarray, regions: Sequence[Region], predictions: Sequence[Prediction], *, tracked: bool = False
 ) -> np.ndarray:
@@ -40,12 +51,7 @@ def annotate(
         else:
             x, y, w, h = region.box
             cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), color, thickness)
-        label = f"{pred.text or '-'} {pred.confidence:.2f}"
-        if tracked:
-            label = f"#{region.key} {label}"
-        source = getattr(pred, "source", None)  # --bars: which reader the text comes from
-        if source is not None and pred.text:
-            label += f" {source}" + ("!" if getattr(pred, "conflict", False) else "")
+        label = overlay_label(pred, region.key if tracked else None)
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
         x, y = region.box[0], region.box[1]
         top = y - th - base - 4 if y - th - base - 4 >= 0 else y  # inside the box when it touches the top
