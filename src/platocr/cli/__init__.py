@@ -11,6 +11,7 @@ from platocr.cli import (  # noqa: E402,F401  isort: skip
     split,
     probe,
     train,
+    train_detector,
     eval,
     read,
     gallery,

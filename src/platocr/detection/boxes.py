@@ -31,3 +31,31 @@ def plate_crop_box(box: Box, frame_size: tuple[int, int]) -> Box:
     x0, y0 = max(0, x - dx), max(0, y - dy)
     x1, y1 = min(width, x + w + dx), min(height, y + h + dy)
     return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_boxes(found: list[Box], truth: list[Box], min_iou: float = 0.5) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one matching, highest IoU first: ``(found index, truth index, IoU)`` for each pair
+    with IoU >= ``min_iou``. ``found`` unmatched = false plates, ``truth`` unmatched = missed plates."""
+    pairs = sorted(
+        ((box_iou(f, t), i, j) for i, f in enumerate(found) for j, t in enumerate(truth)), reverse=True
+    )
+    used_f: set[int] = set()
+    used_t: set[int] = set()
+    matched = []
+    for iou, i, j in pairs:
+        if iou < min_iou:
+            break
+        if i not in used_f and j not in used_t:
+            used_f.add(i)
+            used_t.add(j)
+            matched.append((i, j, iou))
+    return matched

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from platocr.detection.boxes import Box, Detection
+from platocr.detection.boxes import Box, Detection, box_iou
 from platocr.errors import PlatocrError
 
 INPUT_NAME = "frame"
@@ -51,7 +51,9 @@ def resolve_detector(name_or_path: str | Path) -> Path:
         shipped = MODELS_DIR / f"{name_or_path}.onnx"
         if shipped.is_file():
             return shipped
-        raise PlatocrError(f"detector {name_or_path!r}: not a shipped detector ({DEFAULT_NAME}) nor an .onnx file")
+        raise PlatocrError(
+            f"detector {name_or_path!r}: not a shipped detector ({DEFAULT_NAME}) nor an .onnx file"
+        )
     if not path.is_file():
         raise PlatocrError(f"detector {path}: file not found")
     return path
@@ -67,7 +69,9 @@ def letterbox(frame: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, fl
     height, width = frame.shape[:2]
     scale = size / max(height, width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    resized = cv2.resize(
+        frame, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
     if resized.ndim == 2:
         resized = cv2.cvtColor(resized, cv2.COLOR_GRAY2BGR)
     step = stride * 8
@@ -81,7 +85,8 @@ def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) 
     heat = output[0, 0]
     padded = np.pad(heat, 1, constant_values=-1.0)
     neighbours = np.max(
-        [padded[dy : dy + heat.shape[0], dx : dx + heat.shape[1]] for dy in range(3) for dx in range(3)], axis=0
+        [padded[dy : dy + heat.shape[0], dx : dx + heat.shape[1]] for dy in range(3) for dx in range(3)],
+        axis=0,
     )
     ys, xs = np.nonzero((heat >= neighbours) & (heat >= settings.threshold))
     order = np.argsort(-heat[ys, xs])[: settings.max_plates * 4]
@@ -99,15 +104,6 @@ def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) 
     return boxes
 
 
-def box_iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
 class PlateDetector:
     """Finds plates in BGR frames.
 
@@ -122,7 +118,11 @@ class PlateDetector:
 
     @classmethod
     def load(
-        cls, name_or_path: str | Path = DEFAULT_NAME, *, threshold: float | None = None, threads: int | None = None
+        cls,
+        name_or_path: str | Path = DEFAULT_NAME,
+        *,
+        threshold: float | None = None,
+        threads: int | None = None,
     ) -> PlateDetector:
         """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one."""
         from platocr.recognition.onnx_export import onnx_metadata_props, onnx_session

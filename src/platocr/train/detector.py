@@ -1,0 +1,190 @@
+"""Train the plate detector on labelled frames and export it as the ``.onnx`` that ``PlateDetector`` loads.
+
+Frames come from box files (``platocr synth scenes``, or your own frames in the same columns). The run is
+budgeted in optimizer steps, so a busy machine gives the same weights, only later. Validation runs the
+inference path itself (letterbox, the network, :func:`~platocr.detection.detector.decode_plates`) on whole
+frames and keeps the checkpoint with the best F1 of plates found at IoU 0.5.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from platocr.detection.boxes import match_boxes
+from platocr.detection.detector import INPUT_NAME, OUTPUT_NAME, DetectorSettings, decode_plates, letterbox
+from platocr.errors import PlatocrError
+from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet
+from platocr.train.detector_data import DetectorViews, LabelledFrame, detector_loss
+
+
+@dataclass(frozen=True)
+class DetectorTraining:
+    """How to train: steps, batch of square views, AdamW with warm-up and cosine decay."""
+
+    steps: int = 3000
+    batch_size: int = 16
+    view_size: int = 320
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    val_every: int = 500
+    seed: int = 0
+    backbone: str = DEFAULT_BACKBONE
+    settings: DetectorSettings = field(default_factory=DetectorSettings)
+
+
+@dataclass(frozen=True)
+class DetectionScore:
+    """Plates found at IoU 0.5 on whole frames."""
+
+    frames: int
+    plates: int
+    found: int
+    false_plates: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.plates if self.plates else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.found / (self.found + self.false_plates) if self.found + self.false_plates else 1.0
+
+    @property
+    def f1(self) -> float:
+        r, p = self.recall, self.precision
+        return 2 * r * p / (r + p) if r + p else 0.0
+
+
+@dataclass(frozen=True)
+class DetectorRun:
+    """What a training run produced."""
+
+    best_step: int
+    best: DetectionScore
+    onnx_path: Path
+    seconds: float
+    history: list[tuple[int, float, DetectionScore]]  # (step, mean training loss, val score)
+
+
+def score_frames(
+    model: PlateNet, frames: list[LabelledFrame], settings: DetectorSettings, min_iou: float = 0.5
+) -> DetectionScore:
+    """Run ``model`` as inference does on every frame and count plates found and false plates."""
+    model.eval()
+    plates = found = false = 0
+    with torch.no_grad():
+        for frame in frames:
+            image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
+            batch, scale = letterbox(image, settings.input_size, settings.stride)
+            output = model(torch.from_numpy(batch)).numpy()
+            boxes = [box for box, _ in decode_plates(output, settings, scale)]
+            truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
+            matched = len(match_boxes(boxes, truth, min_iou))
+            plates, found, false = plates + len(truth), found + matched, false + len(boxes) - matched
+    model.train()
+    return DetectionScore(len(frames), plates, found, false)
+
+
+def _lr_at(step: int, cfg: DetectorTraining) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def train_detector(
+    train: list[LabelledFrame],
+    val: list[LabelledFrame],
+    out: Path,
+    cfg: DetectorTraining,
+    log: Callable[[str], None] = print,
+) -> DetectorRun:
+    """Train on views of ``train``, validate on whole ``val`` frames, write ``out/best.pt``, ``out/last.pt``
+    and ``out/plate-detector.onnx`` (the best weights), and return the run's figures."""
+    if not train or not val:
+        raise PlatocrError("train-detector needs training and validation frames (got "
+                           f"{len(train)} and {len(val)})")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    model = PlateNet(cfg.backbone)
+    views = DetectorViews(train, cfg.view_size, cfg.settings.input_size, cfg.seed, cfg.steps * cfg.batch_size)
+    loader = torch.utils.data.DataLoader(
+        views, batch_size=cfg.batch_size, shuffle=False, num_workers=1, persistent_workers=True
+    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    history: list[tuple[int, float, DetectionScore]] = []
+    best: tuple[int, DetectionScore] | None = None
+    losses: list[float] = []
+    start = time.perf_counter()
+    model.train()
+    for step, (images, heat, regression, mask) in enumerate(loader):
+        for group in optimizer.param_groups:
+            group["lr"] = _lr_at(step, cfg)
+        loss = detector_loss(model(images), heat, regression, mask)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        optimizer.step()
+        losses.append(loss.item())
+        done = step + 1
+        if done % cfg.val_every == 0 or done == cfg.steps:
+            score = score_frames(model, val, cfg.settings)
+            history.append((done, float(np.mean(losses)), score))
+            mark = ""
+            if best is None or score.f1 > best[1].f1:
+                best, mark = (done, score), "  * best"
+                _save(model, cfg, out / "best.pt", done, score)
+            log(f"step {done}/{cfg.steps}  loss {np.mean(losses):.3f}  recall {score.recall:.3f}  "
+                f"precision {score.precision:.3f}  false/frame {score.false_plates / score.frames:.3f}  "
+                f"{time.perf_counter() - start:.0f} s{mark}")  # fmt: skip
+            losses = []
+    _save(model, cfg, out / "last.pt", cfg.steps, history[-1][2])
+    assert best is not None
+    model.load_state_dict(torch.load(out / "best.pt", weights_only=True)["model"])
+    onnx_path = out / "plate-detector.onnx"
+    onnx_path.write_bytes(export_detector(model, cfg.settings))
+    (out / "run.json").write_text(json.dumps({
+        "training": asdict(cfg), "best_step": best[0], "best": asdict(best[1]),
+        "history": [{"step": s, "loss": loss, **asdict(v)} for s, loss, v in history],
+    }, indent=2), encoding="utf-8")  # fmt: skip
+    return DetectorRun(best[0], best[1], onnx_path, time.perf_counter() - start, history)
+
+
+def _save(model: PlateNet, cfg: DetectorTraining, path: Path, step: int, score: DetectionScore) -> None:
+    torch.save({"model": model.state_dict(), "backbone": cfg.backbone, "step": step,
+                "settings": asdict(cfg.settings), "score": asdict(score)}, path)  # fmt: skip
+
+
+def export_detector(model: PlateNet, settings: DetectorSettings, opset: int = 17) -> bytes:
+    """ONNX bytes of ``model`` with dynamic height/width and the settings in its metadata."""
+    import onnx
+
+    model = model.cpu().eval()
+    buffer = io.BytesIO()
+    dummy = torch.zeros(1, 3, 384, 640)
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore"
+        )  # the legacy exporter's deprecation notice: it is the one that works here
+        torch.onnx.export(
+            model, (dummy,), buffer, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: {2: "height", 3: "width"}, OUTPUT_NAME: {2: "rows", 3: "cols"}},
+            opset_version=opset, dynamo=False,
+        )  # fmt: skip
+    proto = onnx.load_from_string(buffer.getvalue())
+    for key, value in {"platocr.format": "platocr-plate-detector/1", **settings.as_metadata()}.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    return proto.SerializeToString()

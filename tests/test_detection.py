@@ -1,0 +1,119 @@
+"""The plate detector: decoding its centre map, boxes, training targets, and a tiny train -> ONNX -> load run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from platocr.detection import Detection, PlateDetector, box_iou, match_boxes, plate_crop_box
+from platocr.detection.detector import DetectorSettings, decode_plates, letterbox
+from platocr.errors import PlatocrError
+
+
+def _output_with(
+    plates: list[tuple[int, int, float, float, float]], rows: int = 24, cols: int = 40
+) -> np.ndarray:
+    """A network output (1, 5, rows, cols) with plates given as (cell x, cell y, w cells, h cells, prob)."""
+    out = np.zeros((1, 5, rows, cols), np.float32)
+    for x, y, w, h, p in plates:
+        out[0, 0, y, x] = p
+        out[0, 1:, y, x] = (0.5, 0.5, math.log(w), math.log(h))
+    return out
+
+
+def test_decode_reads_centres_sizes_and_scale() -> None:
+    settings = DetectorSettings(stride=4, threshold=0.3)
+    out = _output_with([(10, 5, 20.0, 4.0, 0.9), (30, 20, 10.0, 2.0, 0.2)])
+    # scale 0.5: input pixels are half the frame's, so frame boxes are twice the size
+    found = decode_plates(out, settings, scale=0.5)
+    assert len(found) == 1  # the second centre is under the threshold
+    (x, y, w, h), score = found[0]
+    assert score == pytest.approx(0.9)
+    assert (w, h) == (160, 32)  # 20 cells * 4 px / 0.5
+    assert (x + w / 2, y + h / 2) == (84, 44)  # (10 + 0.5) * 4 / 0.5, (5 + 0.5) * 4 / 0.5
+
+
+def test_decode_keeps_one_box_of_overlapping_centres() -> None:
+    out = _output_with([(10, 5, 20.0, 4.0, 0.9), (12, 5, 20.0, 4.0, 0.8)])
+    found = decode_plates(out, DetectorSettings(threshold=0.3), scale=1.0)
+    assert [score for _, score in found] == [pytest.approx(0.9)]
+
+
+def test_letterbox_scales_the_longer_side_and_pads_to_the_stride() -> None:
+    frame = np.full((720, 1280, 3), 255, np.uint8)
+    image, scale = letterbox(frame, 640, 4)
+    assert scale == 0.5
+    assert image.shape == (1, 3, 384, 640)  # 360 padded to a multiple of 32
+    assert image[0, :, :360].min() == 1.0 and image[0, :, 360:].max() == 0.0
+
+
+def test_boxes_match_one_to_one_by_iou() -> None:
+    assert box_iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert box_iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    matched = match_boxes([(0, 0, 10, 10), (1, 0, 10, 10)], [(0, 0, 10, 10)])
+    assert [(i, j) for i, j, _ in matched] == [(0, 0)]  # the second found box is a false plate
+
+
+def test_plate_crop_box_widens_and_stays_in_the_frame() -> None:
+    x, y, w, h = plate_crop_box((100, 100, 200, 40), (1280, 720))
+    assert x < 100 and y < 100 and x + w > 300 and y + h > 140
+    assert plate_crop_box((0, 0, 50, 10), (52, 20)) == (0, 0, 52, 14)  # clipped right, 10 + 4 below
+
+
+def test_unknown_detector_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PlatocrError, match="not a shipped detector"):
+        PlateDetector.load("no-such-detector")
+    with pytest.raises(PlatocrError, match="file not found"):
+        PlateDetector.load(tmp_path / "missing.onnx")
+
+
+def test_training_targets_mark_the_centre_cell() -> None:
+    pytest.importorskip("torch")
+    from platocr.train.detector_data import centre_targets
+
+    heat, regression, mask = centre_targets(np.array([[40, 20, 80, 16]], np.float32), 32, 48)
+    iy, ix = np.unravel_index(np.argmax(heat[0]), heat[0].shape)
+    assert (ix, iy) == (20, 7)  # centre (80, 28) px / stride 4
+    assert heat[0, iy, ix] == 1.0 and mask.sum() == 1
+    assert regression[2, iy, ix] == pytest.approx(math.log(20))
+
+
+def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    runner = CliRunner()
+    scenes = tmp_path / "scenes"
+    result = runner.invoke(
+        app, ["synth", "scenes", str(scenes), "--count", "3", "--seed", "5", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "run"
+    result = runner.invoke(app, ["train-detector", "--train", str(scenes), "--val", str(scenes), "--out", str(run),
+                                 "--steps", "2", "--batch-size", "2", "--val-every", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "recall" in result.output and (run / "best.pt").is_file()
+    detector = PlateDetector.load(run / "plate-detector.onnx", threshold=0.01)
+    assert detector.settings.stride == 4
+    found = detector(np.zeros((120, 200, 3), np.uint8))
+    assert all(isinstance(d, Detection) and 0 <= d.box[0] < 200 for d in found)
+
+
+def test_train_detector_without_frames_says_so(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    empty = tmp_path / "boxes.tsv"
+    empty.write_text("filename\ttext\tx\ty\twidth\theight\tregion\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["train-detector", "--train", str(empty), "--val", str(empty),
+                                      "--out", str(tmp_path / "run")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "no frames" in result.output
