@@ -19,7 +19,8 @@ import numpy as np
 
 from platocr.synth import effects
 from platocr.synth.plate_frames import MIN_VISIBLE, plate_homography, plate_image
-from platocr.synth.plate_street import backdrop, car, hide_under, paste_clipped
+from platocr.synth.plate_props import hide_under, paste_clipped
+from platocr.synth.plate_street import backdrop, car
 from platocr.video.regions import Box
 
 

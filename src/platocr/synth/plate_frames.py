@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 
 from platocr.synth import effects
+from platocr.synth.plate_props import hide_under, muted, paste_clipped, road_sign
 from platocr.synth.plate_render import PlateImage, draw_framed_plate
-from platocr.synth.plate_street import backdrop, car, hide_under, muted, paste_clipped, road_sign
+from platocr.synth.plate_street import backdrop, car, turn_car
 from platocr.synth.plate_styles import foreign_plate
 from platocr.synth.plates import random_plate_text
 
@@ -113,6 +114,8 @@ def _draw_car(frame: np.ndarray, owner: np.ndarray, width: float, centre: tuple[
         body = effects.paste_warped(body, plate.image, matrix, plate.mask)
         ph, pw = plate.image.shape[:2]
         quad = effects.warp_points(np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]]), matrix)
+    if rng.random() < 0.4:  # seen at an angle: the far side of the car is shorter
+        body, mask, (px, py), quad = turn_car(body, mask, (px, py), quad if has_plate else None, rng)
     if front and (look == "night" or rng.random() < 0.15):  # headlights on: glare next to the plate
         for gx in (0.12, 0.88):
             body = effects.glare(body, rng, strength=(0.5, 0.95), centre=(body.shape[1] * gx, py - width * 0.4),

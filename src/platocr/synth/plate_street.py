@@ -10,53 +10,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from platocr.synth.effects import warp_points
+from platocr.synth.plate_props import billboard, fence, muted, paste_clipped, text_sign, tree
 from platocr.synth.plate_scene import car_body
-
-_SIGN_WORDS = ("APTEKA", "PRODUKTY", "MAGAZIN", "KAFE", "BANK", "PIZZA", "HOTEL", "SHOP", "OPEN",
-               "PARKING", "TAXI", "SALE 50%", "24 HOURS", "AUTO SERVICE", "TIRES", "MARKET", "BAR",
-               "OPTIKA", "CASH", "EXIT", "STOP", "BUS", "GARAGE", "CAR WASH", "FITNESS", "PHARMACY")  # fmt: skip
-_FONTS = (
-    cv2.FONT_HERSHEY_SIMPLEX,
-    cv2.FONT_HERSHEY_DUPLEX,
-    cv2.FONT_HERSHEY_TRIPLEX,
-    cv2.FONT_HERSHEY_COMPLEX,
-)
-
-
-def muted(rng: np.random.Generator, low: float = 60, high: float = 220, chroma: float = 25) -> tuple:
-    """A street colour (BGR floats): a grey level plus a small tint."""
-    return tuple(np.clip(rng.uniform(low, high) + rng.uniform(-chroma, chroma, 3), 0, 255).tolist())
-
-
-def bright(rng: np.random.Generator) -> tuple:
-    """A saturated sign colour (BGR floats)."""
-    c = rng.uniform(0, 255, 3)
-    c[int(rng.integers(3))] = rng.uniform(0, 60)
-    return tuple(c.tolist())
 
 
 def _field(h: int, w: int, rng: np.random.Generator, cells: int) -> np.ndarray:
     """Low-frequency field in [-1, 1], float32 (h, w)."""
     coarse = rng.uniform(-1, 1, (max(2, cells * h // max(h, w)), max(2, cells))).astype(np.float32)
     return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
-
-
-def text_sign(w: int, h: int, rng: np.random.Generator, text: str | None = None) -> np.ndarray:
-    """A sign board with a word on it (shop sign, sticker, house number): (h, w, 3) uint8."""
-    board = np.empty((max(2, h), max(2, w), 3), np.uint8)
-    board[:] = bright(rng) if rng.random() < 0.6 else muted(rng, 180, 255, 10)
-    ink = (250, 250, 250) if np.mean(board[0, 0]) < 130 else (rng.uniform(0, 60),) * 3
-    if text is None:
-        text = str(rng.choice(_SIGN_WORDS)) if rng.random() < 0.75 else str(int(rng.integers(1, 300)))
-    font = int(rng.choice(_FONTS))
-    (tw, th), _ = cv2.getTextSize(text, font, 1.0, 2)
-    scale = min(w * 0.9 / tw, h * 0.65 / th)
-    thick = max(1, int(scale * rng.uniform(1.5, 3.0)))
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    cv2.putText(board, text, ((w - tw) // 2, (h + th) // 2), font, scale, ink, thick, cv2.LINE_AA)
-    if rng.random() < 0.5:
-        cv2.rectangle(board, (0, 0), (w - 1, h - 1), ink, max(1, h // 12))
-    return board
 
 
 def _buildings(img: np.ndarray, horizon: int, rng: np.random.Generator) -> None:
@@ -76,34 +38,14 @@ def _buildings(img: np.ndarray, horizon: int, rng: np.random.Generator) -> None:
             sw, sh = int(bw * rng.uniform(0.3, 0.8)), int(h * rng.uniform(0.02, 0.06))
             sx, sy = x + int(rng.uniform(0, bw - sw)), int(horizon - h * rng.uniform(0.08, 0.2))
             paste_clipped(img, text_sign(sw, sh, rng), sx, sy)
+        if rng.random() < 0.3:  # a billboard or shop window full of print
+            sw, sh = int(bw * rng.uniform(0.3, 0.7)), int(h * rng.uniform(0.06, 0.2))
+            sx, sy = (
+                x + int(rng.uniform(0, max(1, bw - sw))),
+                int(top + rng.uniform(0, max(1, horizon - top - sh))),
+            )
+            paste_clipped(img, billboard(sw, sh, rng), sx, sy)
         x += bw + int(rng.uniform(0, w * 0.05))
-
-
-def paste_clipped(
-    canvas: np.ndarray, patch: np.ndarray, x: int, y: int, mask: np.ndarray | None = None
-) -> None:
-    """Copy ``patch`` (h, w, 3) onto ``canvas`` at (x, y), clipped to the canvas, in place; ``mask``
-    (h, w) uint8 says where (> 127 = patch; a hard edge: far cheaper than blending at 720p)."""
-    H, W = canvas.shape[:2]
-    ph, pw = patch.shape[:2]
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + pw), min(H, y + ph)
-    if x1 <= x0 or y1 <= y0:
-        return
-    src = patch[y0 - y : y1 - y, x0 - x : x1 - x]
-    if mask is None:
-        canvas[y0:y1, x0:x1] = src
-        return
-    inside = cv2.compare(mask[y0 - y : y1 - y, x0 - x : x1 - x], 127, cv2.CMP_GT)
-    cv2.copyTo(src, inside, canvas[y0:y1, x0:x1])
-
-
-def hide_under(owner: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
-    """Mark the opaque pixels (> 127) of a ``mask`` (h, w) pasted at (x, y) in the plate-ownership map
-    ``owner`` (H, W) uint8 as 0: whatever plate was drawn there is now hidden, in place."""
-    H, W = owner.shape
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + mask.shape[1]), min(H, y + mask.shape[0])
-    if x1 > x0 and y1 > y0:
-        owner[y0:y1, x0:x1][mask[y0 - y : y1 - y, x0 - x : x1 - x] > 127] = 0
 
 
 def backdrop(width: int, height: int, horizon: float, rng: np.random.Generator) -> np.ndarray:
@@ -120,6 +62,17 @@ def backdrop(width: int, height: int, horizon: float, rng: np.random.Generator) 
     img = cv2.resize(np.clip(tone, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
     if hz > 0:
         _buildings(img, hz, rng)
+        if rng.random() < 0.5:  # trees and bushes along the road
+            for _ in range(int(rng.integers(2, 9))):
+                tree(
+                    img,
+                    int(rng.uniform(0, w)),
+                    hz + int(rng.uniform(0, 0.05) * h),
+                    int(rng.uniform(0.08, 0.4) * h),
+                    rng,
+                )
+        if rng.random() < 0.3:
+            fence(img, hz - int(rng.uniform(0.03, 0.12) * h), hz, rng)
     vx = int(rng.uniform(0.1, 0.9) * w)
     if rng.random() < 0.5:  # lane marks and kerbs converge to the vanishing point
         for _ in range(int(rng.integers(1, 5))):
@@ -221,46 +174,19 @@ def car(
     return img, mask, (cw / 2 + rng.uniform(-0.04, 0.04) * cw, plate_y)
 
 
-def road_sign(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A road sign board (circle, square, triangle or text board): (image (s, s', 3), mask)."""
-    shape = rng.random()
-    if shape < 0.35:  # a rectangular board with text: the most plate-like
-        w, h = int(size * rng.uniform(1.5, 3.5)), size
-        return text_sign(w, h, rng), np.full((h, w), 255, np.uint8)
-    img = np.full((size, size, 3), 255, np.uint8)
-    mask = np.zeros((size, size), np.uint8)
-    c, r = (size // 2, size // 2), size // 2 - 1
-    if shape < 0.65:
-        cv2.circle(mask, c, r, 255, -1, cv2.LINE_AA)
-        cv2.circle(img, c, r, (30, 30, 200), max(2, size // 8), cv2.LINE_AA)
-        text = str(rng.choice(["40", "60", "20", "5", "3.5t"]))
-        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1, 2)
-        s = size * 0.5 / max(tw, th)
-        cv2.putText(
-            img,
-            text,
-            (int(c[0] - tw * s / 2), int(c[1] + th * s / 2)),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            s,
-            (20, 20, 20),
-            max(1, int(s * 2)),
-            cv2.LINE_AA,
-        )
-    elif shape < 0.85:
-        mask[:] = 255
-        img[:] = (170, 80, 10)
-        cv2.putText(
-            img,
-            "P",
-            (int(size * 0.25), int(size * 0.8)),
-            cv2.FONT_HERSHEY_DUPLEX,
-            size / 32,
-            (255, 255, 255),
-            max(1, size // 10),
-            cv2.LINE_AA,
-        )
-    else:
-        tri = np.array([[c[0], 1], [size - 2, size - 2], [1, size - 2]], np.int32)
-        cv2.fillPoly(mask, [tri], 255, cv2.LINE_AA)
-        cv2.polylines(img, [tri], True, (30, 30, 200), max(2, size // 8), cv2.LINE_AA)
-    return img, mask
+def turn_car(body: np.ndarray, mask: np.ndarray, anchor: tuple[float, float], quad: np.ndarray | None,
+         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, tuple[float, float], np.ndarray | None]:  # fmt: skip
+    """Turn a car image (h, w, 3) and its mask a little about the vertical axis; the plate centre
+    ``anchor`` and corners ``quad`` (4, 2) follow."""
+    h, w = mask.shape
+    a = rng.uniform(0.05, 0.25)
+    near, far = [[0, 0], [0, h]], [[w * (1 - a / 2), h * a / 2], [w * (1 - a / 2), h * (1 - a / 2)]]
+    dst = np.array([near[0], far[0], far[1], near[1]], np.float32)
+    if rng.random() < 0.5:  # the left side is the far one
+        dst[:, 0] = w - dst[:, 0]
+        dst = dst[[1, 0, 3, 2]]
+    matrix = cv2.getPerspectiveTransform(np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32), dst)
+    body = cv2.warpPerspective(body, matrix, (w, h), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(mask, matrix, (w, h), flags=cv2.INTER_NEAREST)
+    (px, py), *_ = warp_points(np.array([anchor]), matrix)
+    return body, mask, (float(px), float(py)), None if quad is None else warp_points(quad, matrix)
