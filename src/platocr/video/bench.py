@@ -192,11 +192,11 @@ class VideoBenchRow:
     fps: float
     bottleneck: str | None
     stages_p50_ms: dict[str, float]
-    threads: dict[str, Any]
+    threads: ThreadPlan | None
     note: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        """The bench report's JSON row (sizes as lists)."""
+        """The bench report's JSON row (sizes as lists, the thread plan as a dict)."""
         return {**asdict(self), "size": list(self.size), "roi": list(self.roi)}
 
 
@@ -225,6 +225,6 @@ def time_video(
             rows.append(VideoBenchRow(
                 reader.backend, reader.device, mode, tuple(settings.video_size), roi, stats.frames, stats.wall_s,
                 stats.fps, stats.bottleneck, {name: stage.p50_ms for name, stage in stats.stages.items()},
-                stats.threads.as_dict() if stats.threads else {}, video_note(stats.frames),
+                stats.threads, video_note(stats.frames),
             ))  # fmt: skip
     return rows
