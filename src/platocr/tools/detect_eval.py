@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from platocr.data.plate_boxes import PlateBox, load_plate_boxes
-from platocr.detection import Detection
+from platocr.detection import Detection, match_boxes
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import plate_crops
-from platocr.video.regions import iou
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -105,22 +104,6 @@ class DetectionReport:
         return out
 
 
-def match(plates: list[PlateBox], found: list[Detection]) -> list[tuple[int, int, float]]:
-    """(plate index, detection index, IoU) pairs at IoU >= MATCH_IOU, best overlaps first, each used once."""
-    pairs = sorted(
-        ((iou(p.box, d.box), i, j) for i, p in enumerate(plates) for j, d in enumerate(found)), reverse=True
-    )
-    used_p, used_d, matched = set(), set(), []
-    for overlap, i, j in pairs:
-        if overlap < MATCH_IOU:
-            break
-        if i not in used_p and j not in used_d:
-            used_p.add(i)
-            used_d.add(j)
-            matched.append((i, j, overlap))
-    return matched
-
-
 def same_plate(read: str, label: str) -> bool:
     """Texts equal, Cyrillic lookalike letters taken as their Latin twins (labels are typed either way)."""
     from platocr.data.label_text import LOOKALIKES
@@ -158,7 +141,11 @@ def evaluate_detection(
             report.frames += 1
             report.plates += len(plates)
             report.detections += len(found)
-            matched = match(plates, found)
+            # (plate index, detection index, IoU), best overlaps first, each used once
+            matched = [
+                (j, i, v)
+                for i, j, v in match_boxes([d.box for d in found], [p.box for p in plates], MATCH_IOU)
+            ]
             report.found += len(matched)
             report.iou_sum += sum(overlap for _, _, overlap in matched)
             for plate in plates:
