@@ -135,9 +135,11 @@ def video_command(
     rois = [parse_roi(r) for r in roi or []]
     preflight(input_spec, rois, detect, decoder, bars)  # type: ignore[arg-type]  # fail fast, before the model load
     plan = plan_for(mode, cores)  # before the model: its onnxruntime session takes the runtime share
+    plate_detector = (
+        load_detector(detector, plan.runtime) if detect == "plate" else None
+    )  # a bad name: fail fast
     with session_threads(plan.runtime):
         recognize, device_type = load_recognizer(model, device, backend)
-    plate_detector = load_detector(detector, plan.runtime) if detect == "plate" else None
     batch = batch_frames or (8 if device_type.startswith("cuda") else 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
