@@ -5,7 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
+
+from platocr.recognition import bars
+from platocr.recognition.bars import BARS_MISSING
+from platocr.tools.bench_report import BenchReport, CropsRow, MachineInfo, ModelInfo, report_tables
+
+
+def tiny_report(**rows: list) -> BenchReport:
+    """A report with made-up machine and model lines, to render ``rows`` (crops=..., video=...)."""
+    from platocr.tools.bench import BenchSettings
+
+    machine = MachineInfo("p", "x", 2, 1, None, "t", "o", (), False, None)
+    model = ModelInfo("s", True, "b", "r", (32, 128), "0123456789", 1)
+    return BenchReport("now", machine, model, BenchSettings.quick(), {}, **rows)
 
 
 def test_bench_quick_json_schema(tmp_path: Path) -> None:
@@ -21,7 +35,13 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
         tmp_path / "tiny.yaml",
     )
     out = tmp_path / "bench.json"
-    args = [*"bench --quick --device cpu --threads 1".split(), "--out", str(out), "--config", str(config)]
+    args = [
+        *"bench --quick --bars --device cpu --threads 1".split(),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+    ]
     threads = torch.get_num_threads()
     try:
         result = CliRunner().invoke(app, args)
@@ -34,9 +54,20 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
     assert {"cores", "torch", "onnxruntime", "load_avg", "cuda_device"} <= set(report["machine"])
     assert report["model"]["random_init"] is True and report["model"]["input"] == [32, 128]
     assert any("speed does not depend on the weights" in note for note in report["model"]["notes"])
-    crops = {(row["backend"], row["device"], row["batch"]) for row in report["crops"]}
-    assert crops == {(backend, "cpu", batch) for backend in ("torch", "onnx") for batch in (1, 8)}
-    assert all(row["crops_per_s"] > 0 and row["repeats"] >= 1 for row in report["crops"])
+    # A row per backend and precision (onnx: the float model and the int8 one), then --bars' rows.
+    crops = [(row["backend"], row["precision"], row["reads"], row["batch"]) for row in report["crops"]]
+    digits = [("torch", "float32"), ("onnx", "float32"), ("onnx", "int8")]
+    assert crops[:6] == [(b, p, "digits", n) for b, p in digits for n in (1, 8)]
+    assert all(row["device"] == "cpu" for row in report["crops"])
+    assert any("int8: no shipped .int8.onnx, quantised here" in note for note in report["model"]["notes"])
+    if bars.bars_available():
+        assert crops[6:] == [("onnx", "int8", "bars+digits", n) for n in (1, 8)]
+        assert all(row["crops_per_s"] > 0 and row["repeats"] >= 1 for row in report["crops"])
+    else:  # the row names the extra to install instead of a figure
+        assert (
+            crops[6:] == [("onnx", "int8", "bars+digits", 8)] and report["crops"][6]["note"] == BARS_MISSING
+        )
+    assert "int8" in result.output and "bars+digits" in result.output
     modes = [(row["backend"], row["mode"]) for row in report["video"]]
     assert modes == [
         ("torch", "sequential"),
@@ -60,7 +91,6 @@ def test_bench_quick_json_schema(tmp_path: Path) -> None:
 def test_video_fps_from_few_frames_carries_a_note() -> None:
     from rich.console import Console
 
-    from platocr.cli.bench import report_tables
     from platocr.recognition.prediction import Prediction
     from platocr.tools.bench import BenchSettings, time_video
 
@@ -73,12 +103,8 @@ def test_video_fps_from_few_frames_carries_a_note() -> None:
     rows = time_video(InstantReader(), BenchSettings.quick(video_frames=4))
     assert [row.frames for row in rows] == [4, 4]
     assert all("only 4 frames: start-up decides this fps" in (row.note or "") for row in rows)
-    machine = {"cpu": "x", "cores": 2, "torch": "t", "onnxruntime": "o", "cuda_device": None,
-               "torch_threads": 1, "load_avg": None, "load_avg_end": None}  # fmt: skip
-    model = {"source": "s", "backbone": "b", "rnn": "r", "input": [32, 128], "parameters": 1, "notes": []}
     console = Console(record=True, width=200)
-    video = [row.as_dict() for row in rows]
-    console.print(report_tables({"machine": machine, "model": model, "crops": [], "video": video}))
+    console.print(report_tables(tiny_report(video=rows)))
     shown = console.export_text()
     assert shown.count(" *") >= 2 and "* only 4 frames: start-up decides this fps" in shown
 
@@ -104,3 +130,28 @@ def test_bench_times_every_voting_crop_a_crop_always_gets(tmp_path: Path) -> Non
     bench = pick_model(config=empty)
     assert not bench.loaded.config.voting.crops
     assert any("timed without voting, one read per crop" in note for note in bench.notes)
+
+
+def test_bars_without_zxing_is_a_row_that_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from platocr.tools.bench import BenchSettings, pick_model, time_bars
+
+    monkeypatch.setattr(bars, "bars_available", lambda: False)
+    rows: list = []
+    time_bars(pick_model(), BenchSettings.quick(bars=True), {}, rows.append)  # times nothing
+    assert rows == [CropsRow("onnx", "cpu", 8, "int8", "bars+digits", note=BARS_MISSING)]
+    assert rows[0].as_dict()["crops_per_s"] is None
+    console = Console(record=True, width=200)
+    console.print(report_tables(tiny_report(crops=rows)))
+    assert f"* {BARS_MISSING}" in console.export_text()
+
+
+def test_bars_needs_a_digits_model() -> None:
+    from platocr.errors import PlatocrError
+    from platocr.tools.bench import REPO_CONFIGS, BenchSettings, check_bars, pick_model
+
+    plates = pick_model(config=REPO_CONFIGS / "quick.yaml")  # reads letters too
+    check_bars(plates, BenchSettings.quick())
+    with pytest.raises(PlatocrError, match="not digits only"):
+        check_bars(plates, BenchSettings.quick(bars=True))

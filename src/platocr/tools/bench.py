@@ -1,11 +1,15 @@
-"""``platocr bench``: recognition speed (crops/s per backend, device and batch size) and video fps.
+"""``platocr bench``: recognition speed (crops/s per backend, precision, device and batch size) and video fps.
 
 Crops/s is end to end on decoded uint8 crops: ``Predictor.predict`` = preprocess + forward + the
 config's decoder, and every extra crop of the config's multi-crop ``voting`` when it votes on every crop
-(``when: always``).
+(``when: always``). The onnx backend is timed with the float model and, on a CPU, the int8 one (what
+``Predictor.load`` reads there by default); ``--bars`` adds a row that reads rendered EAN-13 labels'
+bars too (:func:`platocr.recognition.bars_reader.read_bars`). The model and its predictors are
+:mod:`platocr.tools.bench_model`'s, the report :mod:`platocr.tools.bench_report`'s.
 Video fps runs the real annotator (``platocr.video.run_video``) on a generated clip with one fixed
-ROI, so OCR reads one crop per frame, in threaded and sequential mode. Speed does not depend on the
-weights, so without a model a randomly initialised one of ``configs/quick.yaml`` is timed.
+ROI, so OCR reads one crop per frame, in threaded and sequential mode, with the float models. Speed
+does not depend on the weights, so without a model a randomly initialised one of ``configs/quick.yaml``
+is timed.
 """
 
 from __future__ import annotations
@@ -15,21 +19,30 @@ import datetime as dt
 import os
 import platform
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from platocr.threads import MODES, applied, available_cores, outside_load, plan_threads
+from platocr.tools.bench_model import (  # noqa: F401  pick_model, random_model, REPO_CONFIGS: re-exported
+    REPO_CONFIGS,
+    BenchModel,
+    make_predictor,
+    model_info,
+    pick_model,
+    random_model,
+)
+from platocr.tools.bench_report import BenchReport, CropsRow, MachineInfo, Reads
 from platocr.video.bench import MIN_VIDEO_FRAMES, center_roi, time_video, video_note  # noqa: F401  re-exported
 
 if TYPE_CHECKING:
-    from platocr.recognition.checkpoint import LoadedModel
-    from platocr.recognition.config import Config
+    from platocr.recognition.predictor import Predictor
+    from platocr.threads import ThreadPlan
+    from platocr.video.bench import VideoBenchRow
 
-SCHEMA = "platocr-bench/1"
-REPO_CONFIGS = Path(__file__).resolve().parents[3] / "configs"
+OnResult = Callable[["CropsRow | VideoBenchRow"], None]
 
 
 @dataclass
@@ -46,6 +59,8 @@ class BenchSettings:
     devices: tuple[str, ...] = ("cpu",)
     video: bool = True
     threads: int | None = None  # cores to plan the thread pools for; None = the free cores
+    int8: bool = True  # onnx on a CPU: the int8 model too
+    bars: bool = False  # a barcode model: bars + digits rows (needs zxing-cpp)
 
     @classmethod
     def quick(cls, **changes: Any) -> BenchSettings:
@@ -54,78 +69,6 @@ class BenchSettings:
         for key, value in changes.items():
             setattr(settings, key, value)
         return settings
-
-
-@dataclass
-class BenchModel:
-    """The model under test: a loaded checkpoint or a random one, and where it came from."""
-
-    loaded: LoadedModel
-    source: str
-    random_init: bool
-    notes: list[str] = field(default_factory=list)
-    onnx: bytes | None = None  # the export, made on first use (one per plan would cost seconds each)
-
-
-def pick_model(model: str | None = None, config: str | Path | None = None) -> BenchModel:
-    """``model`` (path / bundled name), else a random model of ``config``, else a bundled model,
-    else a random ``configs/quick.yaml`` model (package defaults when the repo's configs are absent)."""
-    from platocr.errors import PlatocrError
-    from platocr.recognition.checkpoint import load_checkpoint
-    from platocr.recognition.zoo import bundled_models, resolve_model
-
-    if model is not None and config is not None:
-        raise PlatocrError("--model and --config exclude each other (a checkpoint brings its own config)")
-    if model is None and config is None and bundled_models():
-        model = next(iter(bundled_models()))
-    if model is not None:
-        path = resolve_model(model)
-        if path.suffix.lower() == ".onnx":
-            raise PlatocrError(f"--model {path}: bench takes a checkpoint (.pt); it times both backends")
-        return _as_read(BenchModel(load_checkpoint(path, "cpu"), source=str(model), random_init=False))
-    notes = ["randomly initialised weights: speed does not depend on the weights"]
-    if config is None and (REPO_CONFIGS / "quick.yaml").is_file():
-        config = REPO_CONFIGS / "quick.yaml"
-    if config is None:
-        notes.append("configs/quick.yaml not found: package default config")
-    return _as_read(
-        BenchModel(random_model(config), source=str(config or "defaults"), random_init=True, notes=notes)
-    )
-
-
-def _as_read(bench: BenchModel) -> BenchModel:
-    """Time the reading a user gets: with ``voting.when: always`` every crop is read as cut and from
-    each extra crop. With ``when: empty`` the extra crops are left out: how many a stream needs depends
-    on its no-reads, and the sample crops (not real text) would be mostly no-reads."""
-    from platocr.recognition.config import VotingConfig
-
-    voting = bench.loaded.config.voting
-    crops = [list(crop) for crop in voting.crops]
-    if crops and voting.when == "always":
-        bench.notes.append(
-            f"multi-crop voting {crops}, when: always: each crop is read {len(crops) + 1} times"
-        )
-    elif crops:
-        bench.loaded.config = dataclasses.replace(bench.loaded.config, voting=VotingConfig())
-        bench.notes.append(
-            f"multi-crop voting {crops}, when: empty: timed without voting, one read per crop "
-            f"(each no-read costs {len(crops)} more)"
-        )
-    return bench
-
-
-def random_model(config: Config | str | Path | None) -> LoadedModel:
-    """An untrained LoadedModel of ``config`` (a Config or YAML path; its vocab, ``auto`` -> digits),
-    in eval mode on CPU."""
-    from platocr.model import build_model
-    from platocr.recognition.checkpoint import LoadedModel
-    from platocr.recognition.config import Config, load_config
-    from platocr.recognition.tokenizer import Tokenizer
-
-    cfg = config if isinstance(config, Config) else load_config(config)
-    tokenizer = Tokenizer("0123456789" if cfg.data.vocab == "auto" else cfg.data.vocab)
-    model = build_model(cfg, tokenizer.num_classes).eval()
-    return LoadedModel(model=model, config=cfg, tokenizer=tokenizer)  # meta: ModelMeta(), no file
 
 
 def sample_crops(count: int, seed: int = 0) -> list[np.ndarray]:
@@ -144,47 +87,81 @@ def sample_crops(count: int, seed: int = 0) -> list[np.ndarray]:
     return crops
 
 
-def time_crops(predictor: Any, batch: int, settings: BenchSettings) -> dict[str, Any]:
-    """Crops/s of ``predictor.predict`` on batches of ``batch`` crops, after two warm-up calls.
+def sample_barcodes(count: int, seed: int = 0) -> list[np.ndarray]:
+    """``count`` BGR crops of rendered EAN-13 labels (bars and digits, a margin round them), for ``--bars``."""
+    from platocr.formats.ean import complete_code
+    from platocr.synth.barcode_render import render_label
 
-    ``crops_per_s`` comes from the median call, so a few calls stalled by other processes on a
-    shared machine do not decide the figure; ``crops_per_s_mean`` is total crops / total time.
-    """
-    crops = sample_crops(batch)
-    for _ in range(2):  # warm-up: allocator, oneDNN primitives, onnxruntime arenas
-        predictor.predict(crops, batch_size=batch)
+    rng = np.random.default_rng(seed)
+    crops = []
+    for _ in range(count):
+        code = complete_code("".join(map(str, rng.integers(0, 10, 12))), "ean13")
+        ink = render_label(code, "ean13", rng, int(rng.integers(2, 4))).ink
+        grey = np.pad(255 - ink, 12, constant_values=255)
+        crops.append(np.repeat(grey[:, :, None], 3, axis=2))
+    return crops
+
+
+def time_reads(
+    read: Callable[[list[np.ndarray]], object], crops: list[np.ndarray], settings: BenchSettings
+) -> tuple[int, float, float]:
+    """(calls, median s, mean s) of ``read(crops)``, after two warm-up calls (allocator, oneDNN
+    primitives, onnxruntime arenas). The median: a few calls stalled by other processes on a shared
+    machine do not decide the figure."""
+    for _ in range(2):
+        read(crops)
     calls: list[float] = []
     start = time.perf_counter()
     while len(calls) < settings.min_repeats or time.perf_counter() - start < settings.min_seconds:
         began = time.perf_counter()
-        predictor.predict(crops, batch_size=batch)
+        read(crops)
         calls.append(time.perf_counter() - began)
-    median = float(np.median(calls))
-    return {
-        "backend": predictor.backend, "device": predictor.device, "batch": batch, "repeats": len(calls),
-        "crops_per_s": batch / median, "crops_per_s_mean": batch * len(calls) / sum(calls),
-        "ms_per_batch": 1000 * median,
-    }  # fmt: skip
+    return len(calls), float(np.median(calls)), sum(calls) / len(calls)
 
 
-def machine_info() -> dict[str, Any]:
+def time_crops(
+    predictor: Predictor, batch: int, settings: BenchSettings, reads: Reads = "digits"
+) -> CropsRow:
+    """Crops/s of ``predictor.predict`` on batches of ``batch`` sample crops; ``reads="bars+digits"``:
+    of rendered barcodes read by the predictor and then :func:`~platocr.recognition.bars_reader.read_bars`."""
+    if reads == "digits":
+        crops = sample_crops(batch)
+        calls, median, mean = time_reads(
+            lambda c: predictor.predict_many(c, batch_size=batch), crops, settings
+        )
+    else:
+        from platocr.recognition.bars_reader import read_bars
+
+        crops = sample_barcodes(batch)
+        calls, median, mean = time_reads(
+            lambda c: read_bars(c, predictor.predict_many(c, batch_size=batch)), crops, settings
+        )
+    return CropsRow(predictor.backend, predictor.device, batch, predictor.precision, reads, calls,
+                    batch / median, batch / mean, 1000 * median)  # fmt: skip
+
+
+def machine_info() -> MachineInfo:
     """Host description stored with every benchmark (figures mean little without it)."""
     import onnxruntime
     import torch
 
     cuda = torch.cuda.is_available()
-    return {
-        "platform": platform.platform(),
-        "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),  # torch's default; each figure ran with its plan
-        "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "torch": torch.__version__,
-        "onnxruntime": onnxruntime.__version__,
-        "onnx_providers": onnxruntime.get_available_providers(),
-        "cuda": cuda,
-        "cuda_device": torch.cuda.get_device_name(0) if cuda else None,
-    }
+    return MachineInfo(
+        platform=platform.platform(),
+        cpu=platform.processor() or platform.machine(),
+        cores=os.cpu_count(),
+        torch_threads=torch.get_num_threads(),  # torch's default; each figure ran with its plan
+        load_avg=load_avg(),
+        torch=torch.__version__,
+        onnxruntime=onnxruntime.__version__,
+        onnx_providers=tuple(onnxruntime.get_available_providers()),
+        cuda=cuda,
+        cuda_device=torch.cuda.get_device_name(0) if cuda else None,
+    )
+
+
+def load_avg() -> tuple[float, ...] | None:
+    return os.getloadavg() if hasattr(os, "getloadavg") else None
 
 
 def available_devices(requested: str) -> tuple[str, ...]:
@@ -202,27 +179,46 @@ def available_devices(requested: str) -> tuple[str, ...]:
     return (requested,)
 
 
-def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any = None) -> dict[str, Any]:
-    """Measure every (backend, device, batch) and the video modes; returns the JSON-ready report.
+def check_bars(bench_model: BenchModel, settings: BenchSettings) -> None:
+    """PlatocrError when ``--bars`` asks a model that does not read digits only (a plate model)."""
+    from platocr.errors import PlatocrError
+    from platocr.recognition.bars_reader import DIGITS
 
-    ``on_result(kind, row)`` is called after each figure (the CLI prints progress with it).
+    vocab = bench_model.loaded.tokenizer.vocab
+    if settings.bars and not set(vocab) <= DIGITS:
+        raise PlatocrError(
+            f"--bars times the EAN/UPC bar reader: this model reads {vocab!r}, not digits only"
+        )
+
+
+def run_bench(
+    bench_model: BenchModel, settings: BenchSettings, on_result: OnResult | None = None
+) -> BenchReport:
+    """Measure every (backend, precision, device, batch), the bars rows and the video modes.
+
+    ``on_result(row)`` is called after each figure (the CLI prints progress with it).
     """
     import onnxruntime as ort
 
+    check_bars(bench_model, settings)
     # Crops/s times one call at a time: the sequential plan. Planned once, so every figure of the
     # report ran with the same counts.
     load = 0.0 if settings.threads else outside_load()
     plans = {mode: plan_threads(available_cores(), mode, load, settings.threads) for mode in MODES}
-    report: dict[str, Any] = {
-        "schema": SCHEMA,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "model": model_info(bench_model),
-        "settings": dataclasses.asdict(settings),
-        "threads": {mode: plan.as_dict() for mode, plan in plans.items()},
-        "crops": [],
-        "video": [],
-    }
+    report = BenchReport(
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), machine=machine_info(),
+        model=model_info(bench_model), settings=settings, threads=plans,
+    )  # fmt: skip
+
+    def add(row: CropsRow | VideoBenchRow) -> None:
+        if isinstance(row, CropsRow):
+            report.crops.append(row)
+        else:
+            report.video.append(row)
+        if on_result:
+            on_result(row)
+
+    runtime = plans["sequential"].runtime
     for device in settings.devices:
         for backend in settings.backends:
             if (
@@ -230,53 +226,44 @@ def run_bench(bench_model: BenchModel, settings: BenchSettings, on_result: Any =
                 and device == "cuda"
                 and "CUDAExecutionProvider" not in ort.get_available_providers()
             ):
-                report["model"]["notes"].append("onnx on cuda skipped: onnxruntime has no CUDA provider")
+                report.model.notes.append("onnx on cuda skipped: onnxruntime has no CUDA provider")
                 continue
-            predictor = make_predictor(bench_model, backend, device, plans["sequential"].runtime)
-            with applied(plans["sequential"]):
-                for batch in settings.batch_sizes:
-                    report["crops"].append(time_crops(predictor, batch, settings))
-                    if on_result:
-                        on_result("crops", report["crops"][-1])
-            if settings.video:
-                threaded = predictor
-                if backend == "onnx" and plans["threaded"].runtime != plans["sequential"].runtime:
-                    threaded = make_predictor(bench_model, backend, device, plans["threaded"].runtime)
-                for row in time_video(predictor, settings, plans, threaded):
-                    report["video"].append(row.as_dict())
-                    if on_result:
-                        on_result("video", report["video"][-1])
-    report["machine"]["load_avg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+            for precision in precisions(backend, device, settings):
+                predictor = make_predictor(bench_model, backend, device, runtime, precision)
+                with applied(plans["sequential"]):
+                    for batch in settings.batch_sizes:
+                        add(time_crops(predictor, batch, settings))
+                if settings.video and precision == "float32":
+                    threaded = predictor
+                    if backend == "onnx" and plans["threaded"].runtime != runtime:
+                        threaded = make_predictor(bench_model, backend, device, plans["threaded"].runtime)
+                    for row in time_video(predictor, settings, plans, threaded):
+                        add(row)
+    if settings.bars:
+        time_bars(bench_model, settings, plans, add)
+    report.machine = dataclasses.replace(report.machine, load_avg_end=load_avg())
     return report
 
 
-def make_predictor(bench_model: BenchModel, backend: str, device: str, threads: int | None) -> Any:
-    """A Predictor of the benchmarked model; the onnx one with ``threads`` intra-op threads (exported
-    once, kept on ``bench_model``)."""
-    from platocr.recognition.predictor import Predictor
-
-    loaded = bench_model.loaded
-    if backend == "onnx":
-        from platocr.recognition.onnx_export import export_onnx_bytes, onnx_session
-        from platocr.recognition.predictor import onnx_forward
-
-        if bench_model.onnx is None:
-            bench_model.onnx = export_onnx_bytes(loaded)
-        session = onnx_session(bench_model.onnx, device, threads=threads)
-        return Predictor(onnx_forward(session), loaded.config, loaded.tokenizer, backend="onnx",
-                         device=device, source=bench_model.source)  # fmt: skip
-    return Predictor.from_loaded(loaded, device=device, backend=backend, source=bench_model.source)
+def precisions(backend: str, device: str, settings: BenchSettings) -> Sequence[str]:
+    """float32; and int8 for onnx on a CPU (a GPU gains nothing from it, and Predictor.load reads the
+    int8 model on a CPU only)."""
+    return ("float32", "int8") if backend == "onnx" and device == "cpu" and settings.int8 else ("float32",)
 
 
-def model_info(bench_model: BenchModel) -> dict[str, Any]:
-    cfg = bench_model.loaded.config
-    return {
-        "source": bench_model.source,
-        "random_init": bench_model.random_init,
-        "backbone": cfg.model.backbone,
-        "rnn": cfg.model.rnn,
-        "input": [cfg.input.height, cfg.input.width],
-        "vocab": bench_model.loaded.tokenizer.vocab,
-        "parameters": sum(p.numel() for p in bench_model.loaded.model.parameters()),
-        "notes": list(bench_model.notes),
-    }
+def time_bars(
+    bench_model: BenchModel, settings: BenchSettings, plans: Mapping[str, ThreadPlan], add: OnResult
+) -> None:
+    """The ``--bars`` rows: onnx on a CPU with the model a CPU reads by default (int8 when timed), or a
+    row that names the extra to install when zxing-cpp is missing."""
+    from platocr.recognition.bars import BARS_MISSING, bars_available
+
+    backend = "onnx" if "onnx" in settings.backends else settings.backends[0]
+    precision = precisions(backend, "cpu", settings)[-1]
+    if not bars_available():
+        add(CropsRow(backend, "cpu", settings.batch_sizes[-1], precision, "bars+digits", note=BARS_MISSING))
+        return
+    predictor = make_predictor(bench_model, backend, "cpu", plans["sequential"].runtime, precision)
+    with applied(plans["sequential"]):
+        for batch in settings.batch_sizes:
+            add(time_crops(predictor, batch, settings, reads="bars+digits"))
