@@ -86,7 +86,7 @@ class BenchReport:
     video: list[VideoBenchRow] = field(default_factory=list)
     schema: str = SCHEMA
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The JSON report (the keys and order ``platocr-bench/1`` has always had; lists for tuples)."""
         return {
             "schema": self.schema,
@@ -100,7 +100,7 @@ class BenchReport:
         }
 
 
-def _lists(record: dict[str, Any]) -> dict[str, Any]:
+def _lists(record: dict[str, object]) -> dict[str, object]:
     """Tuples as lists, one level deep: what ``json.loads`` gives back, so a report compares equal."""
     return {key: list(value) if isinstance(value, tuple) else value for key, value in record.items()}
 
