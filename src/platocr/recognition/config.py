@@ -149,6 +149,9 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: Decoder = "greedy"  # CTC decoder (platocr.recognition.decoding)
     voting: VotingConfig = field(default_factory=VotingConfig)
+    # Reads less confident than this become no read (empty text, confidence kept): for a user a
+    # confident wrong code is worse than none. The predictor applies it, so read and video do too.
+    min_confidence: float = _must(0.0, lambda v: 0.0 <= v <= 1.0, "be in [0, 1]")
 
 
 def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:

@@ -3,7 +3,7 @@ video hand each other for one text crop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 # Where a read's text comes from: the OCR model's digits, the bars (zxing-cpp), or both agreeing.
@@ -37,3 +37,13 @@ class Prediction:
     def with_bars(self) -> bool:
         """The bars were read too: ``source``, ``conflict``, ``digits`` and ``bars`` say what they gave."""
         return self.bars is not None
+
+
+def no_read_under(predictions: list[Prediction], floor: float) -> list[Prediction]:
+    """``predictions`` with every non-empty read under ``floor`` turned into no read (confidence kept)."""
+    if floor <= 0.0:
+        return predictions
+    return [
+        replace(p, text="", char_confidences=()) if p.text and p.confidence < floor else p
+        for p in predictions
+    ]

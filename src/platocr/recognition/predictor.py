@@ -35,7 +35,7 @@ from platocr.recognition.backends import (  # noqa: F401  torch_forward, onnx_fo
     torch_forward,
 )
 from platocr.recognition.config import Config
-from platocr.recognition.prediction import Prediction
+from platocr.recognition.prediction import Prediction, no_read_under
 from platocr.recognition.tokenizer import Tokenizer
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ class Predictor:
         source: what was loaded (path, bundled name or ``"<in-memory>"``).
         decode: the CTC decoder's name (``config.decode`` unless overridden).
         precision: ``"float32"``, or ``"int8"`` for a quantised ONNX model.
+        min_confidence: reads under it come back as no read (empty text, confidence kept); the
+            config's ``min_confidence`` unless overridden.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class Predictor:
         source: str = "<in-memory>",
         decode: str | None = None,
         precision: str = "float32",
+        min_confidence: float | None = None,
     ) -> None:
         from platocr.recognition.decoding import get_decoder
 
@@ -87,6 +90,9 @@ class Predictor:
         self.source = source
         self.decode = decode or config.decode
         self.precision = precision
+        self.min_confidence = config.min_confidence if min_confidence is None else min_confidence
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise PlatocrError(f"min_confidence must be in [0, 1], got {self.min_confidence}")
         self._decoder = get_decoder(self.decode)  # PlatocrError listing the names when unknown
 
     def __repr__(self) -> str:
@@ -102,6 +108,7 @@ class Predictor:
         batch_size: int = 64,
         decode: str | None = None,
         int8: bool = True,
+        min_confidence: float | None = None,
     ) -> Predictor:
         """Load a checkpoint (``.pt``), an exported ``.onnx`` or a bundled model name.
 
@@ -110,6 +117,7 @@ class Predictor:
         CPU its ``.int8.onnx`` when there is one, unless ``int8=False``); with another ``.pt`` it
         exports the checkpoint in memory (a few seconds). ``.onnx`` files need ``"onnx"`` or ``"auto"``.
         ``decode`` names the CTC decoder (see :mod:`platocr.recognition.decoding`); default: the model config's.
+        ``min_confidence``: reads under it become no read; default: the model config's ``min_confidence``.
         Loading a ``.pt`` (the torch backend, or an export) needs the training extra (torch);
         an ``.onnx`` or a bundled name with onnxruntime needs the base install only.
         """
@@ -126,16 +134,14 @@ class Predictor:
                 raise PlatocrError(f"{path}: an ONNX model needs backend='onnx' or 'auto' (--backend onnx)")
             onnx_path = path if path.suffix.lower() == ".onnx" else shipped_onnx(str(model), device, int8)
             if onnx_path is not None:
-                return cls.from_onnx(
-                    onnx_path, device=device, batch_size=batch_size, source=str(model), decode=decode
-                )
+                return cls.from_onnx(onnx_path, device=device, batch_size=batch_size, source=str(model),
+                                     decode=decode, min_confidence=min_confidence)  # fmt: skip
         import_torch()  # a .pt needs torch: one line naming the extra, not a traceback
         from platocr.recognition.checkpoint import load_checkpoint
 
         loaded = load_checkpoint(path, "cpu")
-        return cls.from_loaded(
-            loaded, device=device, backend=backend, batch_size=batch_size, source=str(model), decode=decode
-        )
+        return cls.from_loaded(loaded, device=device, backend=backend, batch_size=batch_size, source=str(model),
+                               decode=decode, min_confidence=min_confidence)  # fmt: skip
 
     @classmethod
     def from_loaded(
@@ -147,6 +153,7 @@ class Predictor:
         batch_size: int = 64,
         source: str = "<in-memory>",
         decode: str | None = None,
+        min_confidence: float | None = None,
     ) -> Predictor:
         """From a :class:`platocr.recognition.checkpoint.LoadedModel` (e.g. a freshly built, untrained model)."""
         if backend == "onnx":
@@ -154,10 +161,11 @@ class Predictor:
 
             session = onnx_session(export_onnx_bytes(loaded), device)
             return cls(onnx_forward(session), loaded.config, loaded.tokenizer, backend="onnx",
-                       device=device, batch_size=batch_size, source=source, decode=decode)  # fmt: skip
+                       device=device, batch_size=batch_size, source=source, decode=decode,
+                       min_confidence=min_confidence)  # fmt: skip
         forward = torch_forward(loaded.model, device)
         return cls(forward, loaded.config, loaded.tokenizer, backend="torch", device=device,
-                   batch_size=batch_size, source=source, decode=decode)  # fmt: skip
+                   batch_size=batch_size, source=source, decode=decode, min_confidence=min_confidence)  # fmt: skip
 
     @classmethod
     def from_onnx(
@@ -168,6 +176,7 @@ class Predictor:
         batch_size: int = 64,
         source: str | None = None,
         decode: str | None = None,
+        min_confidence: float | None = None,
     ) -> Predictor:
         """From an ``.onnx`` written by ``platocr export`` (config and vocab read from its metadata)."""
         from platocr.recognition.onnx_export import onnx_session, read_onnx_metadata
@@ -175,7 +184,8 @@ class Predictor:
         config, tokenizer, meta = read_onnx_metadata(path)
         forward = onnx_forward(onnx_session(path, device))
         return cls(forward, config, tokenizer, backend="onnx", device=device, batch_size=batch_size,
-                   source=source or str(path), decode=decode, precision=meta.precision)  # fmt: skip
+                   source=source or str(path), decode=decode, precision=meta.precision,
+                   min_confidence=min_confidence)  # fmt: skip
 
     def predict(
         self,
@@ -218,6 +228,7 @@ class Predictor:
         rgb: bool = False,
         batch_size: int | None = None,
         first_decoder: Decoder | None = None,
+        min_confidence: float | None = None,
     ) -> VotedPredictions:
         """:meth:`predict_many`, plus the :class:`~platocr.recognition.voting.VotingRecord` of what the
         config's multi-crop ``voting`` did (every crop's read as cut, the crops that voted, the reads
@@ -225,7 +236,8 @@ class Predictor:
 
         ``first_decoder`` decodes the crops as cut instead of the predictor's decoder and must return
         the same reads (eval passes a :class:`~platocr.tools.decoder_report.DecoderRecorder`); the extra
-        crops always go through the predictor's decoder. Example::
+        crops always go through the predictor's decoder. ``min_confidence`` overrides the predictor's for
+        this call (eval reads with 0.0 to tabulate every floor). Example::
 
             reads = predictor.predict_with_voting(crops)
             reads.predictions[0].text, reads.voting.changed
@@ -237,6 +249,7 @@ class Predictor:
         if size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
         decode_first = first_decoder or self._decoder
+        floor = self.min_confidence if min_confidence is None else min_confidence
 
         def read(crops: list[np.ndarray], first: int) -> list[Prediction]:
             log_probs = self._forward(to_model_input(crops, self.config.input, rgb=rgb))
@@ -247,7 +260,7 @@ class Predictor:
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
             predictions, voting = read_with_voting(chunk, self.config.voting, read)
-            result.predictions.extend(predictions)
+            result.predictions.extend(no_read_under(predictions, floor))
             result.voting.extend(voting)
         return result
 

@@ -29,7 +29,7 @@ from platocr.recognition.metrics import (
     confusions,
     text_metrics,
 )
-from platocr.recognition.prediction import Prediction
+from platocr.recognition.prediction import Prediction, no_read_under
 from platocr.recognition.voting import VotingRecord, VotingSummary
 from platocr.tools.read import Skipped
 
@@ -62,6 +62,7 @@ class EvalReport:
     backend: str = "torch"  # "torch" or "onnx", with the device: "torch on cpu"
     skipped: list[Skipped] = field(default_factory=list)  # unreadable images, not in the metrics
     bars: BarsComparison | None = None  # --bars: digits, bars and combined side by side
+    min_confidence: float = 0.0  # the model's floor, applied to ``decoded`` and the metrics
 
     def as_dict(self) -> dict[str, object]:
         """The ``--json`` object (the rows and reads are left out)."""
@@ -79,6 +80,7 @@ class EvalReport:
             "decode": self.decode,
             **({"compare_decoders": self.decoder_comparison.as_dict()} if self.decoder_comparison else {}),
             **({"voting": self.voting.as_dict()} if self.voting is not None else {}),
+            "min_confidence": self.min_confidence,
             "confidence_floors": self.floors,
             "skipped": [{"path": skip.path, "reason": skip.reason} for skip in self.skipped],
             **({"bars": self.bars.as_dict()} if self.bars is not None else {}),
@@ -191,14 +193,18 @@ def evaluate(
         checkpoint, device=device, backend=backend, decode=decode, batch_size=batch_size
     )
     recorder = DecoderRecorder(predictor.decode) if compare else None
+    # Read without the model's confidence floor, so the floor table can show every floor; the headline
+    # figures then apply the model's floor, as read and video do.
+    floor, predictor.min_confidence = predictor.min_confidence, 0.0
     reads = read_rows(predictor, labels, progress=progress, first_decoder=recorder, bars=bars)
-    decoded, seconds, voting, rows, skipped = (
+    raw, seconds, voting, rows, skipped = (
         reads.decoded,
         reads.seconds,
         reads.voting,
         reads.rows,
         reads.skipped,
     )
+    decoded = no_read_under(raw, floor)
     targets = [row.text for row in rows]
     predicted = [d.text for d in decoded]
     unknown: Counter[str] = Counter()
@@ -225,7 +231,8 @@ def evaluate(
         decode=predictor.decode,
         decoder_comparison=compare_decoders(targets, recorder) if recorder is not None else None,
         voting=voting.summary(targets, predicted) if predictor.config.voting.crops else None,
-        floors=confidence_floors(targets, [(d.text, d.confidence) for d in decoded]),
+        floors=confidence_floors(targets, [(d.text, d.confidence) for d in raw]),
+        min_confidence=floor,
         rows=rows,
         decoded=decoded,
         backend=f"{predictor.backend} on {predictor.device}",
@@ -242,6 +249,8 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     summary.add_column("value", justify="right")
     summary.add_row("crops", str(m.n))
     summary.add_row("decoder", report.decode)
+    if report.min_confidence > 0:
+        summary.add_row("confidence floor", f"{report.min_confidence:g} (less confident reads: no read)")
     summary.add_row("StringMatch", f"{m.string_match:.4f}")
     summary.add_row("EditDistance (mean)", f"{m.edit_distance:.4f}")
     summary.add_row("CER", f"{m.cer:.4f}")
