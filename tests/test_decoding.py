@@ -114,6 +114,27 @@ def test_plate_ru_prefers_the_plate_format_and_keeps_odd_formats() -> None:
     assert is_plate_ru("A123BC777") and not is_plate_ru("A123BC770") and not is_plate_ru("AB12377")
 
 
+def test_format_aware_decoders_skip_the_beam_only_where_greedy_is_the_answer() -> None:
+    """A batch of settled rows (greedy already a plate / a valid code / empty) and open ones decodes
+    exactly as the candidates rule applied to every row of the whole batch."""
+    plate_rows = [frames_for(PLATE, "B123BC77", {0: {"8": 0.6, "B": 0.4}}), frames_for(PLATE, "A123BC77"),
+                  frames_for(PLATE, "A123BC01", {7: {"0": 0.6, "1": 0.4}}),
+                  frames_for(PLATE, "AB123777", {1: {"8": 0.6, "B": 0.4}})]  # fmt: skip
+    negative = np.log(np.full((1, 16, PLATE.num_classes), 1e-4, np.float32))
+    negative[..., 0] = np.log(0.99)
+    plates = np.concatenate([*plate_rows, negative])
+    rule = [row[0] if not row[0].text else next((d for d in row if is_plate_ru(d.text)), best)
+            for row, best in candidates(plates, PLATE)]  # fmt: skip
+    assert get_decoder("plate-ru")(plates, PLATE) == rule
+    assert [r.text for r in rule] == ["B123BC77", "A123BC77", "A123BC01", "A8123777", ""]
+    code = complete_code("400638133393", "ean13")
+    wrong, others = "7" if code[5] != "7" else "2", [d for d in "0123456789" if d != code[5]][:2]
+    codes = np.concatenate([frames_for(DIGITS, code, {5: {wrong: 0.6, code[5]: 0.4}}), frames_for(DIGITS, code),
+                            frames_for(DIGITS, code, {5: {others[0]: 0.6, others[1]: 0.4}})])  # fmt: skip
+    rule = [next((d for d in row if is_valid_ean(d.text)), NO_READ) for row, _ in candidates(codes, DIGITS)]
+    assert get_decoder("checksum-ean")(codes, DIGITS) == rule and [r.text for r in rule] == [code, code, ""]
+
+
 def test_registry_and_config_agree() -> None:
     assert list_decoders() == list(typing.get_args(Decoder))
     with pytest.raises(PlatocrError, match="unknown decoder 'viterbi'.*greedy, beam, checksum-ean, plate-ru"):

@@ -13,6 +13,7 @@ from platocr.recognition.config import InputConfig
 from platocr.recognition.preprocess import (
     MEAN_RGB,
     STD_RGB,
+    as_three_channels,
     load_image,
     normalize,
     resize_pad,
@@ -30,6 +31,14 @@ def test_resize_pad_keeps_aspect_and_pads_right_bottom() -> None:
     assert (out[14:] == 100).all()
     tall = resize_pad(np.zeros((64, 32, 3), dtype=np.uint8), 32, 128)
     assert (tall[:, :16] == 0).all()  # 32x64 -> 16x32: padded on the right only
+
+
+def test_resize_pad_pads_with_the_rounded_mean_colour() -> None:
+    rng = np.random.default_rng(0)
+    for shape in ((7, 50, 3), (9, 61, 4), (5, 33), (3, 40, 1)):
+        image = rng.integers(0, 256, shape, dtype=np.uint8)
+        expected = as_three_channels(image).reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
+        assert (resize_pad(image, 32, 128)[-1, -1] == expected).all(), shape
 
 
 def test_grey_and_channel_order() -> None:

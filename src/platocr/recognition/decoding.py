@@ -215,9 +215,30 @@ def is_valid_ean(text: str) -> bool:
 
 def decode_checksum_ean(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Prediction]:
     """The first candidate with a valid EAN/UPC check digit, else NO READ (see the module doc)."""
-    return [
-        next((d for d in row if is_valid_ean(d.text)), NO_READ) for row, _ in candidates(log_probs, tokenizer)
-    ]
+    return _format_aware(
+        log_probs, tokenizer, settled=lambda greedy: is_valid_ean(greedy.text),
+        choose=lambda row, _: next((d for d in row if is_valid_ean(d.text)), NO_READ),
+    )  # fmt: skip
+
+
+def _format_aware(
+    log_probs: np.ndarray,
+    tokenizer: Tokenizer,
+    *,
+    settled: Callable[[Prediction], bool],
+    choose: Callable[[list[Prediction], Prediction], Prediction],
+) -> list[Prediction]:
+    """``choose(candidates, beam best)`` per row, except where ``settled(greedy read)`` says the greedy
+    read is the answer already (it comes first among the candidates): there the beam is skipped, the
+    most of a format-aware decoder's time on a trained model. Rows are independent, so the beam of the
+    other rows alone gives them the same candidates."""
+    log_probs = as_log_probs(log_probs, tokenizer.num_classes, "candidates")
+    results = tokenizer.decode_greedy(log_probs)
+    open_rows = [i for i, greedy in enumerate(results) if not settled(greedy)]
+    if open_rows:
+        for i, (row, beam_best) in zip(open_rows, candidates(log_probs[open_rows], tokenizer), strict=True):
+            results[i] = choose(row, beam_best)
+    return results
 
 
 # Series letter, 3 digits, 2 letters, region (checked against data.regions separately).
@@ -231,14 +252,12 @@ def is_plate_ru(text: str) -> bool:
 
 
 def decode_plate_ru(log_probs: np.ndarray, tokenizer: Tokenizer) -> list[Prediction]:
-    """Empty greedy read -> empty; else the first plate-formatted candidate, else the beam's best."""
-    results = []
-    for row, beam_best in candidates(log_probs, tokenizer):
-        if not row[0].text:  # the model's best path reads "no plate": keep the negative
-            results.append(row[0])
-        else:
-            results.append(next((d for d in row if is_plate_ru(d.text)), beam_best))
-    return results
+    """Empty greedy read -> empty (the model's best path reads "no plate": keep the negative); else the
+    first plate-formatted candidate, else the beam's best."""
+    return _format_aware(
+        log_probs, tokenizer, settled=lambda greedy: not greedy.text or is_plate_ru(greedy.text),
+        choose=lambda row, beam_best: next((d for d in row if is_plate_ru(d.text)), beam_best),
+    )  # fmt: skip
 
 
 DECODERS: dict[str, Decoder] = {

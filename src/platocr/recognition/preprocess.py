@@ -88,7 +88,10 @@ def resize_pad(image: np.ndarray, height: int, width: int) -> np.ndarray:
     resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
     if (new_h, new_w) == (height, width):
         return resized
-    fill = image.reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
+    # The mean colour as exact per-channel sums over the pixel count: numpy's mean to the bit, without
+    # its slow strided float64 reduction (most of the preprocessing time on large crops).
+    sums = cv2.sumElems(np.ascontiguousarray(image))[:3]
+    fill = (np.array(sums) / (h * w)).round().astype(np.uint8)
     out = np.empty((height, width, 3), dtype=np.uint8)
     out[:] = fill
     out[:new_h, :new_w] = resized
