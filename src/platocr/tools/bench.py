@@ -38,6 +38,7 @@ from platocr.tools.bench_report import BenchReport, CropsRow, MachineInfo, Reads
 from platocr.video.bench import MIN_VIDEO_FRAMES, center_roi, time_video, video_note  # noqa: F401  re-exported
 
 if TYPE_CHECKING:
+    from platocr.recognition.prediction import Prediction
     from platocr.recognition.predictor import Predictor
     from platocr.threads import ThreadPlan
     from platocr.video.bench import VideoBenchRow
@@ -122,22 +123,35 @@ def time_reads(
 def time_crops(
     predictor: Predictor, batch: int, settings: BenchSettings, reads: Reads = "digits"
 ) -> CropsRow:
-    """Crops/s of ``predictor.predict`` on batches of ``batch`` sample crops; ``reads="bars+digits"``:
-    of rendered barcodes read by the predictor and then :func:`~platocr.recognition.bars_reader.read_bars`."""
-    if reads == "digits":
-        crops = sample_crops(batch)
-        calls, median, mean = time_reads(
-            lambda c: predictor.predict_many(c, batch_size=batch), crops, settings
-        )
-    else:
-        from platocr.recognition.bars_reader import read_bars
+    """Crops/s of ``predictor.predict`` on batches of ``batch`` :func:`sample_for` crops; with
+    ``reads="bars+digits"`` each batch then goes through :func:`~platocr.recognition.bars_reader.read_bars`."""
+    from platocr.recognition.bars_reader import read_bars
 
-        crops = sample_barcodes(batch)
-        calls, median, mean = time_reads(
-            lambda c: read_bars(c, predictor.predict_many(c, batch_size=batch)), crops, settings
-        )
+    def read(crops: list[np.ndarray]) -> list[Prediction]:
+        predictions = predictor.predict_many(crops, batch_size=batch)
+        return read_bars(crops, predictions) if reads == "bars+digits" else predictions
+
+    calls, median, mean = time_reads(read, sample_for(predictor.tokenizer.vocab, batch), settings)
     return CropsRow(predictor.backend, predictor.device, batch, predictor.precision, reads, calls,
                     batch / median, batch / mean, 1000 * median)  # fmt: skip
+
+
+def sample_for(vocab: str, count: int) -> list[np.ndarray]:
+    """Crops like the model's input: rendered EAN-13 labels for a digits-only (barcode) model, else
+    plate-like text. The format-aware decoders' time depends on it: they run the beam search only for
+    reads not already a valid code or plate."""
+    from platocr.recognition.bars_reader import DIGITS
+
+    return sample_barcodes(count) if set(vocab) <= DIGITS else sample_crops(count)
+
+
+def sample_note(vocab: str) -> str:
+    """The report's note on what the crops/s rows read."""
+    from platocr.recognition.bars_reader import DIGITS
+
+    if set(vocab) <= DIGITS:
+        return "crops/s on rendered EAN-13 labels (a digits-only model)"
+    return "crops/s on drawn plate-like text crops"
 
 
 def machine_info() -> MachineInfo:
@@ -209,6 +223,7 @@ def run_bench(
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), machine=machine_info(),
         model=model_info(bench_model), settings=settings, threads=plans,
     )  # fmt: skip
+    report.model.notes.append(sample_note(bench_model.loaded.tokenizer.vocab))
 
     def add(row: CropsRow | VideoBenchRow) -> None:
         if isinstance(row, CropsRow):
