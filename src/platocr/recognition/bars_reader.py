@@ -16,7 +16,6 @@ What ``eval --bars`` reports from these reads lives in :mod:`platocr.tools.bars_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -29,21 +28,9 @@ DIGITS = frozenset("0123456789")
 Recognizer = Callable[[Sequence[np.ndarray]], Sequence[Prediction]]
 
 
-class _ReadWithBars(type):
-    def __instancecheck__(cls, instance: object) -> bool:
-        return isinstance(instance, Prediction) and instance.with_bars
-
-
-class BarsPrediction(metaclass=_ReadWithBars):
-    """The older name of a merged read, from when it was a subclass of Prediction; the reads are plain
-    Predictions now. Transitional, until its last callers move to :attr:`Prediction.with_bars`:
-    ``BarsPrediction(...)`` makes a Prediction read with its bars (``digits`` and ``bars`` default to
-    '', as before), and ``isinstance(p, BarsPrediction)`` still means ``p.with_bars``.
-    """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Prediction:  # type: ignore[misc]
-        defaults = {name: "" for name in ("digits", "bars")[max(0, len(args) - 5) :]}
-        return Prediction(*args, **{**defaults, **kwargs})
+# The older name of a merged read, from when it was a subclass of Prediction: read_bars gives plain
+# Predictions now, whose ``with_bars`` says the bars were read.
+BarsPrediction = Prediction
 
 
 def require_bars(vocab: str | None = None) -> None:
