@@ -31,7 +31,7 @@ def test_ids_stay_the_same_while_plates_move() -> None:
 
 
 def test_a_missed_detection_and_frames_without_detection_are_bridged_by_the_predicted_box() -> None:
-    tracker = PlateTracker(max_missed=1)
+    tracker = PlateTracker(max_lost=1)
     for f in range(3):
         tracker.step(f, [plate(100 + 10 * f, 100)], SIZE)
     ((track, box),) = tracker.step(3, [], SIZE)  # the detector missed it: predicted
@@ -40,7 +40,7 @@ def test_a_missed_detection_and_frames_without_detection_are_bridged_by_the_pred
     assert box[0] == 140
     ((track, box),) = tracker.step(5, [plate(150, 100)], SIZE)  # found again: same track
     assert track.id == 1 and box[0] == 150
-    assert tracker.step(6, [], SIZE) and tracker.step(7, [], SIZE) == []  # two misses in a row: ended
+    assert tracker.step(6, [], SIZE) and tracker.step(7, [], SIZE) == []  # 2 frames undetected > 1: ended
     ((track, _),) = tracker.step(8, [plate(400, 300)], SIZE)
     assert track.id == 2  # a new plate gets a new id, never a reused one
 
@@ -106,7 +106,7 @@ def test_plate_finder_detects_every_kth_frame_and_crops_with_context() -> None:
 
 
 def test_a_lost_track_shows_its_text_only_while_the_reader_still_sees_a_plate() -> None:
-    tracker = PlateTracker(max_missed=3)
+    tracker = PlateTracker(max_lost=3)
     ((track, _),) = tracker.step(0, [plate(100, 100)], SIZE)
     assert track.add_read(Prediction("A123BC77", 0.9), 0).text == "A123BC77"
     tracker.step(1, [], SIZE)  # the detector lost it (missed by blur, or the car left)

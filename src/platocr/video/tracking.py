@@ -4,7 +4,7 @@ A track's box moves at a constant velocity between detections, so frames without
 runs every k-th frame) and a detection the detector missed are bridged by the predicted box. Detections
 are matched to the predicted boxes greedily, best IoU first; a detection that overlaps no prediction
 (a small plate moving fast) may still continue the nearest track of a similar size. A track not
-matched for ``max_missed`` detection runs in a row ends.
+detected for more than ``max_lost`` frames ends (on a detection run that misses it).
 
 Each track keeps its reads and settles its text with :func:`platocr.video.smoothing.vote` over the
 non-empty ones (confidence-weighted): an empty read (the plate model saw no plate, or the ``plate-ru``
@@ -115,7 +115,8 @@ class PlateTracker:
 
     ``min_iou``: a detection continues the track whose predicted box it overlaps most, above this IoU;
     below it, the nearest track of a similar size within ``max_jump`` of the plate's width.
-    ``max_missed``: detection runs in a row a track may go unmatched before it ends.
+    ``max_lost``: frames a track may go undetected (bridged by its predicted box) before a detection run
+    that misses it ends it; counted in frames so that it means the same time whatever ``--detect-every``.
     ``smooth``: reads per vote (0 = the track's last ``MAX_READS``).
 
     Example::
@@ -129,7 +130,7 @@ class PlateTracker:
 
     min_iou: float = 0.1
     max_jump: float = 1.5
-    max_missed: int = 2
+    max_lost: int = 12  # 0.4 s at 30 fps: a detector missing a plate for a few runs in a row (glare, blur)
     smooth: int = 0
     tracks: dict[int, Track] = field(default_factory=dict)  # every track so far, ended ones too
     _alive: list[Track] = field(default_factory=list)
@@ -182,7 +183,7 @@ class PlateTracker:
             det = matched.get(track.id)
             if det is None:
                 track.missed += 1
-                if track.missed > self.max_missed:
+                if self._step - track.seen_step > self.max_lost:
                     self._alive.remove(track)
                 continue
             self._update(track, det, frame)
