@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.recognition.metrics import (
+    FloorRow,
+    LengthAccuracy,
     accuracy_by_length,
     char_errors,
     confidence_floors,
@@ -44,10 +46,11 @@ def test_text_metrics_table(
 def test_confidence_floors_turn_unsure_reads_into_no_reads() -> None:
     targets = ["12", "34", "56", ""]
     reads = [("12", 0.9), ("35", 0.1), ("56", 0.2), ("7", 0.05)]
-    rows = {row["floor"]: row for row in confidence_floors(targets, reads, floors=(0.0, 0.1, 0.3))}
-    assert rows[0.0] == {"floor": 0.0, "string_match": 0.5, "wrong": 2, "no_read": 0}
-    assert rows[0.1] == {"floor": 0.1, "string_match": 0.75, "wrong": 1, "no_read": 0}  # "7" dropped
-    assert rows[0.3] == {"floor": 0.3, "string_match": 0.5, "wrong": 0, "no_read": 2}
+    rows = {row.floor: row for row in confidence_floors(targets, reads, floors=(0.0, 0.1, 0.3))}
+    assert rows[0.0] == FloorRow(floor=0.0, string_match=0.5, wrong=2, no_read=0)
+    assert rows[0.1] == FloorRow(floor=0.1, string_match=0.75, wrong=1, no_read=0)  # "7" dropped
+    assert rows[0.3] == FloorRow(floor=0.3, string_match=0.5, wrong=0, no_read=2)
+    assert rows[0.0].as_dict() == {"floor": 0.0, "string_match": 0.5, "wrong": 2, "no_read": 0}
 
 
 def test_confusions_and_by_length() -> None:
@@ -55,10 +58,12 @@ def test_confusions_and_by_length() -> None:
     assert conf.substitutions == {("7", "1"): 1}
     assert conf.deletions == {"8": 1}
     assert conf.insertions == {"Z": 1}
-    assert accuracy_by_length(["AB", "CD", "EFG"], ["AB", "C", "EFG"]) == [
-        {"length": 2, "n": 2, "string_match": 0.5},
-        {"length": 3, "n": 1, "string_match": 1.0},
+    by_length = accuracy_by_length(["AB", "CD", "EFG"], ["AB", "C", "EFG"])
+    assert by_length == [
+        LengthAccuracy(length=2, n=2, string_match=0.5),
+        LengthAccuracy(length=3, n=1, string_match=1.0),
     ]
+    assert by_length[0].as_dict() == {"length": 2, "n": 2, "string_match": 0.5}
     assert char_errors("A123", "A1Z3") == ({2}, {2})
     assert char_errors("AB", "") == ({0, 1}, set())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
@@ -71,15 +71,27 @@ def text_metrics(targets: Sequence[str], predictions: Sequence[str]) -> TextMetr
     )
 
 
-def accuracy_by_length(targets: Sequence[str], predictions: Sequence[str]) -> list[dict[str, float | int]]:
-    """StringMatch per target length, sorted by length: ``[{"length", "n", "string_match"}, ...]``."""
+@dataclass(frozen=True)
+class LengthAccuracy:
+    """StringMatch over the ``n`` samples whose target is ``length`` characters long."""
+
+    length: int
+    n: int
+    string_match: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def accuracy_by_length(targets: Sequence[str], predictions: Sequence[str]) -> list[LengthAccuracy]:
+    """StringMatch per target length, sorted by length."""
     totals: Counter[int] = Counter()
     hits: Counter[int] = Counter()
     for t, p in zip(targets, predictions, strict=True):
         totals[len(t)] += 1
         hits[len(t)] += t == p
     return [
-        {"length": length, "n": totals[length], "string_match": hits[length] / totals[length]}
+        LengthAccuracy(length=length, n=totals[length], string_match=hits[length] / totals[length])
         for length in sorted(totals)
     ]
 
@@ -87,11 +99,28 @@ def accuracy_by_length(targets: Sequence[str], predictions: Sequence[str]) -> li
 CONFIDENCE_FLOORS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 
 
+@dataclass(frozen=True)
+class FloorRow:
+    """What dropping reads less confident than ``floor`` gives.
+
+    ``string_match`` when the dropped non-empty reads count as no read, ``wrong``: non-empty reads that
+    differ from the target, ``no_read``: empty reads of non-empty targets.
+    """
+
+    floor: float
+    string_match: float
+    wrong: int
+    no_read: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
 def confidence_floors(
     targets: Sequence[str],
     reads: Sequence[tuple[str, float]],
     floors: Sequence[float] = CONFIDENCE_FLOORS,
-) -> list[dict[str, float | int]]:
+) -> list[FloorRow]:
     """What a caller that drops reads under a confidence floor would get (its risk/coverage trade).
 
     Args:
@@ -99,20 +128,19 @@ def confidence_floors(
         reads: (text, confidence) per row, as the predictor returns them.
 
     Returns:
-        Per floor: ``string_match`` when non-empty reads under it count as no read, ``wrong`` (non-empty
-        reads that differ from the target) and ``no_read`` (empty reads of non-empty targets).
+        One :class:`FloorRow` per floor, in the order of ``floors``.
     """
     rows = []
     for floor in floors:
         kept = [text if confidence >= floor else "" for text, confidence in reads]
+        pairs = list(zip(targets, kept, strict=True))
         rows.append(
-            {
-                "floor": floor,
-                "string_match": sum(t == k for t, k in zip(targets, kept, strict=True))
-                / max(len(targets), 1),
-                "wrong": sum(bool(k) and k != t for t, k in zip(targets, kept, strict=True)),
-                "no_read": sum(bool(t) and not k for t, k in zip(targets, kept, strict=True)),
-            }
+            FloorRow(
+                floor=floor,
+                string_match=sum(t == k for t, k in pairs) / max(len(targets), 1),
+                wrong=sum(bool(k) and k != t for t, k in pairs),
+                no_read=sum(bool(t) and not k for t, k in pairs),
+            )
         )
     return rows
 

@@ -13,6 +13,8 @@ from platocr.recognition.prediction import Prediction
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from platocr.recognition.metrics import FloorRow
+
 
 @dataclass(frozen=True)
 class SourceCounts:
@@ -84,7 +86,7 @@ class BarsComparison:
     sources: SourceCounts
     conflicts: int
     conflicts_right: int
-    floors: list[dict[str, float | int]]
+    floors: list[FloorRow]
     bars_ms_per_crop: float
 
     def as_dict(self) -> dict[str, object]:

@@ -23,6 +23,8 @@ from platocr.data.labels import LabelRow, open_dataset
 from platocr.errors import PlatocrError
 from platocr.recognition.metrics import (
     Confusions,
+    FloorRow,
+    LengthAccuracy,
     TextMetrics,
     accuracy_by_length,
     confidence_floors,
@@ -47,7 +49,7 @@ class EvalReport:
     checkpoint: str
     labels: str
     metrics: TextMetrics
-    by_length: list[dict[str, float | int]]  # metrics.accuracy_by_length
+    by_length: list[LengthAccuracy]
     confusions: Confusions
     crops_per_s: float
     seconds: float
@@ -56,7 +58,7 @@ class EvalReport:
     decode: str = "greedy"  # the CTC decoder that produced ``decoded``
     decoder_comparison: DecoderComparison | None = None  # --compare-decoders
     voting: VotingSummary | None = None  # what the config's multi-crop voting did
-    floors: list[dict[str, float | int]] = field(default_factory=list)  # metrics.confidence_floors
+    floors: list[FloorRow] = field(default_factory=list)  # metrics.confidence_floors
     rows: list[LabelRow] = field(default_factory=list)  # the rows read (skipped ones left out)
     decoded: list[Prediction] = field(default_factory=list)
     backend: str = "torch"  # "torch" or "onnx", with the device: "torch on cpu"
@@ -70,7 +72,7 @@ class EvalReport:
             "checkpoint": self.checkpoint,
             "labels": self.labels,
             **self.metrics.as_dict(),
-            "by_length": self.by_length,
+            "by_length": [row.as_dict() for row in self.by_length],
             "confusions": self.confusions.as_dict(),
             "crops_per_s": self.crops_per_s,
             "seconds": self.seconds,
@@ -81,7 +83,7 @@ class EvalReport:
             **({"compare_decoders": self.decoder_comparison.as_dict()} if self.decoder_comparison else {}),
             **({"voting": self.voting.as_dict()} if self.voting is not None else {}),
             "min_confidence": self.min_confidence,
-            "confidence_floors": self.floors,
+            "confidence_floors": [row.as_dict() for row in self.floors],
             "skipped": [{"path": skip.path, "reason": skip.reason} for skip in self.skipped],
             **({"bars": self.bars.as_dict()} if self.bars is not None else {}),
         }
@@ -291,7 +293,7 @@ def print_report(report: EvalReport, console: Console, *, top: int = 10) -> None
     for name in ("length", "n", "StringMatch"):
         lengths.add_column(name, justify="right")
     for row in report.by_length:
-        lengths.add_row(str(row["length"]), str(row["n"]), f"{row['string_match']:.4f}")
+        lengths.add_row(str(row.length), str(row.n), f"{row.string_match:.4f}")
     console.print(lengths)
     conf = report.confusions
     if conf.substitutions or conf.deletions or conf.insertions:
