@@ -17,6 +17,7 @@ from platocr.video import run_video
 from platocr.video.writers import open_writer
 
 SIZE, FRAMES = (320, 240), 12
+SCENE_SEED = 9  # a rendered street frame with one Russian plate (render_scene at 640x360)
 PLATE, OTHER = "A123BC77", ""  # what the stand-in reader reads on the bright plate and the grey box
 
 
@@ -272,3 +273,40 @@ def test_overlay_labels() -> None:
     assert overlay_label(Prediction(PLATE, 0.97), track=3) == f"#3 {PLATE} 0.97"
     both = Prediction("4006381333931", 0.98, source="both", digits="4006381333931", bars="4006381333931")
     assert overlay_label(both) == "4006381333931 0.98 both"
+
+
+def shipped_detector() -> Path:
+    from platocr.recognition.zoo import MODELS_DIR
+
+    return MODELS_DIR / "plate-detector.onnx"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not shipped_detector().is_file(), reason="the plate detector is not shipped in this tree")
+def test_shipped_detector_and_reader_follow_a_plate(tmp_path: Path) -> None:
+    """The shipped detector and plates-ru end to end on a rendered street frame (a seed whose plate they
+    read, so this checks the wiring, not the accuracy: eval --detect plate measures that): read
+    --detect's rows, then a clip of the frame panning gives one track with the plate's text."""
+    from platocr.detection import PlateDetector, box_iou
+    from platocr.recognition.predictor import Predictor
+    from platocr.synth.plate_frames import render_scene
+    from platocr.tools.read_plates import read_plates
+
+    scene = render_scene(np.random.default_rng(SCENE_SEED), (640, 360), foreign=0.0)
+    (truth,) = scene.plates
+    detector, reader = PlateDetector.load(), Predictor.load("plates-ru")
+    photo = tmp_path / "street.png"
+    cv2.imwrite(str(photo), scene.image)
+    (row,) = read_plates(reader, detector, [str(photo)], progress=False).rows
+    assert row.box is not None and box_iou(row.box, truth.box) >= 0.5 and row.text == truth.text
+
+    clip = tmp_path / "pan.mp4"
+    writer = open_writer(clip, 25.0, (640, 360), "mp4v")
+    for i in range(8):
+        writer.write(np.roll(scene.image, 4 * i, axis=1))  # the camera pans: the plate moves 4 px a frame
+    writer.close()
+    stats = run_video(str(clip), tmp_path / "out.mp4", reader.predict, detect="plate", detector=detector,
+                      mode="sequential", codec="mp4v")  # fmt: skip
+    assert [(t.text, t.first_frame, t.last_frame) for t in stats.tracks or [] if t.text] == [
+        (truth.text, 0, 7)
+    ]
