@@ -117,3 +117,25 @@ def test_train_detector_without_frames_says_so(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "run")])  # fmt: skip
     assert result.exit_code == 2
     assert "no frames" in result.output
+
+
+def test_train_detector_refuses_an_init_that_is_not_a_detector(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    boxes = tmp_path / "boxes.tsv"
+    (tmp_path / "images").mkdir()
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "images" / "a.jpg"), np.zeros((64, 64, 3), np.uint8))
+    boxes.write_text(
+        "filename\ttext\tx\ty\twidth\theight\tregion\nimages/a.jpg\t\t\t\t\t\t\n", encoding="utf-8"
+    )
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    result = CliRunner().invoke(app, ["train-detector", "--train", str(boxes), "--val", str(boxes),
+                                      "--out", str(tmp_path / "run"), "--init", str(junk)])  # fmt: skip
+    assert result.exit_code == 2
+    assert "not a detector checkpoint" in result.output

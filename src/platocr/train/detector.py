@@ -42,6 +42,7 @@ class DetectorTraining:
     seed: int = 0
     backbone: str = DEFAULT_BACKBONE
     settings: DetectorSettings = field(default_factory=DetectorSettings)
+    init: Path | None = None  # start from this run's best.pt / last.pt (fine-tuning, or more steps)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def train_detector(
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     model = PlateNet(cfg.backbone)
+    if cfg.init is not None:
+        model.load_state_dict(_load_weights(cfg.init, cfg.backbone))
     views = DetectorViews(train, cfg.view_size, cfg.settings.input_size, cfg.seed, cfg.steps * cfg.batch_size)
     loader = torch.utils.data.DataLoader(
         views, batch_size=cfg.batch_size, shuffle=False, num_workers=1, persistent_workers=True
@@ -160,6 +163,21 @@ def train_detector(
         "history": [{"step": s, "loss": loss, **asdict(v)} for s, loss, v in history],
     }, indent=2), encoding="utf-8")  # fmt: skip
     return DetectorRun(best[0], best[1], onnx_path, time.perf_counter() - start, history)
+
+
+def _load_weights(path: Path, backbone: str) -> dict[str, torch.Tensor]:
+    """The weights of a detector checkpoint, refused in one line when it is not one of ours."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise PlatocrError(f"--init {path}: file not found") from None
+    except Exception as exc:  # noqa: BLE001 - torch raises assorted types for files it cannot read safely
+        raise PlatocrError(f"--init {path}: not a detector checkpoint ({type(exc).__name__})") from None
+    if not isinstance(saved, dict) or "model" not in saved or saved.get("backbone") != backbone:
+        raise PlatocrError(
+            f"--init {path}: not a {backbone} detector checkpoint (best.pt/last.pt of train-detector)"
+        )
+    return saved["model"]
 
 
 def _save(model: PlateNet, cfg: DetectorTraining, path: Path, step: int, score: DetectionScore) -> None:
