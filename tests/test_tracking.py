@@ -115,3 +115,13 @@ def test_a_lost_track_shows_its_text_only_while_the_reader_still_sees_a_plate() 
     assert track.add_read(Prediction("", 0.9), 2).text == ""  # nothing read where it should be: hidden
     (summary,) = tracker.summaries()
     assert (summary.text, summary.last_frame, summary.reads) == ("A123BC77", 1, 3)
+
+
+def test_a_lone_unsure_read_is_not_shown_until_reads_agree() -> None:
+    tracker = PlateTracker()
+    ((track, _),) = tracker.step(0, [plate(100, 100)], SIZE)
+    assert track.add_read(Prediction("H1A22", 0.03), 0).text == ""  # the reader's guess at a grille
+    assert [track.add_read(Prediction("A123BC77", 0.3), f).text for f in (1, 2)] == ["", "A123BC77"]  # 0.6
+    ((_, _),) = tracker.step(3, [plate(100, 100)], SIZE)
+    (summary,) = tracker.summaries()
+    assert (summary.text, summary.agreeing) == ("A123BC77", 2)

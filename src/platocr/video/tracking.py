@@ -24,6 +24,9 @@ from platocr.video.smoothing import vote
 
 FBox = tuple[float, float, float, float]  # x, y, width, height; fractional while predicted
 MAX_READS = 256  # reads a track keeps for its vote (about 8 s at 30 fps): older ones drop out
+# A text is shown once its reads' confidences add up to this: one sure read, or several unsure ones
+# agreeing. One read at 0.03 (the reader's best guess at a sign or a grille) is not a plate.
+MIN_WEIGHT = 0.5
 _NO_READ = Prediction("", 0.0)
 
 
@@ -67,6 +70,7 @@ class Track:
     reads: deque[Prediction] = field(default_factory=lambda: deque(maxlen=MAX_READS))
     read_count: int = 0
     settled: Prediction = _NO_READ
+    min_weight: float = MIN_WEIGHT
 
     def predicted(self, step: int) -> FBox:
         """The box expected at ``step`` (constant velocity from the last detection)."""
@@ -76,13 +80,15 @@ class Track:
 
     def add_read(self, prediction: Prediction, frame: int) -> Prediction:
         """Count one read of this track at ``frame``; returns the read to show: the settled one (text ''
-        until one is read), or no read while the detector has lost the track and this frame's read is
-        empty too (the car has most likely gone: its text is not shown at an empty place)."""
+        until a text has ``min_weight`` of confidence), or no read while the detector has lost the track
+        and this frame's read is empty too (the car has most likely gone: no text at an empty place)."""
         self.read_count += 1
         if prediction.text:
             self.last_frame = max(self.last_frame, frame)
             self.reads.append(prediction)
-            self.settled = vote(self.reads)
+            voted = vote(self.reads)
+            weight = sum(p.confidence for p in self.reads if p.text == voted.text)
+            self.settled = voted if weight >= self.min_weight else _NO_READ
         elif self.missed:
             return Prediction("", prediction.confidence)
         return self.settled
@@ -117,7 +123,8 @@ class PlateTracker:
     below it, the nearest track of a similar size within ``max_jump`` of the plate's width.
     ``max_lost``: frames a track may go undetected (bridged by its predicted box) before a detection run
     that misses it ends it; counted in frames so that it means the same time whatever ``--detect-every``.
-    ``smooth``: reads per vote (0 = the track's last ``MAX_READS``).
+    ``smooth``: reads per vote (0 = the track's last ``MAX_READS``). ``min_weight``: the summed
+    confidence a text needs before it is shown (the settled text stays '' until then).
 
     Example::
 
@@ -132,6 +139,7 @@ class PlateTracker:
     max_jump: float = 1.5
     max_lost: int = 12  # 0.4 s at 30 fps: a detector missing a plate for a few runs in a row (glare, blur)
     smooth: int = 0
+    min_weight: float = MIN_WEIGHT
     tracks: dict[int, Track] = field(default_factory=dict)  # every track so far, ended ones too
     _alive: list[Track] = field(default_factory=list)
     _step: int = -1
@@ -189,8 +197,9 @@ class PlateTracker:
             self._update(track, det, frame)
         for det in detections:
             if id(det) not in used:
-                track = Track(len(self.tracks) + 1, tuple(map(float, det.box)), self._step, frame, frame, det.score,
-                              reads=deque(maxlen=self.smooth or MAX_READS))  # type: ignore[arg-type]  # fmt: skip
+                box: FBox = tuple(map(float, det.box))  # type: ignore[assignment]
+                track = Track(len(self.tracks) + 1, box, self._step, frame, frame, det.score,
+                              reads=deque(maxlen=self.smooth or MAX_READS), min_weight=self.min_weight)  # fmt: skip
                 self.tracks[track.id] = track
                 self._alive.append(track)
 
