@@ -1,12 +1,14 @@
 """Score `platocr video --jsonl` output against a clip's truth (`platocr synth clip` writes OUT.truth.jsonl).
 
-    python scripts/score_clip.py CLIP.truth.jsonl VIDEO.jsonl [--json OUT.json]
+    python scripts/score_clip.py CLIP.truth.jsonl VIDEO.jsonl [--inside x,y,w,h] [--json OUT.json]
 
 A truth plate counts as read right in a frame when a result of that frame whose box holds the plate's
 centre has the plate's text (so the same rule serves a fixed --roi box and a detected plate's crop).
 - plate-frames right: truth plates read right / truth plates, over all frames;
 - frame accuracy: frames whose every truth plate is read right / frames with at least one plate;
 - false reads: results whose text is no truth plate's in that frame (wrong text or no plate there).
+``--inside x,y,w,h`` keeps only the truth plates wholly inside that box (e.g. a gate clip's ROI), so a
+fixed --roi run and a --detect plate run are scored on the same plates.
 """
 
 from __future__ import annotations
@@ -43,12 +45,22 @@ def _holds(box: list[int], plate: list[int]) -> bool:
     return box[0] <= cx <= box[0] + box[2] and box[1] <= cy <= box[1] + box[3]
 
 
-def score(truth: dict[int, list[dict]], reads: dict[int, list[dict]]) -> dict[str, float | int]:
+def _within(plate: list[int], box: list[int]) -> bool:
+    return (box[0] <= plate[0] and box[1] <= plate[1] and plate[0] + plate[2] <= box[0] + box[2]
+            and plate[1] + plate[3] <= box[1] + box[3])  # fmt: skip
+
+
+def score(
+    truth: dict[int, list[dict]], reads: dict[int, list[dict]], inside: list[int] | None = None
+) -> dict[str, float | int]:
     plates = right = frames_with = frames_right = false_reads = frames_missing = 0
     for frame, expected in sorted(truth.items()):
         if frame not in reads:
             frames_missing += 1
         results = reads.get(frame, [])
+        if inside is not None:
+            expected = [p for p in expected if _within(p["box"], inside)]
+            results = [r for r in results if _holds(inside, r["box"])]  # reads centred in the box
         ok = [any(r["text"] == p["text"] and _holds(r["box"], p["box"]) for r in results) for p in expected]
         plates, right = plates + len(expected), right + sum(ok)
         if expected:
@@ -67,12 +79,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("truth", type=Path)
     parser.add_argument("reads", type=Path)
+    parser.add_argument("--inside", help="x,y,w,h: score only the plates wholly inside this box")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     for path in (args.truth, args.reads):
         if not path.is_file():
             _fail(f"{path}: file not found")
-    result = score(_frames(args.truth, "plates"), _frames(args.reads, "results"))
+    inside = None
+    if args.inside:
+        try:
+            inside = [int(v) for v in args.inside.split(",")]
+        except ValueError:
+            _fail(f"--inside {args.inside!r}: expected four integers x,y,w,h")
+        if len(inside) != 4:
+            _fail(f"--inside {args.inside!r}: expected four integers x,y,w,h")
+    result = score(_frames(args.truth, "plates"), _frames(args.reads, "results"), inside)
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")

@@ -138,10 +138,14 @@ def clip_command(
     seed: Seed = 0,
     size: Size = "1280x720",
     fps: Annotated[float, typer.Option("--fps", min=1.0, max=240.0, help="Frames per second.")] = 30.0,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="A barrier camera: one lane, each car waits at the same stop line.")
+    ] = False,
 ) -> None:
     """A fixed-camera clip of cars with Russian plates driving through, with ground truth:
     OUT, OUT's .truth.jsonl (one line per frame: {"frame", "plates": [{"track", "text", "box"}]}) and
-    .roi.txt (x,y,w,h covering every plate, for platocr video --roi)."""
+    .roi.txt (x,y,w,h covering every plate, for platocr video --roi; with --gate the plates at the stop
+    line)."""
     check_writable_file(out, "output video")
     from platocr.progress import console
     from platocr.synth.plate_clip import clip_paths, write_plate_clip
@@ -149,7 +153,7 @@ def clip_command(
 
     for path in clip_paths(out):
         check_writable_file(path)
-    clip = write_plate_clip(out, frames=frames, seed=seed, size=parse_size(size), fps=fps)
+    clip = write_plate_clip(out, frames=frames, seed=seed, size=parse_size(size), fps=fps, gate=gate)
     x, y, w, h = clip.roi
     console.print(
         f"[bold]synth clip[/bold]: {clip.frames} frames, {clip.tracks} cars, {clip.labelled} plate boxes "

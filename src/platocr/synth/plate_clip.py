@@ -42,13 +42,24 @@ class _Track:
     far: tuple[float, float, float]  # plate centre x, y and width (px) where the car fades in/out
     near: tuple[float, float, float]  # ... where it stops at the gate
     gone: tuple[float, float, float]  # ... off the bottom of the frame
+    hold: float = 0.0  # share of its time the car waits at ``near`` (a gate camera's barrier)
 
-    def at(self, frame: int) -> tuple[float, float, float]:
-        """Plate centre x, y and width on ``frame``: ease from far to near, then speed up out of view."""
+    def held(self, frame: int) -> bool:
+        """The car waits at the gate on ``frame``."""
         u = (frame - self.first) / max(1, self.frames - 1)
         u = u if self.towards else 1 - u
-        if u < 0.8:
-            t, a, b = _smoothstep(u / 0.8), self.far, self.near
+        return 0.8 - self.hold <= u < 0.8
+
+    def at(self, frame: int) -> tuple[float, float, float]:
+        """Plate centre x, y and width on ``frame``: ease from far to near, wait there ``hold`` of the time,
+        then speed up out of view."""
+        u = (frame - self.first) / max(1, self.frames - 1)
+        u = u if self.towards else 1 - u
+        arrive = 0.8 - self.hold
+        if u < arrive:
+            t, a, b = _smoothstep(u / arrive), self.far, self.near
+        elif u < 0.8:
+            t, a, b = 1.0, self.far, self.near
         else:
             t, a, b = ((u - 0.8) / 0.2) ** 2, self.near, self.gone
         return a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t
@@ -77,8 +88,13 @@ class PlateClip:
     two_car_frames: int
 
 
-def _plan_tracks(frames: int, size: tuple[int, int], fps: float, rng: np.random.Generator) -> list[_Track]:
-    """Cars one after another (about every 2-4 s, sometimes overlapping) until the clip ends."""
+def _plan_tracks(
+    frames: int, size: tuple[int, int], fps: float, rng: np.random.Generator, gate: bool = False
+) -> list[_Track]:
+    """Cars one after another (about every 2-4 s, sometimes overlapping) until the clip ends.
+
+    ``gate``: one lane, one car at a time, each driving up to the same stop line, waiting there 40% of
+    its time (a barrier camera, where a fixed ``--roi`` around the stop line can read every car)."""
     W, H = size
     scale = min(W / 1280, H / 720)
     tracks: list[_Track] = []
@@ -95,6 +111,10 @@ def _plan_tracks(frames: int, size: tuple[int, int], fps: float, rng: np.random.
         far = (x_far, H * rng.uniform(0.42, 0.5), far_w)
         near = (x_far + W * rng.uniform(-0.04, 0.04), H * rng.uniform(0.78, 0.86), near_w)
         length = int(fps * rng.uniform(2.5, 4.0))
+        if gate:
+            x_far = W * 0.5
+            far, near = (x_far, far[1], far_w), (x_far, H * 0.8, near_w)
+            length = int(length * 1.5)
         body, mask, anchor = car(near_w, rng, front=towards)
         plate, text, _ = plate_image(near_w, foreign=False, rng=rng)
         matrix = plate_homography(plate.plate_quad, near_w, anchor, rng, max_roll=3.0)
@@ -117,9 +137,10 @@ def _plan_tracks(frames: int, size: tuple[int, int], fps: float, rng: np.random.
                 far,
                 near,
                 gone,
+                0.4 if gate else 0.0,
             )
         )
-        overlap = rng.random() < 0.35  # the next car shows up before this one has gone
+        overlap = rng.random() < 0.35 and not gate  # the next car shows up before this one has gone
         first += int(length * (rng.uniform(0.4, 0.7) if overlap else rng.uniform(1.0, 1.3)))
     return tracks
 
@@ -194,8 +215,12 @@ def write_plate_clip(
     size: tuple[int, int] = (1280, 720),
     fps: float = 30.0,
     codec: str = "h264",
+    gate: bool = False,
 ) -> PlateClip:
-    """Render the clip to ``video`` (any extension the writer knows, e.g. .mp4) plus its truth and ROI."""
+    """Render the clip to ``video`` (any extension the writer knows, e.g. .mp4) plus its truth and ROI.
+
+    ``gate``: a barrier camera (see :func:`_plan_tracks`); the ROI then covers the plates at the stop
+    line only, as a user would draw it."""
     from platocr.video.writers import open_writer
 
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
@@ -205,7 +230,7 @@ def write_plate_clip(
     grey = rng.random() < 0.3  # an infrared gate camera
     if grey:
         background = cv2.cvtColor(cv2.cvtColor(background, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-    tracks = _plan_tracks(frames, size, fps, rng)
+    tracks = _plan_tracks(frames, size, fps, rng, gate)
     noise_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     truth_path, roi_path = clip_paths(video)
     writer = open_writer(video, fps, size, codec=codec)  # type: ignore[arg-type]
@@ -222,7 +247,8 @@ def write_plate_clip(
                 if placed is not None:
                     drawn.append((track, *placed))
             plates = _labels(owner, drawn)
-            all_boxes += [tuple(p["box"]) for p in plates]
+            waiting = {t.track for t in shown if t.held(index)}
+            all_boxes += [tuple(p["box"]) for p in plates if not gate or p["track"] in waiting]
             if grey:
                 frame = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
             grain = noise_rng.integers(-4, 5, size=(H // 2, W // 2), dtype=np.int16)
@@ -235,5 +261,9 @@ def write_plate_clip(
         writer.close()
     truth_path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     roi = _covering_roi(all_boxes, size)
+    if gate:  # as a user would draw it: the stop line's plates with the context the plate reader expects
+        from platocr.detection.boxes import plate_crop_box
+
+        roi = plate_crop_box(roi, size)
     roi_path.write_text(",".join(map(str, roi)) + "\n", encoding="utf-8")
     return PlateClip(Path(video), truth_path, roi_path, roi, frames, len(tracks), len(all_boxes), two_car)
