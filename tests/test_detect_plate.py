@@ -286,7 +286,7 @@ def shipped_detector() -> Path:
 def test_shipped_detector_and_reader_follow_a_plate(tmp_path: Path) -> None:
     """The shipped detector and plates-ru end to end on a rendered street frame (a seed whose plate they
     read, so this checks the wiring, not the accuracy: eval --detect plate measures that): read
-    --detect's rows, then a clip of the frame panning gives one track with the plate's text."""
+    --detect's row of the plate, then a clip of the frame panning gives the plate one track, all along."""
     from platocr.detection import PlateDetector, box_iou
     from platocr.recognition.predictor import Predictor
     from platocr.synth.plate_frames import render_scene
@@ -297,8 +297,8 @@ def test_shipped_detector_and_reader_follow_a_plate(tmp_path: Path) -> None:
     detector, reader = PlateDetector.load(), Predictor.load("plates-ru")
     photo = tmp_path / "street.png"
     cv2.imwrite(str(photo), scene.image)
-    (row,) = read_plates(reader, detector, [str(photo)], progress=False).rows
-    assert row.box is not None and box_iou(row.box, truth.box) >= 0.5 and row.text == truth.text
+    rows = read_plates(reader, detector, [str(photo)], progress=False).rows
+    assert [row.text for row in rows if row.box and box_iou(row.box, truth.box) >= 0.5] == [truth.text]
 
     clip = tmp_path / "pan.mp4"
     writer = open_writer(clip, 25.0, (640, 360), "mp4v")
@@ -307,6 +307,4 @@ def test_shipped_detector_and_reader_follow_a_plate(tmp_path: Path) -> None:
     writer.close()
     stats = run_video(str(clip), tmp_path / "out.mp4", reader.predict, detect="plate", detector=detector,
                       mode="sequential", codec="mp4v")  # fmt: skip
-    assert [(t.text, t.first_frame, t.last_frame) for t in stats.tracks or [] if t.text] == [
-        (truth.text, 0, 7)
-    ]
+    assert (truth.text, 0, 7) in [(t.text, t.first_frame, t.last_frame) for t in stats.tracks or []]
