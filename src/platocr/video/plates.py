@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 Detector = Callable[[np.ndarray], list[Detection]]
-# The detector network (640 px input) costs ~18 ms per 720p frame on one core, the plate reader a few ms
-# per plate. On the 300-frame 720p synthetic clip, 2 cores shared with other work (load ~4.8), the
-# threaded pipeline ran 28.8 fps detecting every frame, 31.4 every 3rd (reads right 266 -> 261 of 266
-# plate-frames: a new plate waits up to 2 frames for its first box), 42 every 5th.
+# The detector network (640 px input) costs ~18 ms per 720p frame on one idle-ish core (~30 inside the
+# busy pipeline), the plate reader a few ms per plate. On the 300-frame 720p synthetic clip, threaded,
+# 2 cores shared with a training run (load 3.3-4), a trained detector: every frame 29.2 fps, every 2nd
+# 40.9, every 3rd 47.4, with 266 / 265 / 264 of 266 plate-frames read right (a new plate waits up to
+# k-1 frames for its first box). Every 3rd keeps 30 fps with room for a busier machine.
 DEFAULT_DETECT_EVERY = 3
 
 
