@@ -120,7 +120,8 @@ def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: py
 
     checkpoint = request.getfixturevalue("gru_checkpoint")
     runner = CliRunner()
-    reading = ["--set", "decode=beam", "--set", "voting.crops=[[0.0, 0.1]]", "--set", "voting.when=empty"]
+    reading = ["--set", "decode=beam", "--set", "voting.crops=[[0.0, 0.1]]", "--set", "voting.when=empty",
+               "--set", "min_confidence=0.25"]  # fmt: skip
     # looks.insets / looks.when: voting's older names, still taken with the same meaning
     old_names = ["--set", "decode=beam", "--set", "looks.insets=[[0.0, 0.1]]", "--set", "looks.when=empty"]
     for name, sets in (("slim.pt", reading), ("model.onnx", reading), ("old.pt", old_names)):
@@ -129,10 +130,13 @@ def test_export_set_changes_only_how_the_model_reads(tmp_path: Path, request: py
     for name in ("slim.pt", "old.pt"):
         slim = Predictor.load(tmp_path / name, device="cpu", backend="torch")
         assert (slim.decode, slim.config.voting) == ("beam", VotingConfig(((0.0, 0.1),), "empty"))
+        assert slim.config.train.init is None  # the run's start weights are not part of the model
+    assert Predictor.load(tmp_path / "slim.pt", device="cpu", backend="torch").min_confidence == 0.25
     config, _, _ = read_onnx_metadata(tmp_path / "model.onnx")
+    assert config.min_confidence == 0.25
     assert (config.decode, config.voting) == ("beam", VotingConfig(((0.0, 0.1),), "empty"))
     refused = runner.invoke(
         app, ["export", str(checkpoint), "--out", str(tmp_path / "x.pt"), "--set", "input.width=64"]
     )
-    assert refused.exit_code == 2 and "may only change decode and voting" in refused.output
+    assert refused.exit_code == 2 and "may only change decode, voting, min_confidence" in refused.output
     assert not (tmp_path / "x.pt").exists()

@@ -25,7 +25,7 @@ import warnings
 import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -161,16 +161,17 @@ def plain(value: Any) -> Any:
 
 # What ``platocr export --set`` may change: how a model reads, not what its weights were trained for.
 # (``looks.insets`` / ``looks.when``: the older names of ``voting.crops`` / ``voting.when``.)
-READING_KEYS = ("decode", "voting")
+READING_KEYS = ("decode", "voting", "min_confidence")
 
 
 def with_reading_overrides(config: Config, overrides: Sequence[str]) -> Config:
-    """``config`` with ``decode`` / ``voting.*`` overrides (``KEY=VALUE``); PlatocrError for other keys."""
+    """``config`` with ``decode`` / ``voting.*`` / ``min_confidence`` overrides (``KEY=VALUE``); PlatocrError
+    for other keys."""
     for item in overrides:
         key = item.split("=", 1)[0].strip()
         if VOTING_ALIASES.get(key, key).split(".")[0] not in READING_KEYS:
             raise PlatocrError(
-                f"--set {item!r}: an exported model may only change {' and '.join(READING_KEYS)}; "
+                f"--set {item!r}: an exported model may only change {', '.join(READING_KEYS)}; "
                 f"'{key}' would not fit the trained weights (retrain with it instead)"
             )
     return apply_overrides(config, overrides)
@@ -184,9 +185,10 @@ def write_slim_checkpoint(source: str | Path, out: str | Path, overrides: Sequen
         The size of the written file in bytes.
     """
     payload = read_checkpoint(source)
-    if overrides:
-        config = config_from_dict(payload["config"], where=f"{source} (config)")
-        payload["config"] = config_to_dict(with_reading_overrides(config, overrides))
+    config = config_from_dict(payload["config"], where=f"{source} (config)")
+    # The weights a run started from are a file on the machine that trained it, not part of the model.
+    config = replace(config, train=replace(config.train, init=None))
+    payload["config"] = config_to_dict(with_reading_overrides(config, overrides))
     slim = {key: value for key, value in payload.items() if key not in ("optimizer", "scheduler", "extra")}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
