@@ -189,7 +189,11 @@ def test_an_onnx_predictor_loads_without_the_training_stack() -> None:
 def test_confidence_floor_turns_weak_reads_into_no_read() -> None:
     from platocr.recognition.prediction import Prediction, no_read_under
 
-    reads = [Prediction("123", 0.9, (0.9, 1.0, 1.0)), Prediction("124", 0.2, (0.2, 1.0, 1.0)), Prediction("", 0.1)]
+    reads = [
+        Prediction("123", 0.9, (0.9, 1.0, 1.0)),
+        Prediction("124", 0.2, (0.2, 1.0, 1.0)),
+        Prediction("", 0.1),
+    ]
     floored = no_read_under(reads, 0.5)
     assert [p.text for p in floored] == ["123", "", ""]
     assert floored[1].confidence == 0.2  # the confidence is kept: how sure the weak read was
@@ -205,6 +209,8 @@ def test_predictor_applies_the_model_floor_unless_overridden() -> None:
     assert plain.min_confidence == plain.config.min_confidence
     strict = Predictor.load("barcodes-ean", min_confidence=1.0)
     raw = plain.predict_with_voting(crops, min_confidence=0.0).predictions
-    assert [p.text for p in strict.predict_many(crops)] == [p.text if p.confidence >= 1.0 else "" for p in raw]
+    assert [p.text for p in strict.predict_many(crops)] == [
+        p.text if p.confidence >= 1.0 else "" for p in raw
+    ]
     with pytest.raises(PlatocrError, match="min_confidence"):
         Predictor.load("barcodes-ean", min_confidence=1.5)
