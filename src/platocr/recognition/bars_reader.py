@@ -28,11 +28,6 @@ DIGITS = frozenset("0123456789")
 Recognizer = Callable[[Sequence[np.ndarray]], Sequence[Prediction]]
 
 
-# The older name of a merged read, from when it was a subclass of Prediction: read_bars gives plain
-# Predictions now, whose ``with_bars`` says the bars were read.
-BarsPrediction = Prediction
-
-
 def require_bars(vocab: str | None = None) -> None:
     """PlatocrError unless ``--bars`` can work: zxing-cpp installed and, given ``vocab``, a digits model.
 

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, TextIO
 from platocr.errors import PlatocrError
 
 if TYPE_CHECKING:
-    from platocr.recognition.bars_reader import BarsPrediction
     from platocr.recognition.decoding import Decoder
     from platocr.recognition.prediction import Prediction
     from platocr.recognition.predictor import Predictor
@@ -60,7 +59,7 @@ class PathReads:
     voting: VotingRecord
     skipped: list[Skipped]
     seconds: float  # image loading + preprocessing + forward + decoding, every voting crop included
-    combined: list[BarsPrediction] = field(default_factory=list)
+    combined: list[Prediction] = field(default_factory=list)
     bars_seconds: float = 0.0  # decoding the bars and combining (not in ``seconds``)
 
 
