@@ -92,7 +92,7 @@ class DetectionReport:
     def detector_ms_per_frame(self) -> float | None:
         return 1000 * self.detect_seconds / self.frames if self.frames else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
         out = {k: v for k, v in asdict(self).items() if k not in ("by_region", "skipped", "iou_sum")}
         for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "mean_iou",

@@ -195,7 +195,7 @@ class VideoBenchRow:
     threads: ThreadPlan | None
     note: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The bench report's JSON row (sizes as lists, the thread plan as a dict)."""
         return {**asdict(self), "size": list(self.size), "roi": list(self.roi)}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -97,8 +97,8 @@ class VideoStats:
     detect: StageStats | None = None
     tracks: list[TrackSummary] | None = field(default=None)
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
             "mode": self.mode, "frames": self.frames, "wall_s": self.wall_s, "fps": self.fps,
             "stages": {name: s.as_dict() for name, s in self.stages.items()}, "bottleneck": self.bottleneck,
             "dropped": self.dropped, "interrupted": self.interrupted, "input": self.input, "output": self.output,
