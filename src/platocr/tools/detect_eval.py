@@ -58,6 +58,7 @@ class DetectionReport:
     detect_seconds: float = 0.0
     read_plates: int = 0  # labelled plates of region READ_REGION (0 with boxes_only)
     read_right: int = 0
+    false_reads: int = 0  # false plates the reader gave a text (the reader rejects most non-plates)
     read_seconds: float = 0.0
     boxes_only: bool = False
     by_region: dict[str, RegionCount] = field(default_factory=dict)
@@ -81,6 +82,10 @@ class DetectionReport:
         return self.false_plates / self.frames if self.frames else None
 
     @property
+    def false_reads_per_frame(self) -> float | None:
+        return None if self.boxes_only or not self.frames else self.false_reads / self.frames
+
+    @property
     def mean_iou(self) -> float | None:
         return self.iou_sum / self.found if self.found else None
 
@@ -95,8 +100,8 @@ class DetectionReport:
     def as_dict(self) -> dict[str, object]:
         """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
         out = {k: v for k, v in asdict(self).items() if k not in ("by_region", "skipped", "iou_sum")}
-        for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "mean_iou",
-                     "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
+        for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "false_reads_per_frame",
+                     "mean_iou", "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
             out[name] = getattr(self, name)
         out["match_iou"] = MATCH_IOU
         out["by_region"] = {name: asdict(count) for name, count in sorted(self.by_region.items())}
@@ -173,15 +178,21 @@ def _read(
     found: list[Detection],
     matched: list[tuple[int, int, float]],
 ) -> None:
-    """Read the found ``ru`` plates; an ``ru`` plate not found counts as not read right."""
+    """Read the found ``ru`` plates (an ``ru`` plate not found counts as not read right) and the false
+    plates (one the reader gives a text is what a user would see as a plate)."""
     report.read_plates += sum(_readable(p) for p in plates)
     targets = [(plates[i].text, found[j].box) for i, j, _ in matched if _readable(plates[i])]
-    if not targets:
+    matched_found = {j for _, j, _ in matched}
+    false = [d.box for j, d in enumerate(found) if j not in matched_found]
+    if not targets and not false:
         return
     start = time.perf_counter()
-    reads = predictor.predict(plate_crops(image, [box for _, box in targets]))
+    reads = predictor.predict(plate_crops(image, [box for _, box in targets] + false))
     report.read_seconds += time.perf_counter() - start
-    report.read_right += sum(same_plate(r.text, text) for r, (text, _) in zip(reads, targets, strict=True))
+    report.read_right += sum(
+        same_plate(r.text, text) for r, (text, _) in zip(reads[: len(targets)], targets, strict=True)
+    )
+    report.false_reads += sum(bool(r.text) for r in reads[len(targets) :])
 
 
 def print_detection_report(report: DetectionReport, console: Console) -> None:
@@ -200,6 +211,11 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
     table.add_row("precision", f"{pct(report.precision)} ({report.found}/{report.detections})")
     fpf = report.false_plates_per_frame
     table.add_row("false plates per frame", "-" if fpf is None else f"{fpf:.3f} ({report.false_plates})")
+    if report.false_reads_per_frame is not None:
+        table.add_row(
+            "false plates read as text, per frame",
+            f"{report.false_reads_per_frame:.3f} ({report.false_reads})",
+        )
     table.add_row("mean IoU of found plates", "-" if report.mean_iou is None else f"{report.mean_iou:.3f}")
     if report.boxes_only:
         table.add_row("read right", "not measured (--boxes-only)")
