@@ -9,12 +9,13 @@ import cv2
 import numpy as np
 import pytest
 
+from platocr.detection.boxes import box_iou
 from platocr.errors import PlatocrError
 from platocr.formats.ean import encode
 from platocr.recognition.prediction import Prediction
 from platocr.video import RegionSmoother, parse_roi, run_video
 from platocr.video.detect import BarcodeFinder
-from platocr.video.regions import Region, iou
+from platocr.video.regions import Region
 from platocr.video.smoothing import vote
 from platocr.video.writers import open_writer
 
@@ -125,7 +126,7 @@ def test_smoother_tracks_by_key_and_by_iou() -> None:
     assert smoothed.text == "777"  # same track despite the drift (IoU > 0.3)
     (far,) = moving.update([Region((300, 300, 40, 20), crop)], [Prediction("111", 0.9)])
     assert far.text == "111"  # a disjoint box starts its own track
-    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(1 / 3)
+    assert box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(1 / 3)
 
 
 def test_smoothing_off_passes_readings_through() -> None:

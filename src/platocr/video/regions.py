@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from platocr.detection.boxes import Box  # x, y, width, height in frame pixels
 from platocr.errors import PlatocrError
 
 if TYPE_CHECKING:
     from platocr.recognition.prediction import Prediction
-
-Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,12 +94,3 @@ def fixed_rois(rois: Sequence[Box]) -> RegionFinder:
                 for i, box in enumerate(boxes)]  # fmt: skip
 
     return find
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two x,y,w,h boxes (0 when disjoint)."""
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0

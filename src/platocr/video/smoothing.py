@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from platocr.detection.boxes import box_iou
 from platocr.recognition.prediction import Prediction
-from platocr.video.regions import Box, Region, RegionFinder, iou
+from platocr.video.regions import Box, Region, RegionFinder
 
 
 def vote(history: Sequence[Prediction]) -> Prediction:
@@ -79,7 +80,7 @@ class RegionSmoother:
     def _match(self, region: Region, candidates: list[_Track]) -> _Track | None:
         if region.key is not None:
             return next((t for t in candidates if t.key == region.key), None)
-        scored = [(iou(region.box, t.box), t) for t in candidates if t.key is None]
+        scored = [(box_iou(region.box, t.box), t) for t in candidates if t.key is None]
         best = max(scored, key=lambda s: s[0], default=(0.0, None))
         return best[1] if best[0] >= self.min_iou else None
 

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from platocr.detection import Detection
+from platocr.detection.boxes import box_iou
 from platocr.recognition.prediction import Prediction
-from platocr.video.regions import Box, Region, iou
+from platocr.video.regions import Box, Region
 from platocr.video.smoothing import vote
 
 FBox = tuple[float, float, float, float]  # x, y, width, height; fractional while predicted
@@ -167,7 +168,7 @@ class PlateTracker:
     def _match(self, detections: list[Detection], frame: int) -> None:
         predicted = {t.id: t.predicted(self._step) for t in self._alive}
         pairs = sorted(
-            ((iou(_int_box(predicted[t.id]), d.box), t, d) for t in self._alive for d in detections),
+            ((box_iou(_int_box(predicted[t.id]), d.box), t, d) for t in self._alive for d in detections),
             key=lambda p: -p[0],
         )
         matched: dict[int, Detection] = {}
