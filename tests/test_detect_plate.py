@@ -93,7 +93,7 @@ def test_video_cli_detect_plate_writes_tracks(
     monkeypatch.setattr(
         "platocr.cli.video.load_recognizer", lambda model, device, backend: (stand_in_reader, "cpu")
     )
-    monkeypatch.setattr("platocr.cli.video.load_detector", lambda name, threads: bright_boxes)
+    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
     out, jsonl, tracks = tmp_path / "o.mp4", tmp_path / "o.jsonl", tmp_path / "tracks.tsv"
     args = [
         "video",
@@ -136,7 +136,7 @@ def test_video_cli_detect_plate_bad_options_are_one_line(
     monkeypatch.setattr(
         "platocr.cli.video.load_recognizer", lambda model, device, backend: (stand_in_reader, "cpu")
     )
-    monkeypatch.setattr("platocr.cli.video.load_detector", lambda name, threads: bright_boxes)
+    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
     base = ["video", str(plate_clip), str(tmp_path / "o.mp4"), "--model", "m"]
     for extra, needle in (
         (["--detect", "plate", "--roi", "0,0,10,10"], "exclude each other"),
@@ -239,7 +239,7 @@ def test_eval_detect_plate_bad_input_is_one_line(frames: Path, tmp_path: Path) -
 
 
 def test_read_detect_plate_rows(frames: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("platocr.cli.read.load_detector", lambda name, threads: bright_boxes)
+    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
     images = frames / "images"
     out = tmp_path / "plates.tsv"
     args = ["read", "plates-ru", str(images / "a.png"), str(images / "c.png"), str(images / "e.png")]

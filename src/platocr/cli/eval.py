@@ -12,6 +12,7 @@ from platocr.cli.options import (
     BackendOption,
     BatchSizeOption,
     DecodeOption,
+    DetectorOption,
     DeviceOption,
     ModelArgument,
     ProgressOption,
@@ -56,9 +57,7 @@ def eval_command(
             "--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."
         ),
     ] = False,
-    detector: Annotated[
-        str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
-    ] = "plate-detector",
+    detector: DetectorOption = "plate-detector",
 ) -> None:
     """Evaluate a model on a label file (StringMatch, edit distance, CER, confusions).
 

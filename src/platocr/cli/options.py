@@ -37,3 +37,7 @@ ThreadsOption = Annotated[
         show_default=False,
     ),
 ]
+# --detect plate's detector: read, video and eval take it the same way.
+DetectorOption = Annotated[
+    str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
+]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from platocr.cli._app import command
-from platocr.cli.options import BackendOption, DecodeOption, DeviceOption, ThreadsOption
+from platocr.cli.options import BackendOption, DecodeOption, DetectorOption, DeviceOption, ThreadsOption
 
 
 @command("read")
@@ -63,9 +63,7 @@ def read_command(
             "(path, x y w h, text, confidence, detector score; a photo without a plate: one row, empty fields).",
         ),
     ] = None,
-    detector: Annotated[
-        str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
-    ] = "plate-detector",
+    detector: DetectorOption = "plate-detector",
     threads: ThreadsOption = None,
 ) -> None:
     """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
@@ -74,6 +72,7 @@ def read_command(
     """
     import sys
 
+    from platocr.detection import PlateDetector
     from platocr.errors import PlatocrError
     from platocr.threads import applied, parse_threads, plan_for, session_threads
 
@@ -96,7 +95,7 @@ def read_command(
         check_writable_file(out, "--out")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
-    plate_detector = load_detector(detector, plan.runtime) if detect == "plate" else None
+    plate_detector = PlateDetector.load(detector, threads=plan.runtime) if detect == "plate" else None
     with session_threads(plan.runtime):
         predictor = Predictor.load(
             model, device=device, backend=backend, batch_size=batch_size, decode=decode
@@ -137,13 +136,6 @@ def read_command(
         + (f"; wrote {out}" if out is not None else ""),
         err=True,
     )
-
-
-def load_detector(name: str, threads: int | None) -> Any:
-    """The plate detector for ``--detect plate`` (tests monkeypatch this)."""
-    from platocr.detection import PlateDetector
-
-    return PlateDetector.load(name, threads=threads)
 
 
 def _read_plates(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from platocr.cli._app import command
-from platocr.cli.options import DeviceOption, ThreadsOption
+from platocr.cli.options import DetectorOption, DeviceOption, ThreadsOption
 from platocr.errors import PlatocrError
 from platocr.outputs import check_writable_file
 
@@ -21,13 +21,6 @@ def load_recognizer(model: str, device: str, backend: str = "auto") -> tuple[Any
 
     predictor = Predictor.load(model, device=device, backend=backend)
     return predictor.predict, str(predictor.device)
-
-
-def load_detector(name: str, threads: int | None) -> Any:
-    """The plate detector for ``--detect plate`` (tests monkeypatch this)."""
-    from platocr.detection import PlateDetector
-
-    return PlateDetector.load(name, threads=threads)
 
 
 @command("video")
@@ -56,9 +49,7 @@ def video_command(
             help="--detect plate: run the detector on every K-th frame, tracking in between.",
         ),
     ] = DETECT_EVERY,
-    detector: Annotated[
-        str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
-    ] = "plate-detector",
+    detector: DetectorOption = "plate-detector",
     tracks: Annotated[
         Path | None,
         typer.Option(
@@ -110,6 +101,7 @@ def video_command(
         from platocr.recognition.bars_reader import require_bars
 
         require_bars()  # before any work: one line naming the extra
+    from platocr.detection import PlateDetector
     from platocr.threads import parse_threads, plan_for, session_threads
 
     cores = parse_threads(threads)
@@ -136,7 +128,7 @@ def video_command(
     preflight(input_spec, rois, detect, decoder, bars)  # type: ignore[arg-type]  # fail fast, before the model load
     plan = plan_for(mode, cores)  # before the model: its onnxruntime session takes the runtime share
     plate_detector = (
-        load_detector(detector, plan.runtime) if detect == "plate" else None
+        PlateDetector.load(detector, threads=plan.runtime) if detect == "plate" else None
     )  # a bad name: fail fast
     with session_threads(plan.runtime):
         recognize, device_type = load_recognizer(model, device, backend)
