@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -70,7 +71,6 @@ def read_command(
 
     Unreadable images are skipped and listed at the end; the exit code is 2 when none could be read.
     """
-    import sys
 
     from platocr.detection import PlateDetector
     from platocr.errors import PlatocrError
@@ -106,19 +106,8 @@ def read_command(
         return
     with applied(plan):
         result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
-    if result.skipped:
-        typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
-        for skip in result.skipped:
-            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
-    if not result.rows:
-        raise PlatocrError(f"no image could be read ({len(result.skipped)} unreadable, listed above)")
-    if out is None:
-        write_rows(result.rows, sys.stdout, fmt, sources=bars)
-        sys.stdout.flush()
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            write_rows(result.rows, handle, fmt, sources=bars)
+    _list_skips(result.skipped, read=len(result.rows))
+    _write(out, lambda handle: write_rows(result.rows, handle, fmt, sources=bars))
     floor = (
         f", {result.below_min_confidence} under --min-confidence written as no read" if min_confidence else ""
     )
@@ -147,25 +136,11 @@ def _read_plates(
     min_confidence: float,
     progress: bool,
 ) -> None:
-    import sys
-
-    from platocr.errors import PlatocrError
     from platocr.tools.read_plates import read_plates, write_plate_rows
 
     result = read_plates(predictor, detector, paths, min_confidence=min_confidence, progress=progress)
-    if result.skipped:
-        typer.echo(f"skipped {len(result.skipped)} unreadable images:", err=True)
-        for skip in result.skipped:
-            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
-    if not result.photos:
-        raise PlatocrError(f"no image could be read ({len(result.skipped)} unreadable, listed above)")
-    if out is None:
-        write_plate_rows(result.rows, sys.stdout, fmt)
-        sys.stdout.flush()
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            write_plate_rows(result.rows, handle, fmt)
+    _list_skips(result.skipped, read=result.photos)
+    _write(out, lambda handle: write_plate_rows(result.rows, handle, fmt))
     empty = sum(row.box is None for row in result.rows)
     read = sum(bool(row.text) for row in result.rows)
     floor = (
@@ -178,3 +153,28 @@ def _read_plates(
         f"({predictor.backend} on {predictor.device})" + (f"; wrote {out}" if out is not None else ""),
         err=True,
     )
+
+
+def _list_skips(skipped: list[Any], read: int) -> None:
+    """List the unreadable images on stderr; nothing read at all is an error (exit code 2)."""
+    from platocr.errors import PlatocrError
+
+    if skipped:
+        typer.echo(f"skipped {len(skipped)} unreadable images:", err=True)
+        for skip in skipped:
+            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
+    if not read:
+        raise PlatocrError(f"no image could be read ({len(skipped)} unreadable, listed above)")
+
+
+def _write(out: Path | None, write: Callable[[TextIO], None]) -> None:
+    """``write`` the rows to ``out``, or to stdout when there is no ``--out``."""
+    import sys
+
+    if out is None:
+        write(sys.stdout)
+        sys.stdout.flush()
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        write(handle)
