@@ -139,3 +139,22 @@ def test_train_detector_refuses_an_init_that_is_not_a_detector(tmp_path: Path) -
                                       "--out", str(tmp_path / "run"), "--init", str(junk)])  # fmt: skip
     assert result.exit_code == 2
     assert "not a detector checkpoint" in result.output
+
+
+def test_train_detector_leaves_out_files_that_are_not_images(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "junk.jpg").write_bytes(b"not a picture")
+    boxes = tmp_path / "boxes.tsv"
+    boxes.write_text(
+        "filename\ttext\tx\ty\twidth\theight\tregion\nimages/junk.jpg\t\t\t\t\t\t\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["train-detector", "--train", str(boxes), "--val", str(boxes),
+                                      "--out", str(tmp_path / "run")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "1 image(s) skipped" in result.output and "cannot decode" in result.output
+    assert "no frames to use" in result.output

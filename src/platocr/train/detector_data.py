@@ -130,7 +130,8 @@ class DetectorViews(Dataset):
         frame = self.frames[int(rng.integers(len(self.frames)))]
         image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
         if image is None:
-            raise RuntimeError(f"{frame.path}: cannot decode")  # checked before training starts
+            # labelled_frames left out files OpenCV has no reader for; this is a file that is cut short
+            raise RuntimeError(f"{frame.path}: cannot decode")
         view, boxes = random_view(image, frame.boxes, rng, self.size, self.input_size)
         cells = self.size // STRIDE
         heat, regression, mask = centre_targets(boxes, cells, cells)
@@ -157,19 +158,25 @@ def detector_loss(
 def labelled_frames(path: str | Path, what: str) -> list[LabelledFrame]:
     """Frames of a boxes file or folder (:mod:`platocr.data.plate_boxes`) as training input.
 
-    Missing images are left out with one line saying how many; no frame at all is an error.
+    Missing images and files OpenCV cannot read (no image signature) are left out with one line saying
+    how many; no frame at all is an error.
     """
     from platocr.data.plate_boxes import load_plate_boxes
     from platocr.progress import err_console
 
     loaded = load_plate_boxes(path)
-    if loaded.skipped:
-        first, reason = loaded.skipped[0]
-        err_console.print(f"{what} {path}: {len(loaded.skipped)} image(s) skipped (first: {first}: {reason})",
+    readable = [cv2.haveImageReader(str(frame.image)) for frame in loaded.frames]
+    frames = [frame for frame, ok in zip(loaded.frames, readable, strict=True) if ok]
+    skipped = loaded.skipped + [
+        (frame.image, "cannot decode") for frame, ok in zip(loaded.frames, readable, strict=True) if not ok
+    ]
+    if skipped:
+        first, reason = skipped[0]
+        err_console.print(f"{what} {path}: {len(skipped)} image(s) skipped (first: {first}: {reason})",
                           highlight=False, soft_wrap=True)  # fmt: skip
-    if not loaded.frames:
+    if not frames:
         raise PlatocrError(f"{what} {path}: no frames to use")
     return [
         LabelledFrame(str(frame.image), np.array([p.box for p in frame.plates], np.float32).reshape(-1, 4))
-        for frame in loaded.frames
+        for frame in frames
     ]
