@@ -208,7 +208,7 @@ def test_predictor_applies_the_model_floor_unless_overridden() -> None:
     plain = Predictor.load("barcodes-ean")
     assert plain.min_confidence == plain.config.min_confidence
     strict = Predictor.load("barcodes-ean", min_confidence=1.0)
-    raw = plain.predict_with_voting(crops, min_confidence=0.0).predictions
+    raw = Predictor.load("barcodes-ean", min_confidence=0.0).predict_many(crops)
     assert [p.text for p in strict.predict_many(crops)] == [
         p.text if p.confidence >= 1.0 else "" for p in raw
     ]

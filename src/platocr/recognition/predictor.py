@@ -228,7 +228,6 @@ class Predictor:
         rgb: bool = False,
         batch_size: int | None = None,
         first_decoder: Decoder | None = None,
-        min_confidence: float | None = None,
     ) -> VotedPredictions:
         """:meth:`predict_many`, plus the :class:`~platocr.recognition.voting.VotingRecord` of what the
         config's multi-crop ``voting`` did (every crop's read as cut, the crops that voted, the reads
@@ -236,8 +235,7 @@ class Predictor:
 
         ``first_decoder`` decodes the crops as cut instead of the predictor's decoder and must return
         the same reads (eval passes a :class:`~platocr.tools.decoder_report.DecoderRecorder`); the extra
-        crops always go through the predictor's decoder. ``min_confidence`` overrides the predictor's for
-        this call (eval reads with 0.0 to tabulate every floor). Example::
+        crops always go through the predictor's decoder. Example::
 
             reads = predictor.predict_with_voting(crops)
             reads.predictions[0].text, reads.voting.changed
@@ -249,7 +247,6 @@ class Predictor:
         if size < 1:
             raise PlatocrError(f"batch_size must be >= 1, got {size}")
         decode_first = first_decoder or self._decoder
-        floor = self.min_confidence if min_confidence is None else min_confidence
 
         def read(crops: list[np.ndarray], first: int) -> list[Prediction]:
             log_probs = self._forward(to_model_input(crops, self.config.input, rgb=rgb))
@@ -260,7 +257,7 @@ class Predictor:
         for start in range(0, len(images), size):
             chunk = [self._read(item, load_image, rgb) for item in images[start : start + size]]
             predictions, voting = read_with_voting(chunk, self.config.voting, read)
-            result.predictions.extend(no_read_under(predictions, floor))
+            result.predictions.extend(no_read_under(predictions, self.min_confidence))
             result.voting.extend(voting)
         return result
 
