@@ -86,14 +86,17 @@ def test_video_tracks_plates_and_modes_agree(plate_clip: Path, tmp_path: Path) -
     assert stats.as_dict()["tracks"][0]["reads"] == FRAMES
 
 
-@pytest.mark.timeout(60)
-def test_video_cli_detect_plate_writes_tracks(
-    plate_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """video's plate reader and detector replaced by the stand-ins (every crop PLATE, bright boxes)."""
     monkeypatch.setattr(
         "platocr.cli.video.load_recognizer", lambda model, device, backend: (stand_in_reader, "cpu")
     )
     monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
+
+
+@pytest.mark.timeout(60)
+def test_video_cli_detect_plate_writes_tracks(plate_clip: Path, tmp_path: Path, stand_ins: None) -> None:
     out, jsonl, tracks = tmp_path / "o.mp4", tmp_path / "o.jsonl", tmp_path / "tracks.tsv"
     args = [
         "video",
@@ -131,12 +134,8 @@ def test_video_cli_detect_plate_writes_tracks(
 
 
 def test_video_cli_detect_plate_bad_options_are_one_line(
-    plate_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    plate_clip: Path, tmp_path: Path, stand_ins: None
 ) -> None:
-    monkeypatch.setattr(
-        "platocr.cli.video.load_recognizer", lambda model, device, backend: (stand_in_reader, "cpu")
-    )
-    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
     base = ["video", str(plate_clip), str(tmp_path / "o.mp4"), "--model", "m"]
     for extra, needle in (
         (["--detect", "plate", "--roi", "0,0,10,10"], "exclude each other"),
