@@ -119,8 +119,7 @@ def _plan_tracks(
         plate, text, _ = plate_image(near_w, foreign=False, rng=rng)
         matrix = plate_homography(plate.plate_quad, near_w, anchor, rng, max_roll=3.0)
         body = effects.paste_warped(body, plate.image, matrix, plate.mask)
-        ph, pw = plate.image.shape[:2]
-        quad = effects.warp_points(np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]]), matrix)
+        quad = effects.warp_points(plate.plate_quad, matrix)  # the plate itself, not its frame
         gone = (near[0] + W * rng.uniform(-0.05, 0.05), H + near_w * 2.5, near_w * 1.3)
         tracks.append(
             _Track(

@@ -10,7 +10,8 @@ frame byte for byte.
 
 A plate is labelled only if it lies fully inside the frame and at least ``MIN_VISIBLE`` of it is not
 hidden by what stands in front; others stay in the picture unlabelled. Its box is the tight
-axis-aligned box around the plate including its frame (the dealer border around a Russian plate).
+axis-aligned box around the plate itself, without the plastic frame and dealer text around a Russian
+plate: the way real plate boxes are drawn, and the box the reader's crop context is measured from.
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ from platocr.synth.plate_styles import foreign_plate
 from platocr.synth.plates import random_plate_text
 
 MIN_VISIBLE = 0.7  # share of a plate's pixels that must stay visible for it to be labelled
+# A Russian plate partly hidden (a pole, a person, a barrier) is region "ru-part": its box counts for
+# detection, but its text cannot all be seen, so readers are not judged on it.
+ALL_VISIBLE = 0.97
 PLATE_WIDTH = (60.0, 400.0)  # plate width range in px for a 1280 px wide frame
 
 
 @dataclass(frozen=True)
 class ScenePlate:
     """One labelled plate: its ``text`` (``A123BC77`` for Russian plates), ``box`` = (x, y, w, h)
-    in image pixels around the plate and its frame, ``kind`` = ``"ru"`` or ``"foreign"``."""
+    in image pixels around the plate itself (not its frame), ``kind`` = ``"ru"``, ``"ru-part"`` (a Russian
+    plate partly hidden) or ``"foreign"``."""
 
     text: str
     box: tuple[int, int, int, int]
@@ -51,7 +56,7 @@ class Scene:
 
 @dataclass
 class _Placed:
-    """A plate drawn into the frame: corners (4, 2) of its framed image in frame pixels, label, and
+    """A plate drawn into the frame: its corners (4, 2) in frame pixels (the plate, not its frame), label, and
     how many pixels it covered when drawn (occlusion is measured against this)."""
 
     quad: np.ndarray
@@ -112,8 +117,7 @@ def _draw_car(frame: np.ndarray, owner: np.ndarray, width: float, centre: tuple[
         plate, text, kind = plate_image(width, rng.random() < foreign, rng)
         matrix = plate_homography(plate.plate_quad, width, (px, py), rng)
         body = effects.paste_warped(body, plate.image, matrix, plate.mask)
-        ph, pw = plate.image.shape[:2]
-        quad = effects.warp_points(np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]]), matrix)
+        quad = effects.warp_points(plate.plate_quad, matrix)
     if rng.random() < 0.4:  # seen at an angle: the far side of the car is shorter
         body, mask, (px, py), quad = turn_car(body, mask, (px, py), quad if has_plate else None, rng)
     if front and (look == "night" or rng.random() < 0.15):  # headlights on: glare next to the plate
@@ -283,5 +287,6 @@ def render_scene(
         x0, y0 = np.floor(plate.quad.min(axis=0)).astype(int)
         x1, y1 = np.ceil(plate.quad.max(axis=0)).astype(int)
         if seen >= MIN_VISIBLE and x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H:
-            plates.append(ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), plate.kind))
+            kind = "ru-part" if plate.kind == "ru" and seen < ALL_VISIBLE else plate.kind
+            plates.append(ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), kind))
     return Scene(frame, tuple(plates))

@@ -32,9 +32,10 @@ def random_view(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A (size, size, 3) BGR uint8 view of ``image`` and its boxes (K, 4) in view pixels.
 
-    The scale is the inference scale times 0.6-1.5; the view is centred on a random plate 70% of the time
-    (else anywhere), so most views hold a plate and some teach the empty street. Boxes whose centre falls
-    outside the view are dropped; the rest are clipped to it.
+    The scale is the inference scale times 0.6-1.5; 70% of views hold a random plate whole where it fits
+    (else anywhere), so most views hold a plate and some teach the empty street. A plate cut by the view's
+    edge would teach a box smaller than the plate, so the chosen one is shifted only as far as it stays
+    inside. Other boxes whose centre falls outside the view are dropped; the rest are clipped to it.
     """
     height, width = image.shape[:2]
     scale = input_size / max(height, width) * float(np.exp(rng.uniform(np.log(0.6), np.log(1.5))))
@@ -42,7 +43,8 @@ def random_view(
     boxes = boxes * scale
     if len(boxes) and rng.random() < 0.7:
         x, y, w, h = boxes[rng.integers(len(boxes))]
-        cx, cy = x + w / 2 + rng.uniform(-0.4, 0.4) * size, y + h / 2 + rng.uniform(-0.4, 0.4) * size
+        room_x, room_y = max(0.0, size - w) / 2 * 0.95, max(0.0, size - h) / 2 * 0.95
+        cx, cy = x + w / 2 + rng.uniform(-room_x, room_x), y + h / 2 + rng.uniform(-room_y, room_y)
         x0, y0 = int(cx - size / 2), int(cy - size / 2)
     else:
         x0 = int(rng.integers(min(0, scaled_w - size), max(0, scaled_w - size) + 1))
