@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -99,6 +100,9 @@ def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:
                                  "--steps", "2", "--batch-size", "2", "--val-every", "1"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "recall" in result.output and (run / "best.pt").is_file()
+    chosen = json.loads((run / "run.json").read_text())["threshold"]
+    assert PlateDetector.load(run / "plate-detector.onnx").settings.threshold == chosen  # best val F1
+    assert f"threshold {chosen}" in result.output
     detector = PlateDetector.load(run / "plate-detector.onnx", threshold=0.01)
     assert detector.settings.stride == 4
     found = detector(np.zeros((120, 200, 3), np.uint8))

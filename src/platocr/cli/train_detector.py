@@ -60,7 +60,8 @@ def train_detector_command(
                   f"{steps} steps of {batch_size} views", highlight=False)  # fmt: skip
     run = train_detector(frames, val_frames, out, cfg, log=lambda line: console.print(line, highlight=False))
     console.print(
-        f"done: best at step {run.best_step}: recall {run.best.recall:.3f}, precision {run.best.precision:.3f} "
-        f"on {run.best.frames} validation frames; {run.seconds / 60:.1f} min; detector: {run.onnx_path}",
+        f"done: best at step {run.best_step}, threshold {run.threshold}: recall {run.best.recall:.3f}, "
+        f"precision {run.best.precision:.3f} on {run.best.frames} validation frames; {run.seconds / 60:.1f} min; "
+        f"detector: {run.onnx_path}",
         highlight=False, soft_wrap=True,
     )  # fmt: skip

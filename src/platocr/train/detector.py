@@ -77,25 +77,42 @@ class DetectorRun:
     onnx_path: Path
     seconds: float
     history: list[tuple[int, float, DetectionScore]]  # (step, mean training loss, val score)
+    threshold: float  # exported: the best F1 on the validation frames; ``best`` is the score there
+
+
+THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # candidates for the exported threshold
 
 
 def score_frames(
     model: PlateNet, frames: list[LabelledFrame], settings: DetectorSettings, min_iou: float = 0.5
 ) -> DetectionScore:
     """Run ``model`` as inference does on every frame and count plates found and false plates."""
+    return score_thresholds(model, frames, settings, (settings.threshold,), min_iou)[settings.threshold]
+
+
+def score_thresholds(
+    model: PlateNet,
+    frames: list[LabelledFrame],
+    settings: DetectorSettings,
+    thresholds: tuple[float, ...],
+    min_iou: float = 0.5,
+) -> dict[float, DetectionScore]:
+    """:func:`score_frames` at each of ``thresholds``, running the network once per frame."""
     model.eval()
-    plates = found = false = 0
+    counts = {t: [0, 0, 0] for t in thresholds}  # plates, found, false
     with torch.no_grad():
         for frame in frames:
             image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
             batch, scale = letterbox(image, settings.input_size, settings.stride)
             output = model(torch.from_numpy(batch)).numpy()
-            boxes = [box for box, _ in decode_plates(output, settings, scale)]
             truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
-            matched = len(match_boxes(boxes, truth, min_iou))
-            plates, found, false = plates + len(truth), found + matched, false + len(boxes) - matched
+            for threshold, count in counts.items():
+                at = DetectorSettings(**{**asdict(settings), "threshold": threshold})
+                boxes = [box for box, _ in decode_plates(output, at, scale)]
+                matched = len(match_boxes(boxes, truth, min_iou))
+                count[0], count[1], count[2] = count[0] + len(truth), count[1] + matched, count[2] + len(boxes) - matched
     model.train()
-    return DetectionScore(len(frames), plates, found, false)
+    return {t: DetectionScore(len(frames), *count) for t, count in counts.items()}
 
 
 def _lr_at(step: int, cfg: DetectorTraining) -> float:
@@ -113,7 +130,8 @@ def train_detector(
     log: Callable[[str], None] = print,
 ) -> DetectorRun:
     """Train on views of ``train``, validate on whole ``val`` frames, write ``out/best.pt``, ``out/last.pt``
-    and ``out/plate-detector.onnx`` (the best weights), and return the run's figures."""
+    and ``out/plate-detector.onnx`` (the best weights, with the threshold of the best validation F1), and
+    return the run's figures."""
     if not train or not val:
         raise PlatocrError("train-detector needs training and validation frames (got "
                            f"{len(train)} and {len(val)})")  # fmt: skip
@@ -156,13 +174,21 @@ def train_detector(
     _save(model, cfg, out / "last.pt", cfg.steps, history[-1][2])
     assert best is not None
     model.load_state_dict(torch.load(out / "best.pt", weights_only=True)["model"])
+    # The exported threshold is the one with the best F1 on the validation frames, not a fixed guess.
+    by_threshold = score_thresholds(model, val, cfg.settings, THRESHOLDS)
+    threshold = max(THRESHOLDS, key=lambda t: (by_threshold[t].f1, -abs(t - cfg.settings.threshold)))
+    chosen = by_threshold[threshold]
+    log(f"threshold {threshold}: recall {chosen.recall:.3f}  precision {chosen.precision:.3f}  "
+        f"false/frame {chosen.false_plates / chosen.frames:.3f}")  # fmt: skip
+    settings = DetectorSettings(**{**asdict(cfg.settings), "threshold": threshold})
     onnx_path = out / "plate-detector.onnx"
-    onnx_path.write_bytes(export_detector(model, cfg.settings))
+    onnx_path.write_bytes(export_detector(model, settings))
     (out / "run.json").write_text(json.dumps({
-        "training": asdict(cfg), "best_step": best[0], "best": asdict(best[1]),
+        "training": asdict(cfg), "best_step": best[0], "best": asdict(best[1]), "threshold": threshold,
+        "by_threshold": {str(t): asdict(v) for t, v in by_threshold.items()},
         "history": [{"step": s, "loss": loss, **asdict(v)} for s, loss, v in history],
     }, indent=2), encoding="utf-8")  # fmt: skip
-    return DetectorRun(best[0], best[1], onnx_path, time.perf_counter() - start, history)
+    return DetectorRun(best[0], chosen, onnx_path, time.perf_counter() - start, history, threshold)
 
 
 def _load_weights(path: Path, backbone: str) -> dict[str, torch.Tensor]:
