@@ -13,6 +13,9 @@ from torch.nn import functional as F
 DEFAULT_BACKBONE = "mobilenetv3_small_075"
 STRIDE = 4
 CHANNELS = 32
+# Backbone features merged top-down: strides 4 to 32. The stride-32 level lets the centre cell of a
+# 400 px plate (200 px at the 640 px input) see the plate's ends, so its width is not guessed.
+FEATURE_LEVELS = (1, 2, 3, 4)
 
 
 def _conv_bn(cin: int, cout: int, kernel: int = 1) -> nn.Sequential:
@@ -26,18 +29,20 @@ def _conv_bn(cin: int, cout: int, kernel: int = 1) -> nn.Sequential:
 class PlateNet(nn.Module):
     """(N, 3, H, W) RGB in [0, 1], H and W multiples of 32 -> (N, 5, H/4, W/4).
 
+    ``levels``: the backbone's feature indices merged top-down (the first must have stride 4).
+
     Channel 0: centre probability (sigmoid); 1-2: the centre's x/y offset inside its cell; 3-4: log width
     and log height of the plate in cells.
     """
 
-    def __init__(self, backbone: str = DEFAULT_BACKBONE, channels: int = CHANNELS) -> None:
+    def __init__(
+        self, backbone: str = DEFAULT_BACKBONE, channels: int = CHANNELS, levels: tuple[int, ...] = FEATURE_LEVELS
+    ) -> None:
         super().__init__()
         import timm
 
         self.backbone_name = backbone
-        self.backbone = timm.create_model(
-            backbone, pretrained=False, features_only=True, out_indices=(1, 2, 3)
-        )
+        self.backbone = timm.create_model(backbone, pretrained=False, features_only=True, out_indices=levels)
         reductions = self.backbone.feature_info.reduction()
         if reductions[0] != STRIDE:
             raise ValueError(f"{backbone}: first feature stride {reductions[0]}, the head needs {STRIDE}")

@@ -139,7 +139,9 @@ def train_detector(
     torch.manual_seed(cfg.seed)
     model = PlateNet(cfg.backbone)
     if cfg.init is not None:
-        model.load_state_dict(_load_weights(cfg.init, cfg.backbone))
+        missing, _ = model.load_state_dict(_load_weights(cfg.init, cfg.backbone), strict=False)
+        if missing:  # a checkpoint from before a feature level was added: that level starts fresh
+            log(f"--init {cfg.init}: {len(missing)} tensor(s) start fresh ({', '.join(sorted({k.rsplit('.', 2)[0] for k in missing}))})")
     views = DetectorViews(train, cfg.view_size, cfg.settings.input_size, cfg.seed, cfg.steps * cfg.batch_size)
     loader = torch.utils.data.DataLoader(
         views, batch_size=cfg.batch_size, shuffle=False, num_workers=1, persistent_workers=True
@@ -187,7 +189,7 @@ def train_detector(
         "training": asdict(cfg), "best_step": best[0], "best": asdict(best[1]), "threshold": threshold,
         "by_threshold": {str(t): asdict(v) for t, v in by_threshold.items()},
         "history": [{"step": s, "loss": loss, **asdict(v)} for s, loss, v in history],
-    }, indent=2), encoding="utf-8")  # fmt: skip
+    }, indent=2, default=str), encoding="utf-8")  # fmt: skip  (default=str: the --init path)
     return DetectorRun(best[0], chosen, onnx_path, time.perf_counter() - start, history, threshold)
 
 
