@@ -111,10 +111,11 @@ def _draw_car(frame: np.ndarray, owner: np.ndarray, width: float, centre: tuple[
               with_plate: bool = True) -> None:  # fmt: skip
     """Draw a car whose plate (if it has one) is ``width`` px wide at ``centre``; updates ``owner``."""
     front = rng.random() < 0.5
-    body, mask, (px, py) = car(width, rng, front)
     has_plate = with_plate and rng.random() > 0.04  # a few cars show an empty plate holder: no label
-    if has_plate:
-        plate, text, kind = plate_image(width, rng.random() < foreign, rng)
+    plate, text, kind = plate_image(width, rng.random() < foreign, rng) if has_plate else (None, "", "")
+    # The car is drawn to the plate's scale: a 305 mm US plate sits on a car ~6 plate widths wide.
+    body, mask, (px, py) = car(width * 520 / (plate.width_mm if plate else 520), rng, front)
+    if plate is not None:
         matrix = plate_homography(plate.plate_quad, width, (px, py), rng)
         body = effects.paste_warped(body, plate.image, matrix, plate.mask)
         quad = effects.warp_points(plate.plate_quad, matrix)

@@ -28,12 +28,14 @@ _DEALER_WORDS = (
 
 @dataclass(frozen=True)
 class PlateImage:
-    """A drawn plate: ``image`` (H, W, 3) uint8 BGR, ``mask`` (H, W) uint8 opacity, and ``plate_quad``
-    (4, 2) float32 = the plate's corners (TL, TR, BR, BL) in image pixels (inside the frame, if any)."""
+    """A drawn plate: ``image`` (H, W, 3) uint8 BGR, ``mask`` (H, W) uint8 opacity, ``plate_quad``
+    (4, 2) float32 = the plate's corners (TL, TR, BR, BL) in image pixels (inside the frame, if any), and
+    the plate's real width in mm (a car is drawn to scale around it)."""
 
     image: np.ndarray
     mask: np.ndarray
     plate_quad: np.ndarray
+    width_mm: float = 520.0  # Russian and EU plates; a US plate is 305 mm, a Brazilian one 400 mm
 
 
 def _rounded_rect(

@@ -151,7 +151,7 @@ def us_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
                               tuple(rng.uniform(0, 255, 3)), -1)  # fmt: skip
     if rng.random() < 0.7:
         _border(img, ink, 0.02)
-    return PlateImage(img, plate_mask(width, h, width / 305 * 0.5), _full_quad(width, h)), _label(drawn)
+    return PlateImage(img, plate_mask(width, h, width / 305 * 0.5), _full_quad(width, h), 305.0), _label(drawn)
 
 
 def brazil_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
@@ -182,7 +182,7 @@ def brazil_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]
         img, drawn, (width * 0.05, top + h * 0.08, width * 0.95, h * 0.92), ink, int(rng.choice(_BOLD)), 0.11
     )
     _border(img, ink, 0.03)
-    return PlateImage(img, plate_mask(width, h, width / 400), _full_quad(width, h)), _label(drawn)
+    return PlateImage(img, plate_mask(width, h, width / 400), _full_quad(width, h), 400.0), _label(drawn)
 
 
 def dark_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
