@@ -225,6 +225,19 @@ def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
     assert json.loads(out.read_text())["read_right_rate"] is None and "--boxes-only" in boxes_only.output
 
 
+def test_eval_a_detection_of_a_plate_not_judged_counts_neither_way(frames: Path, tmp_path: Path) -> None:
+    # a.png's third blob is a plate cut by the frame's edge (region ignore): found, but not judged
+    with (frames / "boxes.tsv").open("a", encoding="utf-8") as handle:
+        handle.write("images/a.png\tE111EE11\t100\t180\t50\t20\tignore\n")
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(app, ["eval", "plates-ru", str(frames), "--detect", "plate", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert (report["plates"], report["detections"], report["found"], report["false_plates"]) == (3, 3, 2, 1)
+    assert report["ignored_detections"] == 1 and "ignore" not in report["by_region"]
+    assert "not judged" in result.output
+
+
 def test_eval_detect_plate_bad_input_is_one_line(frames: Path, tmp_path: Path) -> None:
     for args, needle in (
         ([str(tmp_path / "nowhere"), "--detect", "plate"], "not found"),

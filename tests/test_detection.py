@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from platocr.detection import Detection, PlateDetector, box_iou, match_boxes, plate_crop_box
+from platocr.detection import Detection, PlateDetector, box_iou, match_boxes, overlaps_ignored, plate_crop_box
 from platocr.detection.detector import DetectorSettings, decode_plates, letterbox
 from platocr.errors import PlatocrError
 
@@ -80,6 +80,13 @@ def test_training_targets_mark_the_centre_cell() -> None:
     assert (ix, iy) == (20, 7)  # centre (80, 28) px / stride 4
     assert heat[0, iy, ix] == 1.0 and mask.sum() == 1
     assert regression[2, iy, ix] == pytest.approx(math.log(20))
+
+
+def test_overlaps_ignored() -> None:
+    cut = (0, 100, 40, 20)  # a plate cut by the left edge, clipped to the frame
+    assert overlaps_ignored((0, 100, 60, 20), [cut])  # the detector's box runs past the clipped one
+    assert overlaps_ignored((10, 104, 20, 10), [cut])  # wholly inside
+    assert not overlaps_ignored((200, 100, 40, 20), [cut]) and not overlaps_ignored((0, 100, 40, 20), [])
 
 
 def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ The file is tab-separated with the header ``filename text x y width height regio
 integer pixel boxes (x, y = top-left corner), ``filename`` relative to the file's folder. A frame with
 no plate is listed once with only its filename (text, box and region empty), so a reader can tell
 "no plate here" from "frame not labelled". ``region`` says where the plate comes from (``ru``,
-``foreign``; the real photo set uses ``eu``, ``br``, ``us``); it may be empty.
+``foreign``; the real photo set uses ``eu``, ``br``, ``us``); it may be empty. Region ``ignore`` marks a
+plate that is in the picture but not judged (cut by the frame's edge, or mostly hidden): finding it is
+neither a plate found nor a false plate, and training does not use it.
 
 ``read_plate_boxes`` reads a folder holding ``boxes.tsv`` or the file itself; a malformed row raises
 ``PlatocrError`` naming the file and line; rows whose image is missing are skipped and reported.
@@ -22,6 +24,7 @@ from platocr.errors import PlatocrError
 BOXES_FILE_NAME = "boxes.tsv"
 COLUMNS = ("filename", "text", "x", "y", "width", "height", "region")
 _REQUIRED = COLUMNS[:6]
+IGNORE_REGION = "ignore"
 
 
 @dataclass(frozen=True)

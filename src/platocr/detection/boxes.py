@@ -42,6 +42,17 @@ def box_iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def overlaps_ignored(box: Box, ignored: list[Box]) -> bool:
+    """Whether ``box`` is a detection of a plate that is not judged: IoU >= 0.3 with one of ``ignored``,
+    or at least half of ``box`` inside it (a cut plate's box is clipped to the frame)."""
+    for other in ignored:
+        ix = max(0, min(box[0] + box[2], other[0] + other[2]) - max(box[0], other[0]))
+        iy = max(0, min(box[1] + box[3], other[1] + other[3]) - max(box[1], other[1]))
+        if box_iou(box, other) >= 0.3 or ix * iy >= 0.5 * box[2] * box[3]:
+            return True
+    return False
+
+
 def match_boxes(found: list[Box], truth: list[Box], min_iou: float = 0.5) -> list[tuple[int, int, float]]:
     """Greedy one-to-one matching, highest IoU first: ``(found index, truth index, IoU)`` for each pair
     with IoU >= ``min_iou``. ``found`` unmatched = false plates, ``truth`` unmatched = missed plates."""

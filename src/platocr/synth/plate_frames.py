@@ -9,7 +9,7 @@ blur, roll, noise, JPEG). Every random choice comes from ``rng``: a seeded gener
 frame byte for byte.
 
 A plate is labelled only if it lies fully inside the frame and at least ``MIN_VISIBLE`` of it is not
-hidden by what stands in front; others stay in the picture unlabelled. Its box is the tight
+hidden by what stands in front; others are listed with region ``ignore`` (not judged). Its box is the tight
 axis-aligned box around the plate itself, without the plastic frame and dealer text around a Russian
 plate: the way real plate boxes are drawn, and the box the reader's crop context is measured from.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from platocr.data.plate_boxes import IGNORE_REGION
 from platocr.synth import effects
 from platocr.synth.plate_props import hide_under, muted, paste_clipped, road_sign
 from platocr.synth.plate_render import PlateImage, draw_framed_plate
@@ -39,7 +40,8 @@ PLATE_WIDTH = (60.0, 400.0)  # plate width range in px for a 1280 px wide frame
 class ScenePlate:
     """One labelled plate: its ``text`` (``A123BC77`` for Russian plates), ``box`` = (x, y, w, h)
     in image pixels around the plate itself (not its frame), ``kind`` = ``"ru"``, ``"ru-part"`` (a Russian
-    plate partly hidden) or ``"foreign"``."""
+    plate partly hidden), ``"foreign"`` or ``"ignore"`` (cut by the frame's edge or mostly hidden: its box
+    is clipped to the frame and it is not judged)."""
 
     text: str
     box: tuple[int, int, int, int]
@@ -290,4 +292,8 @@ def render_scene(
         if seen >= MIN_VISIBLE and x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H:
             kind = "ru-part" if plate.kind == "ru" and seen < ALL_VISIBLE else plate.kind
             plates.append(ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), kind))
+        elif seen > 0.1:  # cut by the edge or mostly hidden: in the picture, but not judged
+            x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+            if x1 - x0 >= 4 and y1 - y0 >= 2:
+                plates.append(ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), IGNORE_REGION))
     return Scene(frame, tuple(plates))

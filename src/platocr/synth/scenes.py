@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from platocr.data.plate_boxes import IGNORE_REGION
 from platocr.errors import PlatocrError
 
 PREVIEW_FRAMES = 12
@@ -53,7 +54,8 @@ class SceneSynthReport:
 
     out: Path
     count: int
-    plates: int
+    plates: int  # judged plates (not region ignore)
+    ignored: int  # plates cut by the frame's edge or mostly hidden, listed as region ignore
     empty_frames: int
     foreign_plates: int
     seconds: float
@@ -66,7 +68,8 @@ class SceneSynthReport:
         rate = self.count / self.seconds if self.seconds > 0 else float("inf")
         lines = [
             f"[bold]synth scenes[/bold]: {self.count} frames, {self.plates} plates "
-            f"({self.foreign_plates} foreign), {self.empty_frames} frames without a plate -> {self.out}",
+            f"({self.foreign_plates} foreign; {self.ignored} more cut or hidden, not judged), "
+            f"{self.empty_frames} frames without a plate -> {self.out}",
             f"{self.seconds:.1f} s, {rate:.1f} frames/s with {self.workers} worker(s)",
             f"boxes: {self.boxes}",
         ]
@@ -93,7 +96,7 @@ def write_preview(frames: list[tuple[Path, tuple]], out: Path, columns: int = 3,
     for path, plates in frames[:PREVIEW_FRAMES]:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         for text, (x, y, w, h), kind in plates:
-            colour = (0, 255, 0) if kind.startswith("ru") else (255, 200, 0)
+            colour = (0, 255, 0) if kind.startswith("ru") else (128, 128, 128) if kind == IGNORE_REGION else (255, 200, 0)
             cv2.rectangle(image, (x, y), (x + w, y + h), colour, 2)
             cv2.putText(
                 image, text, (x, max(12, y - 5)), cv2.FONT_HERSHEY_SIMPLEX, 0.8, colour, 2, cv2.LINE_AA
@@ -148,12 +151,13 @@ def generate_scene_dataset(
         preview_path = write_preview(
             [(job.path, plates) for job, plates in zip(jobs, found, strict=True)], Path(preview)
         )
-    all_plates = [p for plates in found for p in plates]
+    all_plates = [p for plates in found for p in plates if p[2] != IGNORE_REGION]
     return SceneSynthReport(
         out=out,
         count=count,
         plates=len(all_plates),
-        empty_frames=sum(1 for plates in found if not plates),
+        ignored=sum(1 for plates in found for p in plates if p[2] == IGNORE_REGION),
+        empty_frames=sum(1 for plates in found if all(p[2] == IGNORE_REGION for p in plates)),
         foreign_plates=sum(1 for p in all_plates if p[2] == "foreign"),
         seconds=seconds,
         workers=n_workers,

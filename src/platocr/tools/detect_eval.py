@@ -3,7 +3,8 @@
 BOXES is a ``boxes.tsv`` or a folder holding one, as :func:`platocr.data.plate_boxes.load_plate_boxes`
 reads it (columns ``filename text x y width height region``; a frame without plates counts too). A labelled plate counts as found when a detection
 overlaps it at IoU >= 0.5 (each detection matches one plate, best overlaps first); a detection that
-matches no plate is a false plate. Plates of region ``ru`` are also read from the matched detection's
+matches no plate is a false plate, unless it lies on a plate of region ``ignore`` (cut by the frame's
+edge or mostly hidden: in the picture but not judged), which counts neither way. Plates of region ``ru`` are also read from the matched detection's
 crop and count as read right when the text equals the label; ``boxes_only`` (real photos from other
 countries) skips reading. Example::
 
@@ -21,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from platocr.data.plate_boxes import PlateBox, load_plate_boxes
-from platocr.detection import Detection, match_boxes
+from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
+from platocr.detection import Detection, match_boxes, overlaps_ignored
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import plate_crops
@@ -52,7 +53,8 @@ class DetectionReport:
     source: str
     frames: int = 0
     plates: int = 0
-    detections: int = 0
+    detections: int = 0  # not counting those of plates that are not judged (region ignore)
+    ignored_detections: int = 0
     found: int = 0  # labelled plates matched by a detection at IoU >= MATCH_IOU
     iou_sum: float = 0.0  # over the found plates
     detect_seconds: float = 0.0
@@ -135,7 +137,9 @@ def evaluate_detection(
         task = bar.add_task("detect", total=len(labelled.frames))
         for frame in labelled.frames:
             bar.update(task, advance=1)
-            image_path, plates = str(frame.image), list(frame.plates)
+            image_path = str(frame.image)
+            plates = [p for p in frame.plates if p.region != IGNORE_REGION]
+            ignored = [p.box for p in frame.plates if p.region == IGNORE_REGION]
             image = image_or_reason(image_path)
             if isinstance(image, str):
                 report.skipped.append(Skipped(image_path, image))
@@ -143,6 +147,11 @@ def evaluate_detection(
             start = time.perf_counter()
             found = detector(image)
             report.detect_seconds += time.perf_counter() - start
+            if ignored:  # a detection of a plate that is not judged is neither found nor false
+                hits = {i for i, _, _ in match_boxes([d.box for d in found], [p.box for p in plates], MATCH_IOU)}
+                kept = [d for i, d in enumerate(found) if i in hits or not overlaps_ignored(d.box, ignored)]
+                report.ignored_detections += len(found) - len(kept)
+                found = kept
             report.frames += 1
             report.plates += len(plates)
             report.detections += len(found)
@@ -216,6 +225,8 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
             "false plates read as text, per frame",
             f"{report.false_reads_per_frame:.3f} ({report.false_reads})",
         )
+    if report.ignored_detections:
+        table.add_row("detections of plates not judged (cut, hidden)", str(report.ignored_detections))
     table.add_row("mean IoU of found plates", "-" if report.mean_iou is None else f"{report.mean_iou:.3f}")
     if report.boxes_only:
         table.add_row("read right", "not measured (--boxes-only)")

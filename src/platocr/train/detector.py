@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import torch
 
-from platocr.detection.boxes import match_boxes
+from platocr.detection.boxes import match_boxes, overlaps_ignored
 from platocr.detection.detector import INPUT_NAME, OUTPUT_NAME, DetectorSettings, decode_plates, letterbox
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet
@@ -106,10 +106,13 @@ def score_thresholds(
             batch, scale = letterbox(image, settings.input_size, settings.stride)
             output = model(torch.from_numpy(batch)).numpy()
             truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
+            ignored = [tuple(int(round(v)) for v in b) for b in frame.ignored]
             for threshold, count in counts.items():
                 at = DetectorSettings(**{**asdict(settings), "threshold": threshold})
                 boxes = [box for box, _ in decode_plates(output, at, scale)]
-                matched = len(match_boxes(boxes, truth, min_iou))
+                hits = {i for i, _, _ in match_boxes(boxes, truth, min_iou)}
+                boxes = [b for i, b in enumerate(boxes) if i in hits or not overlaps_ignored(b, ignored)]
+                matched = len(hits)
                 count[0], count[1], count[2] = count[0] + len(truth), count[1] + matched, count[2] + len(boxes) - matched
     model.train()
     return {t: DetectionScore(len(frames), *count) for t, count in counts.items()}

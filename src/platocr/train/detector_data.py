@@ -7,7 +7,7 @@ photometric changes a street camera produces (night, grey IR, blur, noise, JPEG)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -21,10 +21,12 @@ from platocr.model.plate_net import STRIDE
 
 @dataclass(frozen=True)
 class LabelledFrame:
-    """A frame on disk and its plate boxes (K, 4) float32 x, y, w, h in its pixels."""
+    """A frame on disk, its plate boxes (K, 4) float32 x, y, w, h in its pixels, and the boxes of plates
+    that are not judged (region ``ignore``: cut or hidden), which validation counts neither way."""
 
     path: str
     boxes: np.ndarray
+    ignored: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
 
 
 def random_view(
@@ -163,7 +165,7 @@ def labelled_frames(path: str | Path, what: str) -> list[LabelledFrame]:
     Missing images and files OpenCV cannot read (no image signature) are left out with one line saying
     how many; no frame at all is an error.
     """
-    from platocr.data.plate_boxes import load_plate_boxes
+    from platocr.data.plate_boxes import IGNORE_REGION, FramePlates, load_plate_boxes
     from platocr.progress import err_console
 
     loaded = load_plate_boxes(path)
@@ -178,7 +180,8 @@ def labelled_frames(path: str | Path, what: str) -> list[LabelledFrame]:
                           highlight=False, soft_wrap=True)  # fmt: skip
     if not frames:
         raise PlatocrError(f"{what} {path}: no frames to use")
-    return [
-        LabelledFrame(str(frame.image), np.array([p.box for p in frame.plates], np.float32).reshape(-1, 4))
-        for frame in frames
-    ]
+    def boxes(frame: FramePlates, ignored: bool) -> np.ndarray:
+        picked = [p.box for p in frame.plates if (p.region == IGNORE_REGION) == ignored]
+        return np.array(picked, np.float32).reshape(-1, 4)
+
+    return [LabelledFrame(str(frame.image), boxes(frame, False), boxes(frame, True)) for frame in frames]
