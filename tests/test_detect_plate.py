@@ -250,6 +250,22 @@ def test_eval_detect_plate_bad_input_is_one_line(frames: Path, tmp_path: Path) -
         assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
 
 
+def test_detect_threshold_reaches_the_detector(
+    frames: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[object] = []
+    monkeypatch.setattr(
+        "platocr.detection.PlateDetector.load", lambda *a, **kw: asked.append(kw.get("threshold")) or bright_boxes
+    )
+    image = str(frames / "images/a.png")
+    for args in (["eval", "plates-ru", str(frames)], ["read", "plates-ru", image, "--out", str(tmp_path / "o.tsv")]):
+        result = CliRunner().invoke(app, [*args, "--detect", "plate", "--detect-threshold", "0.3", "--no-progress"])
+        assert result.exit_code == 0, result.output
+    assert asked == [0.3, 0.3]
+    bad = CliRunner().invoke(app, ["read", "plates-ru", image, "--detect", "plate", "--detect-threshold", "1.5"])
+    assert bad.exit_code == 2 and "--detect-threshold" in bad.output
+
+
 def test_read_detect_plate_rows(frames: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
     images = frames / "images"

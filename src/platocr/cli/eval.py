@@ -13,6 +13,7 @@ from platocr.cli.options import (
     BatchSizeOption,
     DecodeOption,
     DetectorOption,
+    DetectThresholdOption,
     DeviceOption,
     ModelArgument,
     ProgressOption,
@@ -58,6 +59,7 @@ def eval_command(
         ),
     ] = False,
     detector: DetectorOption = "plate-detector",
+    detect_threshold: DetectThresholdOption = None,
 ) -> None:
     """Evaluate a model on a label file (StringMatch, edit distance, CER, confusions).
 
@@ -74,6 +76,7 @@ def eval_command(
             raise PlatocrError("--compare-decoders and --bars read crops: they do not go with --detect plate")
         run_detect_eval(
             checkpoint, labels, detect=detect, boxes_only=boxes_only, detector=detector, json_out=json_out,
+            detect_threshold=detect_threshold,
             console=console, progress=progress, device=device, backend=backend, batch_size=batch_size,
             decode=decode, int8=False,
         )  # fmt: skip

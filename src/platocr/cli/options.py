@@ -41,3 +41,13 @@ ThreadsOption = Annotated[
 DetectorOption = Annotated[
     str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
 ]
+DetectThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--detect-threshold",
+        min=0.01,
+        max=0.99,
+        help="--detect plate: lowest detector score that counts as a plate (default: the detector's own, "
+        "chosen on its validation frames); lower finds more plates and more false ones.",
+    ),
+]

@@ -9,7 +9,14 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from platocr.cli._app import command
-from platocr.cli.options import BackendOption, DecodeOption, DetectorOption, DeviceOption, ThreadsOption
+from platocr.cli.options import (
+    BackendOption,
+    DecodeOption,
+    DetectorOption,
+    DetectThresholdOption,
+    DeviceOption,
+    ThreadsOption,
+)
 
 
 @command("read")
@@ -65,6 +72,7 @@ def read_command(
         ),
     ] = None,
     detector: DetectorOption = "plate-detector",
+    detect_threshold: DetectThresholdOption = None,
     threads: ThreadsOption = None,
 ) -> None:
     """Read text from crops: TSV path<TAB>text<TAB>confidence on stdout (or --out), summary on stderr.
@@ -95,7 +103,7 @@ def read_command(
         check_writable_file(out, "--out")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
-    plate_detector = PlateDetector.load(detector, threads=plan.runtime) if detect == "plate" else None
+    plate_detector = PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime) if detect == "plate" else None
     with session_threads(plan.runtime):
         predictor = Predictor.load(
             model, device=device, backend=backend, batch_size=batch_size, decode=decode

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from platocr.cli._app import command
-from platocr.cli.options import DetectorOption, DeviceOption, ThreadsOption
+from platocr.cli.options import DetectorOption, DetectThresholdOption, DeviceOption, ThreadsOption
 from platocr.errors import PlatocrError
 from platocr.outputs import check_writable_file
 
@@ -50,6 +50,7 @@ def video_command(
         ),
     ] = DETECT_EVERY,
     detector: DetectorOption = "plate-detector",
+    detect_threshold: DetectThresholdOption = None,
     tracks: Annotated[
         Path | None,
         typer.Option(
@@ -128,7 +129,9 @@ def video_command(
     preflight(input_spec, rois, detect, decoder, bars)  # type: ignore[arg-type]  # fail fast, before the model load
     plan = plan_for(mode, cores)  # before the model: its onnxruntime session takes the runtime share
     plate_detector = (
-        PlateDetector.load(detector, threads=plan.runtime) if detect == "plate" else None
+        PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime)
+        if detect == "plate"
+        else None
     )  # a bad name: fail fast
     with session_threads(plan.runtime):
         recognize, device_type = load_recognizer(model, device, backend)

@@ -256,6 +256,7 @@ def run_detect_eval(
     detector: str,
     json_out: Path | None,
     console: Console,
+    detect_threshold: float | None = None,
     progress: bool = True,
     **predictor_options: Any,
 ) -> DetectionReport:
@@ -273,7 +274,7 @@ def run_detect_eval(
         check_writable_file(json_out, "--json")
     from platocr.detection import PlateDetector
 
-    plate_detector = PlateDetector.load(detector)
+    plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
     predictor = None
     if not boxes_only:
         from platocr.recognition.predictor import Predictor
