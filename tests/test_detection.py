@@ -61,7 +61,7 @@ def test_boxes_match_one_to_one_by_iou() -> None:
 def test_plate_crop_box_widens_and_stays_in_the_frame() -> None:
     x, y, w, h = plate_crop_box((100, 100, 200, 40), (1280, 720))
     assert x < 100 and y < 100 and x + w > 300 and y + h > 140
-    assert plate_crop_box((0, 0, 50, 10), (52, 20)) == (0, 0, 52, 14)  # clipped right, 10 + 4 below
+    assert plate_crop_box((0, 0, 50, 10), (52, 20)) == (0, 0, 52, 16)  # clipped right, 10 + 6 below
 
 
 def test_unknown_detector_is_one_clear_error(tmp_path: Path) -> None:

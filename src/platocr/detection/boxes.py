@@ -9,8 +9,8 @@ Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
 # The plate reader was trained on CropNumbers crops: the plate (aspect ~4.6) with some car around it,
 # aspect ~2.8. A tight plate box is widened by this share of its width on each side and of its height
 # above and below before it is read.
-CONTEXT_X = 0.12  # also a margin for the detector's box errors (mean IoU ~0.75)
-CONTEXT_Y = 0.45
+CONTEXT_X = 0.15  # also a margin for the detector's box errors (mean IoU ~0.8)
+CONTEXT_Y = 0.6
 
 
 @dataclass(frozen=True)
