@@ -61,13 +61,19 @@ def main() -> None:
         if image is None:
             print(f"skipped {frame.image}: cannot decode", file=sys.stderr)
             continue
-        targets = [(p.text, jittered(p.box, rng, args.jitter)) for p in frame.plates if p.region == "ru" and p.text]
+        targets = [
+            (p.text, jittered(p.box, rng, args.jitter)) for p in frame.plates if p.region == "ru" and p.text
+        ]
         plates += len(targets)
         if detector is not None:
-            false = [d.box for d in detector(image) if all(box_iou(d.box, p.box) < 0.05 for p in frame.plates)]
+            false = [
+                d.box for d in detector(image) if all(box_iou(d.box, p.box) < 0.05 for p in frame.plates)
+            ]
             targets += [("", box) for box in false]
             negatives += len(false)
-        for i, (crop, (text, _)) in enumerate(zip(plate_crops(image, [b for _, b in targets]), targets, strict=True)):
+        for i, (crop, (text, _)) in enumerate(
+            zip(plate_crops(image, [b for _, b in targets]), targets, strict=True)
+        ):
             name = f"{frame.image.stem}_{i}.jpg"
             cv2.imwrite(str(crops_dir / name), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
             rows.append(f"crops/{name}\t{text}\tscenes")

@@ -230,7 +230,9 @@ def test_eval_a_detection_of_a_plate_not_judged_counts_neither_way(frames: Path,
     with (frames / "boxes.tsv").open("a", encoding="utf-8") as handle:
         handle.write("images/a.png\tE111EE11\t100\t180\t50\t20\tignore\n")
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(app, ["eval", "plates-ru", str(frames), "--detect", "plate", "--json", str(out)])
+    result = CliRunner().invoke(
+        app, ["eval", "plates-ru", str(frames), "--detect", "plate", "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert (report["plates"], report["detections"], report["found"], report["false_plates"]) == (3, 3, 2, 1)
@@ -255,14 +257,22 @@ def test_detect_threshold_reaches_the_detector(
 ) -> None:
     asked: list[object] = []
     monkeypatch.setattr(
-        "platocr.detection.PlateDetector.load", lambda *a, **kw: asked.append(kw.get("threshold")) or bright_boxes
+        "platocr.detection.PlateDetector.load",
+        lambda *a, **kw: asked.append(kw.get("threshold")) or bright_boxes,
     )
     image = str(frames / "images/a.png")
-    for args in (["eval", "plates-ru", str(frames)], ["read", "plates-ru", image, "--out", str(tmp_path / "o.tsv")]):
-        result = CliRunner().invoke(app, [*args, "--detect", "plate", "--detect-threshold", "0.3", "--no-progress"])
+    for args in (
+        ["eval", "plates-ru", str(frames)],
+        ["read", "plates-ru", image, "--out", str(tmp_path / "o.tsv")],
+    ):
+        result = CliRunner().invoke(
+            app, [*args, "--detect", "plate", "--detect-threshold", "0.3", "--no-progress"]
+        )
         assert result.exit_code == 0, result.output
     assert asked == [0.3, 0.3]
-    bad = CliRunner().invoke(app, ["read", "plates-ru", image, "--detect", "plate", "--detect-threshold", "1.5"])
+    bad = CliRunner().invoke(
+        app, ["read", "plates-ru", image, "--detect", "plate", "--detect-threshold", "1.5"]
+    )
     assert bad.exit_code == 2 and "--detect-threshold" in bad.output
 
 

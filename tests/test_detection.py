@@ -113,7 +113,9 @@ def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:
     more = runner.invoke(app, ["train-detector", "--train", str(scenes), "--val", str(scenes), "--out",
                                str(tmp_path / "more"), "--steps", "1", "--batch-size", "2", "--init", str(run / "best.pt")])  # fmt: skip
     assert more.exit_code == 0, more.output
-    assert json.loads((tmp_path / "more" / "run.json").read_text())["training"]["init"] == str(run / "best.pt")
+    assert json.loads((tmp_path / "more" / "run.json").read_text())["training"]["init"] == str(
+        run / "best.pt"
+    )
     detector = PlateDetector.load(run / "plate-detector.onnx", threshold=0.01)
     assert detector.settings.stride == 4
     found = detector(np.zeros((120, 200, 3), np.uint8))

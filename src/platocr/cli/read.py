@@ -103,7 +103,11 @@ def read_command(
         check_writable_file(out, "--out")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
-    plate_detector = PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime) if detect == "plate" else None
+    plate_detector = (
+        PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime)
+        if detect == "plate"
+        else None
+    )
     with session_threads(plan.runtime):
         predictor = Predictor.load(
             model, device=device, backend=backend, batch_size=batch_size, decode=decode

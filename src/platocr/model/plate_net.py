@@ -36,7 +36,10 @@ class PlateNet(nn.Module):
     """
 
     def __init__(
-        self, backbone: str = DEFAULT_BACKBONE, channels: int = CHANNELS, levels: tuple[int, ...] = FEATURE_LEVELS
+        self,
+        backbone: str = DEFAULT_BACKBONE,
+        channels: int = CHANNELS,
+        levels: tuple[int, ...] = FEATURE_LEVELS,
     ) -> None:
         super().__init__()
         import timm

@@ -295,5 +295,7 @@ def render_scene(
         elif seen > 0.1:  # cut by the edge or mostly hidden: in the picture, but not judged
             x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
             if x1 - x0 >= 4 and y1 - y0 >= 2:
-                plates.append(ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), IGNORE_REGION))
+                plates.append(
+                    ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), IGNORE_REGION)
+                )
     return Scene(frame, tuple(plates))

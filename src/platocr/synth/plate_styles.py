@@ -151,7 +151,9 @@ def us_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
                               tuple(rng.uniform(0, 255, 3)), -1)  # fmt: skip
     if rng.random() < 0.7:
         _border(img, ink, 0.02)
-    return PlateImage(img, plate_mask(width, h, width / 305 * 0.5), _full_quad(width, h), 305.0), _label(drawn)
+    return PlateImage(img, plate_mask(width, h, width / 305 * 0.5), _full_quad(width, h), 305.0), _label(
+        drawn
+    )
 
 
 def brazil_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:

@@ -96,7 +96,13 @@ def write_preview(frames: list[tuple[Path, tuple]], out: Path, columns: int = 3,
     for path, plates in frames[:PREVIEW_FRAMES]:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         for text, (x, y, w, h), kind in plates:
-            colour = (0, 255, 0) if kind.startswith("ru") else (128, 128, 128) if kind == IGNORE_REGION else (255, 200, 0)
+            colour = (
+                (0, 255, 0)
+                if kind.startswith("ru")
+                else (128, 128, 128)
+                if kind == IGNORE_REGION
+                else (255, 200, 0)
+            )
             cv2.rectangle(image, (x, y), (x + w, y + h), colour, 2)
             cv2.putText(
                 image, text, (x, max(12, y - 5)), cv2.FONT_HERSHEY_SIMPLEX, 0.8, colour, 2, cv2.LINE_AA

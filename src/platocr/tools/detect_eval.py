@@ -148,7 +148,9 @@ def evaluate_detection(
             found = detector(image)
             report.detect_seconds += time.perf_counter() - start
             if ignored:  # a detection of a plate that is not judged is neither found nor false
-                hits = {i for i, _, _ in match_boxes([d.box for d in found], [p.box for p in plates], MATCH_IOU)}
+                hits = {
+                    i for i, _, _ in match_boxes([d.box for d in found], [p.box for p in plates], MATCH_IOU)
+                }
                 kept = [d for i, d in enumerate(found) if i in hits or not overlaps_ignored(d.box, ignored)]
                 report.ignored_detections += len(found) - len(kept)
                 found = kept

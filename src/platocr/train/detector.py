@@ -112,8 +112,9 @@ def score_thresholds(
                 boxes = [box for box, _ in decode_plates(output, at, scale)]
                 hits = {i for i, _, _ in match_boxes(boxes, truth, min_iou)}
                 boxes = [b for i, b in enumerate(boxes) if i in hits or not overlaps_ignored(b, ignored)]
-                matched = len(hits)
-                count[0], count[1], count[2] = count[0] + len(truth), count[1] + matched, count[2] + len(boxes) - matched
+                count[0] += len(truth)
+                count[1] += len(hits)
+                count[2] += len(boxes) - len(hits)
     model.train()
     return {t: DetectionScore(len(frames), *count) for t, count in counts.items()}
 
@@ -144,7 +145,8 @@ def train_detector(
     if cfg.init is not None:
         missing, _ = model.load_state_dict(_load_weights(cfg.init, cfg.backbone), strict=False)
         if missing:  # a checkpoint from before a feature level was added: that level starts fresh
-            log(f"--init {cfg.init}: {len(missing)} tensor(s) start fresh ({', '.join(sorted({k.rsplit('.', 2)[0] for k in missing}))})")
+            fresh = ", ".join(sorted({key.rsplit(".", 2)[0] for key in missing}))
+            log(f"--init {cfg.init}: {len(missing)} tensor(s) start fresh ({fresh})")
     views = DetectorViews(train, cfg.view_size, cfg.settings.input_size, cfg.seed, cfg.steps * cfg.batch_size)
     loader = torch.utils.data.DataLoader(
         views, batch_size=cfg.batch_size, shuffle=False, num_workers=1, persistent_workers=True
@@ -188,11 +190,22 @@ def train_detector(
     settings = DetectorSettings(**{**asdict(cfg.settings), "threshold": threshold})
     onnx_path = out / "plate-detector.onnx"
     onnx_path.write_bytes(export_detector(model, settings))
-    (out / "run.json").write_text(json.dumps({
-        "training": asdict(cfg), "best_step": best[0], "best": asdict(best[1]), "threshold": threshold,
-        "by_threshold": {str(t): asdict(v) for t, v in by_threshold.items()},
-        "history": [{"step": s, "loss": loss, **asdict(v)} for s, loss, v in history],
-    }, indent=2, default=str), encoding="utf-8")  # fmt: skip  (default=str: the --init path)
+    # default=str: the --init path
+    (out / "run.json").write_text(
+        json.dumps(
+            {
+                "training": asdict(cfg),
+                "best_step": best[0],
+                "best": asdict(best[1]),
+                "threshold": threshold,
+                "by_threshold": {str(t): asdict(v) for t, v in by_threshold.items()},
+                "history": [{"step": s, "loss": loss, **asdict(v)} for s, loss, v in history],
+            },
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     return DetectorRun(best[0], chosen, onnx_path, time.perf_counter() - start, history, threshold)
 
 

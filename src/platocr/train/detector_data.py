@@ -180,6 +180,7 @@ def labelled_frames(path: str | Path, what: str) -> list[LabelledFrame]:
                           highlight=False, soft_wrap=True)  # fmt: skip
     if not frames:
         raise PlatocrError(f"{what} {path}: no frames to use")
+
     def boxes(frame: FramePlates, ignored: bool) -> np.ndarray:
         picked = [p.box for p in frame.plates if (p.region == IGNORE_REGION) == ignored]
         return np.array(picked, np.float32).reshape(-1, 4)
