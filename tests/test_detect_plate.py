@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -201,13 +202,17 @@ def frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
-    out = tmp_path / "report.json"
+def _eval_detect(source: Path, out: Path, *extra: str) -> tuple[Any, dict[str, Any]]:
+    """Run ``platocr eval plates-ru SOURCE --detect plate --json OUT`` and return (result, the JSON)."""
     result = CliRunner().invoke(
-        app, ["eval", "plates-ru", str(frames), "--detect", "plate", "--json", str(out)]
+        app, ["eval", "plates-ru", str(source), "--detect", "plate", "--json", str(out), *extra]
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(out.read_text())
+    return result, json.loads(out.read_text())
+
+
+def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
+    result, report = _eval_detect(frames, tmp_path / "report.json")
     assert (report["frames"], report["plates"], report["detections"], report["found"]) == (3, 3, 4, 2)
     assert report["recall"] == pytest.approx(2 / 3) and report["precision"] == pytest.approx(0.5)
     assert report["false_plates"] == 2 and report["false_plates_per_frame"] == pytest.approx(2 / 3)
@@ -219,22 +224,15 @@ def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
     assert sorted(Path(s["path"]).name for s in report["skipped"]) == ["d.png", "e.png"]
     assert "66.7% (2/3)" in result.output and "50.0% (1/2)" in result.output
 
-    boxes_only = CliRunner().invoke(app, ["eval", "plates-ru", str(frames / "boxes.tsv"), "--detect", "plate",
-                                          "--boxes-only", "--json", str(out)])  # fmt: skip
-    assert boxes_only.exit_code == 0, boxes_only.output
-    assert json.loads(out.read_text())["read_right_rate"] is None and "--boxes-only" in boxes_only.output
+    boxes_only, report = _eval_detect(frames / "boxes.tsv", tmp_path / "report.json", "--boxes-only")
+    assert report["read_right_rate"] is None and "--boxes-only" in boxes_only.output
 
 
 def test_eval_a_detection_of_a_plate_not_judged_counts_neither_way(frames: Path, tmp_path: Path) -> None:
     # a.png's third blob is a plate cut by the frame's edge (region ignore): found, but not judged
     with (frames / "boxes.tsv").open("a", encoding="utf-8") as handle:
         handle.write("images/a.png\tE111EE11\t100\t180\t50\t20\tignore\n")
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(
-        app, ["eval", "plates-ru", str(frames), "--detect", "plate", "--json", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    report = json.loads(out.read_text())
+    result, report = _eval_detect(frames, tmp_path / "report.json")
     assert (report["plates"], report["detections"], report["found"], report["false_plates"]) == (3, 3, 2, 1)
     assert report["ignored_detections"] == 1 and "ignore" not in report["by_region"]
     assert "not judged" in result.output

@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from platocr.detection import Detection, PlateDetector, box_iou, match_boxes, overlaps_ignored, plate_crop_box
+from platocr.detection import (
+    Detection,
+    PlateDetector,
+    box_iou,
+    judge_boxes,
+    match_boxes,
+    overlaps_ignored,
+    plate_crop_box,
+)
 from platocr.detection.detector import DetectorSettings, decode_plates, letterbox
 from platocr.errors import PlatocrError
 
@@ -87,6 +95,15 @@ def test_overlaps_ignored() -> None:
     assert overlaps_ignored((0, 100, 60, 20), [cut])  # the detector's box runs past the clipped one
     assert overlaps_ignored((10, 104, 20, 10), [cut])  # wholly inside
     assert not overlaps_ignored((200, 100, 40, 20), [cut]) and not overlaps_ignored((0, 100, 40, 20), [])
+
+
+def test_judge_boxes_leaves_out_detections_of_plates_not_judged() -> None:
+    truth, cut = [(100, 100, 80, 20)], [(0, 300, 40, 20)]
+    found = [(0, 300, 60, 20), (102, 101, 80, 20), (400, 50, 60, 20)]  # cut plate, plate, false plate
+    kept, matches = judge_boxes(found, truth, cut)
+    assert kept == [1, 2] and [(i, j) for i, j, _ in matches] == [(0, 0)]  # index 0 of kept = found[1]
+    assert len(kept) - len(matches) == 1  # one false plate
+    assert judge_boxes(found, truth, [])[0] == [0, 1, 2]
 
 
 def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:

@@ -10,7 +10,22 @@ Example::
 Like ``recognition/``, this package never imports training, synthesis, the command tools or the CLI.
 """
 
-from platocr.detection.boxes import Detection, box_iou, match_boxes, overlaps_ignored, plate_crop_box
+from platocr.detection.boxes import (
+    Detection,
+    box_iou,
+    judge_boxes,
+    match_boxes,
+    overlaps_ignored,
+    plate_crop_box,
+)
 from platocr.detection.detector import PlateDetector
 
-__all__ = ["Detection", "PlateDetector", "box_iou", "match_boxes", "overlaps_ignored", "plate_crop_box"]
+__all__ = [
+    "Detection",
+    "PlateDetector",
+    "box_iou",
+    "judge_boxes",
+    "match_boxes",
+    "overlaps_ignored",
+    "plate_crop_box",
+]

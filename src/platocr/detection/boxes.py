@@ -45,12 +45,30 @@ def box_iou(a: Box, b: Box) -> float:
 def overlaps_ignored(box: Box, ignored: list[Box]) -> bool:
     """Whether ``box`` is a detection of a plate that is not judged: IoU >= 0.3 with one of ``ignored``,
     or at least half of ``box`` inside it (a cut plate's box is clipped to the frame)."""
-    for other in ignored:
-        ix = max(0, min(box[0] + box[2], other[0] + other[2]) - max(box[0], other[0]))
-        iy = max(0, min(box[1] + box[3], other[1] + other[3]) - max(box[1], other[1]))
-        if box_iou(box, other) >= 0.3 or ix * iy >= 0.5 * box[2] * box[3]:
-            return True
-    return False
+    return any(box_iou(box, other) >= 0.3 or _inside_share(box, other) >= 0.5 for other in ignored)
+
+
+def _inside_share(box: Box, other: Box) -> float:
+    """The share of ``box``'s area that lies inside ``other``."""
+    ix = max(0, min(box[0] + box[2], other[0] + other[2]) - max(box[0], other[0]))
+    iy = max(0, min(box[1] + box[3], other[1] + other[3]) - max(box[1], other[1]))
+    return ix * iy / (box[2] * box[3]) if box[2] * box[3] > 0 else 0.0
+
+
+def judge_boxes(
+    found: list[Box], truth: list[Box], ignored: list[Box], min_iou: float = 0.5
+) -> tuple[list[int], list[tuple[int, int, float]]]:
+    """Which of ``found`` are judged, and how they match ``truth``.
+
+    Returns ``kept``: the indices of ``found`` that count (a box matching no plate of ``truth`` but lying
+    on one of ``ignored`` is left out: neither found nor false), and :func:`match_boxes` of the kept boxes
+    against ``truth``, with found indices into ``kept``. ``len(kept) - len(matches)`` = false plates.
+    """
+    matches = match_boxes(found, truth, min_iou)
+    hits = {i for i, _, _ in matches}
+    kept = [i for i, box in enumerate(found) if i in hits or not overlaps_ignored(box, ignored)]
+    position = {i: k for k, i in enumerate(kept)}
+    return kept, [(position[i], j, iou) for i, j, iou in matches]
 
 
 def match_boxes(found: list[Box], truth: list[Box], min_iou: float = 0.5) -> list[tuple[int, int, float]]:

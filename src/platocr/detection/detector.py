@@ -8,7 +8,7 @@ plate's log width and log height in cells. A plate is a local maximum of channel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ class PlateDetector:
         if threshold is not None:
             if not 0.0 < threshold < 1.0:
                 raise PlatocrError(f"detector threshold must be in (0, 1), got {threshold}")
-            settings = DetectorSettings(**{**settings.__dict__, "threshold": threshold})
+            settings = replace(settings, threshold=threshold)
         return cls(onnx_session(path, "cpu", threads), settings, str(path))
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
-from platocr.detection import Detection, match_boxes, overlaps_ignored
+from platocr.detection import Detection, judge_boxes
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import plate_crops
@@ -147,21 +147,15 @@ def evaluate_detection(
             start = time.perf_counter()
             found = detector(image)
             report.detect_seconds += time.perf_counter() - start
-            if ignored:  # a detection of a plate that is not judged is neither found nor false
-                hits = {
-                    i for i, _, _ in match_boxes([d.box for d in found], [p.box for p in plates], MATCH_IOU)
-                }
-                kept = [d for i, d in enumerate(found) if i in hits or not overlaps_ignored(d.box, ignored)]
-                report.ignored_detections += len(found) - len(kept)
-                found = kept
+            # a detection of a plate that is not judged (region ignore) is neither found nor false
+            kept, pairs = judge_boxes([d.box for d in found], [p.box for p in plates], ignored, MATCH_IOU)
+            report.ignored_detections += len(found) - len(kept)
+            found = [found[i] for i in kept]
             report.frames += 1
             report.plates += len(plates)
             report.detections += len(found)
             # (plate index, detection index, IoU), best overlaps first, each used once
-            matched = [
-                (j, i, v)
-                for i, j, v in match_boxes([d.box for d in found], [p.box for p in plates], MATCH_IOU)
-            ]
+            matched = [(j, i, v) for i, j, v in pairs]
             report.found += len(matched)
             report.iou_sum += sum(overlap for _, _, overlap in matched)
             for plate in plates:

@@ -14,14 +14,14 @@ import math
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-from platocr.detection.boxes import match_boxes, overlaps_ignored
+from platocr.detection.boxes import judge_boxes
 from platocr.detection.detector import INPUT_NAME, OUTPUT_NAME, DetectorSettings, decode_plates, letterbox
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet
@@ -108,13 +108,12 @@ def score_thresholds(
             truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
             ignored = [tuple(int(round(v)) for v in b) for b in frame.ignored]
             for threshold, count in counts.items():
-                at = DetectorSettings(**{**asdict(settings), "threshold": threshold})
+                at = replace(settings, threshold=threshold)
                 boxes = [box for box, _ in decode_plates(output, at, scale)]
-                hits = {i for i, _, _ in match_boxes(boxes, truth, min_iou)}
-                boxes = [b for i, b in enumerate(boxes) if i in hits or not overlaps_ignored(b, ignored)]
+                kept, matches = judge_boxes(boxes, truth, ignored, min_iou)
                 count[0] += len(truth)
-                count[1] += len(hits)
-                count[2] += len(boxes) - len(hits)
+                count[1] += len(matches)
+                count[2] += len(kept) - len(matches)
     model.train()
     return {t: DetectionScore(len(frames), *count) for t, count in counts.items()}
 
@@ -187,7 +186,7 @@ def train_detector(
     chosen = by_threshold[threshold]
     log(f"threshold {threshold}: recall {chosen.recall:.3f}  precision {chosen.precision:.3f}  "
         f"false/frame {chosen.false_plates / chosen.frames:.3f}")  # fmt: skip
-    settings = DetectorSettings(**{**asdict(cfg.settings), "threshold": threshold})
+    settings = replace(cfg.settings, threshold=threshold)
     onnx_path = out / "plate-detector.onnx"
     onnx_path.write_bytes(export_detector(model, settings))
     # default=str: the --init path
