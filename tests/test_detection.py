@@ -18,7 +18,7 @@ from platocr.detection import (
     overlaps_ignored,
     plate_crop_box,
 )
-from platocr.detection.detector import DetectorSettings, decode_plates, letterbox
+from platocr.detection.detector import DetectorSettings, decode_plates, find_plates, letterbox
 from platocr.errors import PlatocrError
 
 
@@ -49,6 +49,32 @@ def test_decode_keeps_one_box_of_overlapping_centres() -> None:
     out = _output_with([(10, 5, 20.0, 4.0, 0.9), (12, 5, 20.0, 4.0, 0.8)])
     found = decode_plates(out, DetectorSettings(threshold=0.3), scale=1.0)
     assert [score for _, score in found] == [pytest.approx(0.9)]
+
+
+def _toy_network(image: np.ndarray) -> np.ndarray:
+    """A stand-in network over (1, 3, H, W) input that finds white rectangles, with the box right only
+    for those 40-200 input px wide; wider ones it boxes 1.5 times too wide."""
+    import cv2
+
+    out = np.zeros((1, 5, image.shape[2] // 4, image.shape[3] // 4), np.float32)
+    count, _, stats, _ = cv2.connectedComponentsWithStats((image[0, 0] > 0.9).astype(np.uint8))
+    for x, y, w, h, _ in stats[1:count]:
+        cx, cy, seen_w = (x + w / 2) / 4, (y + h / 2) / 4, w if w <= 200 else 1.5 * w
+        out[0, :, int(cy), int(cx)] = (0.9, cx % 1, cy % 1, math.log(seen_w / 4), math.log(h / 4))
+    return out
+
+
+def test_find_plates_takes_the_box_from_a_closer_look() -> None:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[300:408, 200:700] = 255  # a plate 500 px wide: 250 px in the look at the whole frame
+    frame[600:630, 1000:1100] = 255  # 50 px wide there: boxed right at once
+    plate = (200, 300, 500, 108)
+    one_look = find_plates(_toy_network, frame, DetectorSettings(threshold=0.5, second_look_size=0))
+    assert len(one_look) == 2 and box_iou(one_look[0].box, plate) < 0.7
+    found = find_plates(_toy_network, frame, DetectorSettings(threshold=0.5))
+    boxes = sorted(d.box for d in found)
+    assert box_iou(boxes[0], plate) > 0.95 and box_iou(boxes[1], (1000, 600, 100, 30)) > 0.9
+    assert [d.score for d in found] == [pytest.approx(0.9)] * 2  # the score is the whole-frame look's
 
 
 def test_letterbox_scales_the_longer_side_and_pads_to_the_stride() -> None:

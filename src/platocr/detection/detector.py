@@ -1,13 +1,18 @@
 """The plate detector at inference time: onnxruntime + numpy, no torch.
 
-The network (``platocr.detection.network`` for training) maps a frame, resized so its longer side is
+The network (``platocr.model.plate_net`` for training) maps a frame, resized so its longer side is
 ``input_size`` and padded to a multiple of the stride, to a (1, 5, H/stride, W/stride) map: channel 0 the
 probability that a plate centre falls in the cell, 1-2 the centre's offset inside the cell, 3-4 the
 plate's log width and log height in cells. A plate is a local maximum of channel 0 above ``threshold``.
+
+:func:`find_plates` looks twice: once at the whole frame, which decides what is a plate, then again at a
+window around each plate found, zoomed so that the plate is mid-sized for the network (test-time zoom),
+which gives its box. One look at the whole frame boxes large plates too wide and small ones loosely.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,13 +36,16 @@ class DetectorSettings:
     threshold: float = 0.35  # lowest centre probability that counts as a plate
     max_plates: int = 32
     nms_iou: float = 0.4  # overlapping boxes above this IoU keep only the higher score
+    second_look_size: int = 384  # input size of the close look that gives the box; 0 = one look only
+    second_look_zoom: float = 5.0  # the close look's window is this many plate widths wide
 
     def as_metadata(self) -> dict[str, str]:
         return {f"detector.{k}": str(v) for k, v in self.__dict__.items()}
 
     @classmethod
     def from_metadata(cls, props: dict[str, str]) -> DetectorSettings:
-        kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float}
+        kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float,
+                 "second_look_size": int, "second_look_zoom": float}  # fmt: skip
         found = {k: kinds[k](props[f"detector.{k}"]) for k in kinds if f"detector.{k}" in props}
         return cls(**found)
 
@@ -81,7 +89,8 @@ def letterbox(frame: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, fl
 
 
 def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) -> list[tuple[Box, float]]:
-    """Boxes in frame pixels and scores from the network output (1, 5, h, w), best first, after NMS."""
+    """Boxes in frame pixels and scores at or above ``settings.threshold`` from the network output
+    (1, 5, h, w), best first, after NMS."""
     heat = output[0, 0]
     padded = np.pad(heat, 1, constant_values=-1.0)
     neighbours = np.max(
@@ -102,6 +111,54 @@ def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) 
         if len(boxes) == settings.max_plates:
             break
     return boxes
+
+
+Network = Callable[[np.ndarray], np.ndarray]  # (1, 3, H, W) float32 input -> (1, 5, H/stride, W/stride)
+
+
+def find_plates(network: Network, frame: np.ndarray, settings: DetectorSettings) -> list[Detection]:
+    """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first, boxes in the frame.
+
+    ``network`` is the exported ONNX session at inference and the torch model in training's validation,
+    so both judge the same boxes.
+    """
+    height, width = frame.shape[:2]
+    image, scale = letterbox(frame, settings.input_size, settings.stride)
+    plates: list[Detection] = []
+    for box, score in decode_plates(network(image), settings, scale):
+        if settings.second_look_size:
+            box = _look_closer(network, frame, box, settings)
+        x, y, w, h = box
+        if any(box_iou(box, p.box) > settings.nms_iou for p in plates):  # two boxes refined into one
+            continue
+        x0, y0 = max(0, x), max(0, y)
+        x1, y1 = min(width, x + w), min(height, y + h)
+        if x1 - x0 >= 4 and y1 - y0 >= 2:
+            plates.append(Detection((x0, y0, x1 - x0, y1 - y0), score))
+    return plates
+
+
+def _look_closer(network: Network, frame: np.ndarray, box: Box, settings: DetectorSettings) -> Box:
+    """The plate at ``box`` seen again in a window ``second_look_zoom`` plate widths wide: the close look's
+    best box of the same plate, or ``box`` when the close look finds none."""
+    x, y, w, h = box
+    cx, cy = x + w / 2, y + h / 2
+    win_w = max(w * settings.second_look_zoom, 48.0)
+    win_h = max(win_w * 0.6, h * 3.0)
+    x0, y0 = int(max(0, cx - win_w / 2)), int(max(0, cy - win_h / 2))
+    x1, y1 = int(min(frame.shape[1], cx + win_w / 2)), int(min(frame.shape[0], cy + win_h / 2))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return box
+    image, scale = letterbox(frame[y0:y1, x0:x1], settings.second_look_size, settings.stride)
+    close = replace(settings, threshold=0.02, max_plates=8)
+    best: tuple[Box, float] = (box, 0.0)
+    for (bx, by, bw, bh), near_score in decode_plates(network(image), close, scale):
+        moved = (bx + x0, by + y0, bw, bh)
+        # the same plate: overlapping the candidate, or centred within its width
+        same = box_iou(moved, box) > 0.1 or abs(moved[0] + bw / 2 - cx) < w / 2
+        if same and near_score > best[1]:
+            best = (moved, near_score)
+    return best[0]
 
 
 class PlateDetector:
@@ -137,13 +194,7 @@ class PlateDetector:
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
         """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first."""
-        height, width = frame.shape[:2]
-        image, scale = letterbox(frame, self.settings.input_size, self.settings.stride)
-        output = self._session.run([OUTPUT_NAME], {INPUT_NAME: image})[0]
-        found = []
-        for (x, y, w, h), score in decode_plates(output, self.settings, scale):
-            x0, y0 = max(0, x), max(0, y)
-            x1, y1 = min(width, x + w), min(height, y + h)
-            if x1 - x0 >= 4 and y1 - y0 >= 2:
-                found.append(Detection((x0, y0, x1 - x0, y1 - y0), score))
-        return found
+        return find_plates(self._network, frame, self.settings)
+
+    def _network(self, image: np.ndarray) -> np.ndarray:
+        return self._session.run([OUTPUT_NAME], {INPUT_NAME: image})[0]

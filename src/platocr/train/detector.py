@@ -2,7 +2,7 @@
 
 Frames come from box files (``platocr synth scenes``, or your own frames in the same columns). The run is
 budgeted in optimizer steps, so a busy machine gives the same weights, only later. Validation runs the
-inference path itself (letterbox, the network, :func:`~platocr.detection.detector.decode_plates`) on whole
+inference path itself (:func:`~platocr.detection.detector.find_plates`, both looks) on whole
 frames and keeps the checkpoint with the best F1 of plates found at IoU 0.5.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from platocr.detection.boxes import judge_boxes
-from platocr.detection.detector import INPUT_NAME, OUTPUT_NAME, DetectorSettings, decode_plates, letterbox
+from platocr.detection.detector import INPUT_NAME, OUTPUT_NAME, DetectorSettings, find_plates
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet
 from platocr.train.detector_data import DetectorViews, LabelledFrame, detector_loss
@@ -97,19 +97,23 @@ def score_thresholds(
     thresholds: tuple[float, ...],
     min_iou: float = 0.5,
 ) -> dict[float, DetectionScore]:
-    """:func:`score_frames` at each of ``thresholds``, running the network once per frame."""
+    """:func:`score_frames` at each of ``thresholds``, finding the plates of each frame once, at the lowest
+    (a higher threshold keeps the same plates with a higher score)."""
     model.eval()
     counts = {t: [0, 0, 0] for t in thresholds}  # plates, found, false
+    lowest = replace(settings, threshold=min(thresholds))
+
+    def network(batch: np.ndarray) -> np.ndarray:
+        return model(torch.from_numpy(batch)).numpy()
+
     with torch.no_grad():
         for frame in frames:
             image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
-            batch, scale = letterbox(image, settings.input_size, settings.stride)
-            output = model(torch.from_numpy(batch)).numpy()
+            plates = find_plates(network, image, lowest)
             truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
             ignored = [tuple(int(round(v)) for v in b) for b in frame.ignored]
             for threshold, count in counts.items():
-                at = replace(settings, threshold=threshold)
-                boxes = [box for box, _ in decode_plates(output, at, scale)]
+                boxes = [p.box for p in plates if p.score >= threshold]
                 kept, matches = judge_boxes(boxes, truth, ignored, min_iou)
                 count[0] += len(truth)
                 count[1] += len(matches)
@@ -180,15 +184,9 @@ def train_detector(
     _save(model, cfg, out / "last.pt", cfg.steps, history[-1][2])
     assert best is not None
     model.load_state_dict(torch.load(out / "best.pt", weights_only=True)["model"])
-    # The exported threshold is the one with the best F1 on the validation frames, not a fixed guess.
-    by_threshold = score_thresholds(model, val, cfg.settings, THRESHOLDS)
-    threshold = max(THRESHOLDS, key=lambda t: (by_threshold[t].f1, -abs(t - cfg.settings.threshold)))
+    threshold, by_threshold = export_with_best_threshold(model, val, cfg.settings, out, log)
     chosen = by_threshold[threshold]
-    log(f"threshold {threshold}: recall {chosen.recall:.3f}  precision {chosen.precision:.3f}  "
-        f"false/frame {chosen.false_plates / chosen.frames:.3f}")  # fmt: skip
-    settings = replace(cfg.settings, threshold=threshold)
     onnx_path = out / "plate-detector.onnx"
-    onnx_path.write_bytes(export_detector(model, settings))
     # default=str: the --init path
     (out / "run.json").write_text(
         json.dumps(
@@ -206,6 +204,32 @@ def train_detector(
         encoding="utf-8",
     )
     return DetectorRun(best[0], chosen, onnx_path, time.perf_counter() - start, history, threshold)
+
+
+def export_with_best_threshold(
+    model: PlateNet,
+    val: list[LabelledFrame],
+    settings: DetectorSettings,
+    out: Path,
+    log: Callable[[str], None] = print,
+) -> tuple[float, dict[float, DetectionScore]]:
+    """Write ``out/plate-detector.onnx`` with the threshold of the best F1 on ``val`` (ties: the one
+    nearest ``settings.threshold``); return that threshold and the score at every candidate."""
+    by_threshold = score_thresholds(model, val, settings, THRESHOLDS)
+    threshold = max(THRESHOLDS, key=lambda t: (by_threshold[t].f1, -abs(t - settings.threshold)))
+    chosen = by_threshold[threshold]
+    log(f"threshold {threshold}: recall {chosen.recall:.3f}  precision {chosen.precision:.3f}  "
+        f"false/frame {chosen.false_plates / chosen.frames:.3f}")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plate-detector.onnx").write_bytes(export_detector(model, replace(settings, threshold=threshold)))
+    return threshold, by_threshold
+
+
+def load_detector_checkpoint(path: Path, backbone: str = DEFAULT_BACKBONE) -> PlateNet:
+    """A ``best.pt``/``last.pt`` of train-detector as a model in eval mode."""
+    model = PlateNet(backbone)
+    model.load_state_dict(_load_weights(path, backbone))
+    return model.eval()
 
 
 def _load_weights(path: Path, backbone: str) -> dict[str, torch.Tensor]:
