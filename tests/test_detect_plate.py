@@ -221,6 +221,12 @@ def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
     # the stand-in reader gives every crop a text, so both false plates would be shown as plates
     assert (report["false_reads"], report["false_reads_per_frame"]) == (2, pytest.approx(2 / 3))
     assert report["by_region"] == {"eu": {"plates": 1, "found": 1}, "ru": {"plates": 2, "found": 1}}
+    # the 100 px plate read right, the 40 px one missed
+    assert report["read_by_width"] == {
+        "100-159 px": {"plates": 1, "right": 1},
+        "< 100 px": {"plates": 1, "right": 0},
+    }
+    assert "plates < 100 px wide" in result.output
     assert sorted(Path(s["path"]).name for s in report["skipped"]) == ["d.png", "e.png"]
     assert "66.7% (2/3)" in result.output and "50.0% (1/2)" in result.output
 

@@ -5,8 +5,9 @@ reads it (columns ``filename text x y width height region``; a frame without pla
 overlaps it at IoU >= 0.5 (each detection matches one plate, best overlaps first); a detection that
 matches no plate is a false plate, unless it lies on a plate of region ``ignore`` (cut by the frame's
 edge or mostly hidden: in the picture but not judged), which counts neither way. Plates of region ``ru`` are also read from the matched detection's
-crop and count as read right when the text equals the label; ``boxes_only`` (real photos from other
-countries) skips reading. Example::
+crop and count as read right when the text equals the label, also counted by the plate's width in
+the frame (``READ_WIDTHS``: below 100 px a plate's characters are a few pixels tall); ``boxes_only``
+(real photos from other countries) skips reading. Example::
 
     report = evaluate_detection(PlateDetector.load(), "frames/boxes.tsv", Predictor.load("plates-ru"))
     report.recall, report.false_plates_per_frame, report.read_right_rate
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 Detector = Callable[[np.ndarray], list[Detection]]
 MATCH_IOU = 0.5
 READ_REGION = "ru"  # the plates the plate reader knows; the others are measured for detection only
+READ_WIDTHS = (100, 160)  # plate widths (frame px) where reading is reported apart: how far a camera may be
 
 
 @dataclass
@@ -44,6 +46,20 @@ class RegionCount:
 
     plates: int = 0
     found: int = 0
+
+
+@dataclass
+class ReadCount:
+    """Plates to read of one width band and how many were read right."""
+
+    plates: int = 0
+    right: int = 0
+
+
+def width_band(width: int) -> str:
+    """The READ_WIDTHS band of a plate ``width`` px wide: '< 100 px', '100-159 px' or '>= 160 px'."""
+    low, high = READ_WIDTHS
+    return f"< {low} px" if width < low else f"{low}-{high - 1} px" if width < high else f">= {high} px"
 
 
 @dataclass
@@ -64,6 +80,7 @@ class DetectionReport:
     read_seconds: float = 0.0
     boxes_only: bool = False
     by_region: dict[str, RegionCount] = field(default_factory=dict)
+    read_by_width: dict[str, ReadCount] = field(default_factory=dict)  # READ_REGION plates by width_band
     skipped: list[Skipped] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)  # frames with a labelled plate not found
 
@@ -101,12 +118,14 @@ class DetectionReport:
 
     def as_dict(self) -> dict[str, object]:
         """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
-        out = {k: v for k, v in asdict(self).items() if k not in ("by_region", "skipped", "iou_sum")}
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("by_region", "read_by_width", "skipped", "iou_sum")}  # fmt: skip
         for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "false_reads_per_frame",
                      "mean_iou", "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
             out[name] = getattr(self, name)
         out["match_iou"] = MATCH_IOU
         out["by_region"] = {name: asdict(count) for name, count in sorted(self.by_region.items())}
+        out["read_by_width"] = {band: asdict(count) for band, count in self.read_by_width.items()}
         out["skipped"] = [asdict(s) for s in self.skipped]
         return out
 
@@ -185,8 +204,10 @@ def _read(
 ) -> None:
     """Read the found ``ru`` plates (an ``ru`` plate not found counts as not read right) and the false
     plates (one the reader gives a text is what a user would see as a plate)."""
-    report.read_plates += sum(_readable(p) for p in plates)
-    targets = [(plates[i].text, found[j].box) for i, j, _ in matched if _readable(plates[i])]
+    for plate in filter(_readable, plates):
+        report.read_plates += 1
+        report.read_by_width.setdefault(width_band(plate.box[2]), ReadCount()).plates += 1
+    targets = [(plates[i], found[j].box) for i, j, _ in matched if _readable(plates[i])]
     matched_found = {j for _, j, _ in matched}
     false = [d.box for j, d in enumerate(found) if j not in matched_found]
     if not targets and not false:
@@ -194,9 +215,10 @@ def _read(
     start = time.perf_counter()
     reads = predictor.predict(plate_crops(image, [box for _, box in targets] + false))
     report.read_seconds += time.perf_counter() - start
-    report.read_right += sum(
-        same_plate(r.text, text) for r, (text, _) in zip(reads[: len(targets)], targets, strict=True)
-    )
+    for read, (plate, _) in zip(reads[: len(targets)], targets, strict=True):
+        if same_plate(read.text, plate.text):
+            report.read_right += 1
+            report.read_by_width[width_band(plate.box[2])].right += 1
     report.false_reads += sum(bool(r.text) for r in reads[len(targets) :])
 
 
@@ -236,11 +258,18 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
             table.add_row(
                 f"  found, {name}", f"{pct(count.found / count.plates)} ({count.found}/{count.plates})"
             )
+    for band, read in sorted(report.read_by_width.items(), key=lambda item: _band_order(item[0])):
+        table.add_row(f"  read right, plates {band} wide", f"{pct(read.right / read.plates)} "
+                      f"({read.right}/{read.plates})")  # fmt: skip
     console.print(table)
     if report.skipped:
         console.print(f"skipped {len(report.skipped)} unreadable frames:", highlight=False)
         for skip in report.skipped:
             console.print(f"  {skip.path}: {skip.reason}", highlight=False, soft_wrap=True)
+
+
+def _band_order(band: str) -> int:
+    return [width_band(w) for w in (0, *READ_WIDTHS)].index(band)
 
 
 def run_detect_eval(
