@@ -129,12 +129,12 @@ def find_plates(network: Network, frame: np.ndarray, settings: DetectorSettings)
         if settings.second_look_size:
             box = _look_closer(network, frame, box, settings)
         x, y, w, h = box
-        if any(box_iou(box, p.box) > settings.nms_iou for p in plates):  # two boxes refined into one
-            continue
         x0, y0 = max(0, x), max(0, y)
         x1, y1 = min(width, x + w), min(height, y + h)
-        if x1 - x0 >= 4 and y1 - y0 >= 2:
-            plates.append(Detection((x0, y0, x1 - x0, y1 - y0), score))
+        clipped = (x0, y0, x1 - x0, y1 - y0)
+        # the second look can bring two first-look boxes onto one plate: keep the better
+        if x1 - x0 >= 4 and y1 - y0 >= 2 and all(box_iou(clipped, p.box) <= settings.nms_iou for p in plates):
+            plates.append(Detection(clipped, score))
     return plates
 
 
