@@ -19,6 +19,7 @@ import torch
 
 from platocr.detection.detector import DetectorSettings
 from platocr.errors import PlatocrError
+from platocr.outputs import check_writable_dir
 from platocr.train.detector import export_with_best_threshold, load_detector_checkpoint
 from platocr.train.detector_data import labelled_frames
 
@@ -31,6 +32,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     try:
+        check_writable_dir(args.out, "--out")
         model = load_detector_checkpoint(args.checkpoint)
         val = [frame for path in args.val for frame in labelled_frames(path, "--val")]
         torch.set_num_threads(2)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +163,23 @@ def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:
     )
     detector = PlateDetector.load(run / "plate-detector.onnx", threshold=0.01)
     assert detector.settings.stride == 4
+    # the same weights exported again, the threshold chosen anew on the val frames
+    script = Path(__file__).parents[1] / "scripts" / "export_detector.py"
+    again = subprocess.run([sys.executable, str(script), str(run / "best.pt"), "--val", str(scenes), "--out",
+                            str(tmp_path / "again")], capture_output=True, text=True, check=False)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    exported = json.loads((tmp_path / "again" / "thresholds.json").read_text())
+    assert (
+        PlateDetector.load(tmp_path / "again" / "plate-detector.onnx").settings.threshold
+        == exported["threshold"]
+    )
+    bad = subprocess.run([sys.executable, str(script), str(scenes / "boxes.tsv"), "--val", str(scenes), "--out",
+                          str(tmp_path / "bad")], capture_output=True, text=True, check=False)  # fmt: skip
+    assert (
+        bad.returncode == 2
+        and bad.stderr.startswith("error: checkpoint")
+        and len(bad.stderr.splitlines()) == 1
+    )
     found = detector(np.zeros((120, 200, 3), np.uint8))
     assert all(isinstance(d, Detection) and 0 <= d.box[0] < 200 for d in found)
 

@@ -146,7 +146,7 @@ def train_detector(
     torch.manual_seed(cfg.seed)
     model = PlateNet(cfg.backbone)
     if cfg.init is not None:
-        missing, _ = model.load_state_dict(_load_weights(cfg.init, cfg.backbone), strict=False)
+        missing, _ = model.load_state_dict(_load_weights(cfg.init, cfg.backbone, "--init"), strict=False)
         if missing:  # a checkpoint from before a feature level was added: that level starts fresh
             fresh = ", ".join(sorted({key.rsplit(".", 2)[0] for key in missing}))
             log(f"--init {cfg.init}: {len(missing)} tensor(s) start fresh ({fresh})")
@@ -228,21 +228,21 @@ def export_with_best_threshold(
 def load_detector_checkpoint(path: Path, backbone: str = DEFAULT_BACKBONE) -> PlateNet:
     """A ``best.pt``/``last.pt`` of train-detector as a model in eval mode."""
     model = PlateNet(backbone)
-    model.load_state_dict(_load_weights(path, backbone))
+    model.load_state_dict(_load_weights(path, backbone, "checkpoint"))
     return model.eval()
 
 
-def _load_weights(path: Path, backbone: str) -> dict[str, torch.Tensor]:
+def _load_weights(path: Path, backbone: str, what: str) -> dict[str, torch.Tensor]:
     """The weights of a detector checkpoint, refused in one line when it is not one of ours."""
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise PlatocrError(f"--init {path}: file not found") from None
+        raise PlatocrError(f"{what} {path}: file not found") from None
     except Exception as exc:  # noqa: BLE001 - torch raises assorted types for files it cannot read safely
-        raise PlatocrError(f"--init {path}: not a detector checkpoint ({type(exc).__name__})") from None
+        raise PlatocrError(f"{what} {path}: not a detector checkpoint ({type(exc).__name__})") from None
     if not isinstance(saved, dict) or "model" not in saved or saved.get("backbone") != backbone:
         raise PlatocrError(
-            f"--init {path}: not a {backbone} detector checkpoint (best.pt/last.pt of train-detector)"
+            f"{what} {path}: not a {backbone} detector checkpoint (best.pt/last.pt of train-detector)"
         )
     return saved["model"]
 
