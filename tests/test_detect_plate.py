@@ -234,6 +234,48 @@ def test_eval_detect_plate_figures(frames: Path, tmp_path: Path) -> None:
     assert report["read_right_rate"] is None and "--boxes-only" in boxes_only.output
 
 
+def test_eval_counts_found_and_false_plates_at_each_threshold(tmp_path: Path) -> None:
+    from platocr.tools.detect_eval import evaluate_detection
+
+    folder = tmp_path / "frames"
+    (folder / "images").mkdir(parents=True)
+    image = np.zeros((240, 320, 3), np.uint8)
+    image[10:30, 10:110] = 230  # a plate the stand-in scores 0.90
+    image[100:120, 200:280] = 150  # a plate it scores 0.59
+    image[180:200, 40:120] = 200  # no plate, scored 0.78
+    cv2.imwrite(str(folder / "images/a.png"), image)
+    (folder / "boxes.tsv").write_text(
+        "filename\ttext\tx\ty\twidth\theight\tregion\n"
+        "images/a.png\tA\t10\t10\t100\t20\teu\nimages/a.png\tB\t200\t100\t80\t20\teu\n",
+        encoding="utf-8",
+    )
+    report = evaluate_detection(bright_boxes, folder, threshold=0.8, sweep=(0.5, 0.8, 0.95), progress=False)
+    assert (report.found, report.false_plates) == (1, 0)  # only the 0.90 plate scores >= 0.8
+    counts = [(c.threshold, c.plates, c.found, c.false_plates) for c in report.by_threshold]
+    assert counts == [(0.5, 2, 2, 1), (0.8, 2, 1, 0), (0.95, 2, 0, 0)]
+    assert report.as_dict()["by_threshold"][0] == {
+        "threshold": 0.5,
+        "plates": 2,
+        "found": 2,
+        "false_plates": 1,
+    }
+
+
+def test_eval_thresholds_option_runs_the_shipped_detector_once(tmp_path: Path) -> None:
+    scenes = tmp_path / "scenes"
+    made = CliRunner().invoke(
+        app, ["synth", "scenes", str(scenes), "--count", "2", "--seed", "4", "--workers", "1"]
+    )
+    assert made.exit_code == 0, made.output
+    result, report = _eval_detect(scenes, tmp_path / "report.json", "--boxes-only", "--thresholds")
+    assert "by detector threshold" in result.output and "(run at 0.2)" in result.output
+    assert [c["threshold"] for c in report["by_threshold"]][:2] == [0.2, 0.25] and len(
+        report["by_threshold"]
+    ) == 11
+    used = next(c for c in report["by_threshold"] if c["threshold"] == report["threshold"])
+    assert (used["found"], used["false_plates"]) == (report["found"], report["false_plates"])
+
+
 def test_eval_a_detection_of_a_plate_not_judged_counts_neither_way(frames: Path, tmp_path: Path) -> None:
     # a.png's third blob is a plate cut by the frame's edge (region ignore): found, but not judged
     with (frames / "boxes.tsv").open("a", encoding="utf-8") as handle:

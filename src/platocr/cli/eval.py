@@ -60,6 +60,14 @@ def eval_command(
     ] = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
+    thresholds: Annotated[
+        bool,
+        typer.Option(
+            "--thresholds",
+            help="--detect plate: also count plates found and false plates at every detector threshold from "
+            "0.2 to 0.7 (one run), to choose --detect-threshold on frames of your own camera.",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate a model on a label file (StringMatch, edit distance, CER, confusions).
 
@@ -76,7 +84,7 @@ def eval_command(
             raise PlatocrError("--compare-decoders and --bars read crops: they do not go with --detect plate")
         run_detect_eval(
             checkpoint, labels, detect=detect, boxes_only=boxes_only, detector=detector, json_out=json_out,
-            detect_threshold=detect_threshold,
+            detect_threshold=detect_threshold, thresholds=thresholds,
             console=console, progress=progress, device=device, backend=backend, batch_size=batch_size,
             decode=decode, int8=False,
         )  # fmt: skip

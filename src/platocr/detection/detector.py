@@ -25,6 +25,8 @@ from platocr.errors import PlatocrError
 INPUT_NAME = "frame"
 OUTPUT_NAME = "plates"
 DEFAULT_NAME = "plate-detector"
+# the thresholds tried when one is chosen on labelled frames (train-detector, eval --thresholds)
+THRESHOLD_CANDIDATES = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import numpy as np
 
 from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
 from platocr.detection import Detection, judge_boxes
+from platocr.detection.boxes import Box
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import plate_crops
@@ -63,6 +64,20 @@ def width_band(width: int) -> str:
 
 
 @dataclass
+class ThresholdCount:
+    """Plates found and false plates over all frames when only detections scoring ``>= threshold`` count."""
+
+    threshold: float
+    plates: int = 0
+    found: int = 0
+    false_plates: int = 0
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.found / (self.plates + self.found + self.false_plates) if self.plates else 0.0
+
+
+@dataclass
 class DetectionReport:
     """Detection (and reading) figures over the frames of ``source``; rates are None when undefined."""
 
@@ -81,6 +96,8 @@ class DetectionReport:
     boxes_only: bool = False
     by_region: dict[str, RegionCount] = field(default_factory=dict)
     read_by_width: dict[str, ReadCount] = field(default_factory=dict)  # READ_REGION plates by width_band
+    threshold: float | None = None  # detections under it were left out (None: the detector's own)
+    by_threshold: list[ThresholdCount] = field(default_factory=list)  # the sweep, when asked for
     skipped: list[Skipped] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)  # frames with a labelled plate not found
 
@@ -119,13 +136,14 @@ class DetectionReport:
     def as_dict(self) -> dict[str, object]:
         """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
         out = {k: v for k, v in asdict(self).items()
-               if k not in ("by_region", "read_by_width", "skipped", "iou_sum")}  # fmt: skip
+               if k not in ("by_region", "read_by_width", "by_threshold", "skipped", "iou_sum")}  # fmt: skip
         for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "false_reads_per_frame",
                      "mean_iou", "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
             out[name] = getattr(self, name)
         out["match_iou"] = MATCH_IOU
         out["by_region"] = {name: asdict(count) for name, count in sorted(self.by_region.items())}
         out["read_by_width"] = {band: asdict(count) for band, count in self.read_by_width.items()}
+        out["by_threshold"] = [asdict(count) for count in self.by_threshold]
         out["skipped"] = [asdict(s) for s in self.skipped]
         return out
 
@@ -141,16 +159,28 @@ def same_plate(read: str, label: str) -> bool:
 
 
 def evaluate_detection(
-    detector: Detector, boxes: str | Path, predictor: Predictor | None = None, *, progress: bool = True
+    detector: Detector,
+    boxes: str | Path,
+    predictor: Predictor | None = None,
+    *,
+    threshold: float | None = None,
+    sweep: tuple[float, ...] = (),
+    progress: bool = True,
 ) -> DetectionReport:
     """Run ``detector`` on every labelled frame of ``boxes`` and, with ``predictor``, read the found
-    ``ru`` plates; ``predictor`` None = boxes only. Unreadable frames are skipped and listed."""
+    ``ru`` plates; ``predictor`` None = boxes only. Unreadable frames are skipped and listed.
+
+    ``threshold`` leaves out detections scoring under it; ``sweep`` also counts plates found and false
+    plates at each of those thresholds (run the detector at the lowest of them: a plate it finds at a
+    higher threshold is the same one, with the same box and score).
+    """
     from platocr.progress import make_progress
     from platocr.recognition.preprocess import image_or_reason
 
     labelled = load_plate_boxes(boxes)
     path = labelled.file
-    report = DetectionReport(str(path), boxes_only=predictor is None)
+    report = DetectionReport(str(path), boxes_only=predictor is None, threshold=threshold)
+    report.by_threshold = [ThresholdCount(t) for t in sweep]
     report.skipped = [Skipped(str(image), reason) for image, reason in labelled.skipped]
     with make_progress(enabled=progress) as bar:
         task = bar.add_task("detect", total=len(labelled.frames))
@@ -164,8 +194,11 @@ def evaluate_detection(
                 report.skipped.append(Skipped(image_path, image))
                 continue
             start = time.perf_counter()
-            found = detector(image)
+            every = detector(image)
             report.detect_seconds += time.perf_counter() - start
+            for count in report.by_threshold:
+                _count_at(count, every, plates, ignored)
+            found = [d for d in every if threshold is None or d.score >= threshold]
             # a detection of a plate that is not judged (region ignore) is neither found nor false
             kept, pairs = judge_boxes([d.box for d in found], [p.box for p in plates], ignored, MATCH_IOU)
             report.ignored_detections += len(found) - len(kept)
@@ -188,6 +221,18 @@ def evaluate_detection(
     if not report.frames:
         raise PlatocrError(f"{path}: no frame could be read ({len(report.skipped)} unreadable)")
     return report
+
+
+def _count_at(
+    count: ThresholdCount, found: list[Detection], plates: list[PlateBox], ignored: list[Box]
+) -> None:
+    """Add one frame's plates found and false plates at ``count.threshold``."""
+    kept, pairs = judge_boxes(
+        [d.box for d in found if d.score >= count.threshold], [p.box for p in plates], ignored, MATCH_IOU
+    )
+    count.plates += len(plates)
+    count.found += len(pairs)
+    count.false_plates += len(kept) - len(pairs)
 
 
 def _readable(plate: PlateBox) -> bool:
@@ -232,11 +277,13 @@ def run_detect_eval(
     json_out: Path | None,
     console: Console,
     detect_threshold: float | None = None,
+    thresholds: bool = False,
     progress: bool = True,
     **predictor_options: Any,
 ) -> DetectionReport:
     """``platocr eval MODEL BOXES --detect plate``: check the options and the outputs, load the detector
-    (and, without ``boxes_only``, ``model`` with ``predictor_options``), evaluate, print, write ``json_out``."""
+    (and, without ``boxes_only``, ``model`` with ``predictor_options``), evaluate, print, write ``json_out``.
+    ``thresholds``: also count plates found and false plates at every ``THRESHOLD_CANDIDATES``."""
     import json
 
     from platocr.outputs import check_writable_file
@@ -248,8 +295,14 @@ def run_detect_eval(
     if json_out is not None:
         check_writable_file(json_out, "--json")
     from platocr.detection import PlateDetector
+    from platocr.detection.detector import THRESHOLD_CANDIDATES
 
     plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
+    threshold, sweep = None, ()
+    if thresholds:  # one run at the lowest threshold serves them all
+        threshold, sweep = plate_detector.settings.threshold, THRESHOLD_CANDIDATES
+        lowest = min((threshold, *sweep))
+        plate_detector = PlateDetector.load(detector, threshold=lowest)
     predictor = None
     if not boxes_only:
         from platocr.recognition.predictor import Predictor
@@ -257,7 +310,9 @@ def run_detect_eval(
         predictor = Predictor.load(model, **predictor_options)
     from platocr.tools.detect_report import print_detection_report
 
-    report = evaluate_detection(plate_detector, boxes, predictor, progress=progress)
+    report = evaluate_detection(
+        plate_detector, boxes, predictor, threshold=threshold, sweep=sweep, progress=progress
+    )
     print_detection_report(report, console)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,10 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
         table.add_row(f"read right ({READ_REGION} plates)", f"{pct(report.read_right_rate)} "
                       f"({report.read_right}/{report.read_plates})")  # fmt: skip
     ms = report.detector_ms_per_frame
-    table.add_row("detector ms/frame", "-" if ms is None else f"{ms:.1f}")
+    timed = "detector ms/frame" + (
+        f" (run at {report.by_threshold[0].threshold})" if report.by_threshold else ""
+    )
+    table.add_row(timed, "-" if ms is None else f"{ms:.1f}")
     if len(report.by_region) > 1:
         for name, count in sorted(report.by_region.items()):
             table.add_row(
@@ -50,6 +53,8 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
         table.add_row(f"  read right, plates {band} wide", f"{pct(read.right / read.plates)} "
                       f"({read.right}/{read.plates})")  # fmt: skip
     console.print(table)
+    if report.by_threshold:
+        _print_thresholds(report, console)
     if report.skipped:
         console.print(f"skipped {len(report.skipped)} unreadable frames:", highlight=False)
         for skip in report.skipped:
@@ -58,3 +63,22 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
 
 def _band_order(band: str) -> int:
     return [width_band(w) for w in (0, *READ_WIDTHS)].index(band)
+
+
+def _print_thresholds(report: DetectionReport, console: Console) -> None:
+    """Plates found and false plates at each threshold of the sweep, the one used marked."""
+    from rich.table import Table
+
+    table = Table(title=f"by detector threshold (IoU >= {MATCH_IOU}; * = the one above)")
+    for name in ("threshold", "plates found", "false plates per frame", "precision", "F1"):
+        table.add_column(name, justify="right")
+    for count in report.by_threshold:
+        detections = count.found + count.false_plates
+        table.add_row(
+            f"{count.threshold:.2f}" + (" *" if count.threshold == report.threshold else ""),
+            f"{count.found / count.plates:.3f}" if count.plates else "-",
+            f"{count.false_plates / report.frames:.3f}" if report.frames else "-",
+            f"{count.found / detections:.3f}" if detections else "-",
+            f"{count.f1:.3f}",
+        )
+    console.print(table)

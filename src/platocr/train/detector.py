@@ -22,7 +22,13 @@ import numpy as np
 import torch
 
 from platocr.detection.boxes import judge_boxes
-from platocr.detection.detector import INPUT_NAME, OUTPUT_NAME, DetectorSettings, find_plates
+from platocr.detection.detector import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    THRESHOLD_CANDIDATES,
+    DetectorSettings,
+    find_plates,
+)
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet
 from platocr.train.detector_data import DetectorViews, LabelledFrame, detector_loss
@@ -80,7 +86,7 @@ class DetectorRun:
     threshold: float  # exported: the best F1 on the validation frames; ``best`` is the score there
 
 
-THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # candidates for the exported threshold
+THRESHOLDS = THRESHOLD_CANDIDATES  # candidates for the exported threshold
 
 
 def score_frames(
