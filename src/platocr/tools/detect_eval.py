@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -301,8 +301,7 @@ def run_detect_eval(
     threshold, sweep = None, ()
     if thresholds:  # one run at the lowest threshold serves them all
         threshold, sweep = plate_detector.settings.threshold, THRESHOLD_CANDIDATES
-        lowest = min((threshold, *sweep))
-        plate_detector = PlateDetector.load(detector, threshold=lowest)
+        plate_detector.settings = replace(plate_detector.settings, threshold=min((threshold, *sweep)))
     predictor = None
     if not boxes_only:
         from platocr.recognition.predictor import Predictor
