@@ -86,9 +86,6 @@ class DetectorRun:
     threshold: float  # exported: the best F1 on the validation frames; ``best`` is the score there
 
 
-THRESHOLDS = THRESHOLD_CANDIDATES  # candidates for the exported threshold
-
-
 def score_frames(
     model: PlateNet, frames: list[LabelledFrame], settings: DetectorSettings, min_iou: float = 0.5
 ) -> DetectionScore:
@@ -221,8 +218,8 @@ def export_with_best_threshold(
 ) -> tuple[float, dict[float, DetectionScore]]:
     """Write ``out/plate-detector.onnx`` with the threshold of the best F1 on ``val`` (ties: the one
     nearest ``settings.threshold``); return that threshold and the score at every candidate."""
-    by_threshold = score_thresholds(model, val, settings, THRESHOLDS)
-    threshold = max(THRESHOLDS, key=lambda t: (by_threshold[t].f1, -abs(t - settings.threshold)))
+    by_threshold = score_thresholds(model, val, settings, THRESHOLD_CANDIDATES)
+    threshold = max(THRESHOLD_CANDIDATES, key=lambda t: (by_threshold[t].f1, -abs(t - settings.threshold)))
     chosen = by_threshold[threshold]
     log(f"threshold {threshold}: recall {chosen.recall:.3f}  precision {chosen.precision:.3f}  "
         f"false/frame {chosen.false_plates / chosen.frames:.3f}")  # fmt: skip
