@@ -33,11 +33,16 @@ def plate_crop_box(box: Box, frame_size: tuple[int, int]) -> Box:
     return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
 
 
-def box_iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
+def _intersection(a: Box, b: Box) -> float:
+    """The area two (x, y, w, h) boxes share."""
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    return ix * iy
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    inter = _intersection(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
 
@@ -50,9 +55,7 @@ def overlaps_ignored(box: Box, ignored: list[Box]) -> bool:
 
 def _inside_share(box: Box, other: Box) -> float:
     """The share of ``box``'s area that lies inside ``other``."""
-    ix = max(0, min(box[0] + box[2], other[0] + other[2]) - max(box[0], other[0]))
-    iy = max(0, min(box[1] + box[3], other[1] + other[3]) - max(box[1], other[1]))
-    return ix * iy / (box[2] * box[3]) if box[2] * box[3] > 0 else 0.0
+    return _intersection(box, other) / (box[2] * box[3]) if box[2] * box[3] > 0 else 0.0
 
 
 def judge_boxes(
