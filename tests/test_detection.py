@@ -20,6 +20,7 @@ from platocr.detection import (
     overlaps_ignored,
     plate_crop_box,
 )
+from platocr.detection.boxes import judge_at
 from platocr.detection.detector import DetectorSettings, decode_plates, find_plates, letterbox
 from platocr.errors import PlatocrError
 
@@ -132,6 +133,18 @@ def test_judge_boxes_leaves_out_detections_of_plates_not_judged() -> None:
     assert kept == [1, 2] and [(i, j) for i, j, _ in matches] == [(0, 0)]  # index 0 of kept = found[1]
     assert len(kept) - len(matches) == 1  # one false plate
     assert judge_boxes(found, truth, [])[0] == [0, 1, 2]
+
+
+def test_judge_at_counts_only_detections_at_or_above_the_threshold() -> None:
+    truth, cut = [(100, 100, 80, 20)], [(0, 300, 40, 20)]
+    found = [
+        Detection((102, 101, 80, 20), 0.6),
+        Detection((400, 50, 60, 20), 0.4),
+        Detection((0, 300, 60, 20), 0.9),
+    ]
+    assert judge_at(found, truth, cut, 0.3) == (1, 1)  # the plate, the false plate; the cut one not judged
+    assert judge_at(found, truth, cut, 0.5) == (1, 0)
+    assert judge_at(found, truth, cut, 0.7) == (0, 0)
 
 
 def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:

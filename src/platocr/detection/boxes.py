@@ -74,6 +74,15 @@ def judge_boxes(
     return kept, [(position[i], j, iou) for i, j, iou in matches]
 
 
+def judge_at(
+    found: list[Detection], truth: list[Box], ignored: list[Box], threshold: float, min_iou: float = 0.5
+) -> tuple[int, int]:
+    """(plates found, false plates) when only the detections of ``found`` scoring ``>= threshold`` count,
+    judged by :func:`judge_boxes`: one detector run at a low threshold scores every higher one."""
+    kept, matches = judge_boxes([d.box for d in found if d.score >= threshold], truth, ignored, min_iou)
+    return len(matches), len(kept) - len(matches)
+
+
 def match_boxes(found: list[Box], truth: list[Box], min_iou: float = 0.5) -> list[tuple[int, int, float]]:
     """Greedy one-to-one matching, highest IoU first: ``(found index, truth index, IoU)`` for each pair
     with IoU >= ``min_iou``. ``found`` unmatched = false plates, ``truth`` unmatched = missed plates."""

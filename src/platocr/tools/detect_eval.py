@@ -25,7 +25,7 @@ import numpy as np
 
 from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
 from platocr.detection import Detection, judge_boxes
-from platocr.detection.boxes import Box
+from platocr.detection.boxes import Box, judge_at
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import plate_crops
@@ -227,12 +227,10 @@ def _count_at(
     count: ThresholdCount, found: list[Detection], plates: list[PlateBox], ignored: list[Box]
 ) -> None:
     """Add one frame's plates found and false plates at ``count.threshold``."""
-    kept, pairs = judge_boxes(
-        [d.box for d in found if d.score >= count.threshold], [p.box for p in plates], ignored, MATCH_IOU
-    )
+    hit, false = judge_at(found, [p.box for p in plates], ignored, count.threshold, MATCH_IOU)
     count.plates += len(plates)
-    count.found += len(pairs)
-    count.false_plates += len(kept) - len(pairs)
+    count.found += hit
+    count.false_plates += false
 
 
 def _readable(plate: PlateBox) -> bool:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import torch
 
-from platocr.detection.boxes import judge_boxes
+from platocr.detection.boxes import judge_at
 from platocr.detection.detector import (
     INPUT_NAME,
     OUTPUT_NAME,
@@ -116,11 +116,10 @@ def score_thresholds(
             truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
             ignored = [tuple(int(round(v)) for v in b) for b in frame.ignored]
             for threshold, count in counts.items():
-                boxes = [p.box for p in plates if p.score >= threshold]
-                kept, matches = judge_boxes(boxes, truth, ignored, min_iou)
+                found, false = judge_at(plates, truth, ignored, threshold, min_iou)
                 count[0] += len(truth)
-                count[1] += len(matches)
-                count[2] += len(kept) - len(matches)
+                count[1] += found
+                count[2] += false
     model.train()
     return {t: DetectionScore(len(frames), *count) for t, count in counts.items()}
 
