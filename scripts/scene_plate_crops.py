@@ -26,6 +26,7 @@ from platocr.data.plate_boxes import load_plate_boxes
 from platocr.detection import PlateDetector
 from platocr.detection.boxes import box_iou
 from platocr.errors import PlatocrError
+from platocr.outputs import check_writable_dir
 from platocr.tools.read_plates import plate_crops
 
 
@@ -48,10 +49,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     try:
+        check_writable_dir(args.out, "OUT")
         loaded = load_plate_boxes(args.boxes)
         detector = PlateDetector.load(args.detector) if args.detector else None
     except PlatocrError as exc:
-        sys.exit(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     crops_dir = args.out / "crops"
     crops_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
