@@ -255,6 +255,8 @@ def test_eval_counts_found_and_false_plates_at_each_threshold(tmp_path: Path) ->
     assert counts == [(0.5, 2, 2, 1), (0.8, 2, 1, 0), (0.95, 2, 0, 0)]
     assert report.as_dict()["by_threshold"][0] == {
         "threshold": 0.5,
+        "min_iou": 0.5,
+        "frames": 1,
         "plates": 2,
         "found": 2,
         "false_plates": 1,

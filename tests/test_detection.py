@@ -20,7 +20,7 @@ from platocr.detection import (
     overlaps_ignored,
     plate_crop_box,
 )
-from platocr.detection.boxes import judge_at
+from platocr.detection.boxes import PlateCount
 from platocr.detection.detector import DetectorSettings, decode_plates, find_plates, letterbox
 from platocr.errors import PlatocrError
 
@@ -135,16 +135,28 @@ def test_judge_boxes_leaves_out_detections_of_plates_not_judged() -> None:
     assert judge_boxes(found, truth, [])[0] == [0, 1, 2]
 
 
-def test_judge_at_counts_only_detections_at_or_above_the_threshold() -> None:
+def test_plate_count_counts_only_detections_at_or_above_its_threshold() -> None:
     truth, cut = [(100, 100, 80, 20)], [(0, 300, 40, 20)]
     found = [
         Detection((102, 101, 80, 20), 0.6),
         Detection((400, 50, 60, 20), 0.4),
         Detection((0, 300, 60, 20), 0.9),
     ]
-    assert judge_at(found, truth, cut, 0.3) == (1, 1)  # the plate, the false plate; the cut one not judged
-    assert judge_at(found, truth, cut, 0.5) == (1, 0)
-    assert judge_at(found, truth, cut, 0.7) == (0, 0)
+    counts = {t: PlateCount(t) for t in (0.3, 0.5, 0.7)}
+    for count in counts.values():
+        count.add(found, truth, cut)
+        count.add([], [], [])  # a frame without plates or detections
+    # the plate and the false plate; the cut one is not judged
+    assert [(c.frames, c.plates, c.found, c.false_plates) for c in counts.values()] == [
+        (2, 1, 1, 1),
+        (2, 1, 1, 0),
+        (2, 1, 0, 0),
+    ]
+    at_03 = counts[0.3]
+    assert (at_03.recall, at_03.precision, at_03.false_per_frame) == (1.0, 0.5, 0.5)
+    assert at_03.f1 == pytest.approx(2 / 3)
+    assert counts[0.5].f1 == 1.0 and counts[0.7].f1 == 0.0
+    assert PlateCount(0.5).f1 == 1.0  # nothing to find and nothing found
 
 
 def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ Like ``recognition/``, this package never imports training, synthesis, the comma
 
 from platocr.detection.boxes import (
     Detection,
+    PlateCount,
     box_iou,
     judge_boxes,
     match_boxes,
@@ -22,6 +23,7 @@ from platocr.detection.detector import PlateDetector
 
 __all__ = [
     "Detection",
+    "PlateCount",
     "PlateDetector",
     "box_iou",
     "judge_boxes",

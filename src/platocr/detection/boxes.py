@@ -74,13 +74,53 @@ def judge_boxes(
     return kept, [(position[i], j, iou) for i, j, iou in matches]
 
 
-def judge_at(
-    found: list[Detection], truth: list[Box], ignored: list[Box], threshold: float, min_iou: float = 0.5
-) -> tuple[int, int]:
-    """(plates found, false plates) when only the detections of ``found`` scoring ``>= threshold`` count,
-    judged by :func:`judge_boxes`: one detector run at a low threshold scores every higher one."""
-    kept, matches = judge_boxes([d.box for d in found if d.score >= threshold], truth, ignored, min_iou)
-    return len(matches), len(kept) - len(matches)
+@dataclass
+class PlateCount:
+    """Plates found and false plates over frames at IoU ``min_iou``, counting only the detections that
+    score ``>= threshold``: one detector run at a low threshold scores every higher one.
+
+    Example::
+
+        count = PlateCount(threshold=0.45)
+        for found, truth, ignored in frames:   # detections; plate boxes; boxes of plates not judged
+            count.add(found, truth, ignored)
+        print(count.recall, count.false_per_frame, count.f1)
+    """
+
+    threshold: float
+    min_iou: float = 0.5
+    frames: int = 0
+    plates: int = 0
+    found: int = 0
+    false_plates: int = 0
+
+    def add(self, found: list[Detection], truth: list[Box], ignored: list[Box]) -> None:
+        """Count one frame, judged by :func:`judge_boxes`."""
+        kept, matches = judge_boxes(
+            [d.box for d in found if d.score >= self.threshold], truth, ignored, self.min_iou
+        )
+        self.frames += 1
+        self.plates += len(truth)
+        self.found += len(matches)
+        self.false_plates += len(kept) - len(matches)
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.plates if self.plates else 1.0
+
+    @property
+    def precision(self) -> float:
+        detections = self.found + self.false_plates
+        return self.found / detections if detections else 1.0
+
+    @property
+    def false_per_frame(self) -> float:
+        return self.false_plates / self.frames if self.frames else 0.0
+
+    @property
+    def f1(self) -> float:
+        wrong_or_missed = self.plates - self.found + self.false_plates
+        return 2 * self.found / (2 * self.found + wrong_or_missed) if self.found or wrong_or_missed else 1.0
 
 
 def match_boxes(found: list[Box], truth: list[Box], min_iou: float = 0.5) -> list[tuple[int, int, float]]:

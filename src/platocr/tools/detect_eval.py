@@ -25,7 +25,7 @@ import numpy as np
 
 from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
 from platocr.detection import Detection, judge_boxes
-from platocr.detection.boxes import Box, judge_at
+from platocr.detection.boxes import PlateCount
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import plate_crops
@@ -64,20 +64,6 @@ def width_band(width: int) -> str:
 
 
 @dataclass
-class ThresholdCount:
-    """Plates found and false plates over all frames when only detections scoring ``>= threshold`` count."""
-
-    threshold: float
-    plates: int = 0
-    found: int = 0
-    false_plates: int = 0
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.found / (self.plates + self.found + self.false_plates) if self.plates else 0.0
-
-
-@dataclass
 class DetectionReport:
     """Detection (and reading) figures over the frames of ``source``; rates are None when undefined."""
 
@@ -97,7 +83,7 @@ class DetectionReport:
     by_region: dict[str, RegionCount] = field(default_factory=dict)
     read_by_width: dict[str, ReadCount] = field(default_factory=dict)  # READ_REGION plates by width_band
     threshold: float | None = None  # detections under it were left out (None: the detector's own)
-    by_threshold: list[ThresholdCount] = field(default_factory=list)  # the sweep, when asked for
+    by_threshold: list[PlateCount] = field(default_factory=list)  # the sweep, when asked for
     skipped: list[Skipped] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)  # frames with a labelled plate not found
 
@@ -180,7 +166,7 @@ def evaluate_detection(
     labelled = load_plate_boxes(boxes)
     path = labelled.file
     report = DetectionReport(str(path), boxes_only=predictor is None, threshold=threshold)
-    report.by_threshold = [ThresholdCount(t) for t in sweep]
+    report.by_threshold = [PlateCount(t, MATCH_IOU) for t in sweep]
     report.skipped = [Skipped(str(image), reason) for image, reason in labelled.skipped]
     with make_progress(enabled=progress) as bar:
         task = bar.add_task("detect", total=len(labelled.frames))
@@ -197,7 +183,7 @@ def evaluate_detection(
             every = detector(image)
             report.detect_seconds += time.perf_counter() - start
             for count in report.by_threshold:
-                _count_at(count, every, plates, ignored)
+                count.add(every, [p.box for p in plates], ignored)
             found = [d for d in every if threshold is None or d.score >= threshold]
             # a detection of a plate that is not judged (region ignore) is neither found nor false
             kept, pairs = judge_boxes([d.box for d in found], [p.box for p in plates], ignored, MATCH_IOU)
@@ -221,16 +207,6 @@ def evaluate_detection(
     if not report.frames:
         raise PlatocrError(f"{path}: no frame could be read ({len(report.skipped)} unreadable)")
     return report
-
-
-def _count_at(
-    count: ThresholdCount, found: list[Detection], plates: list[PlateBox], ignored: list[Box]
-) -> None:
-    """Add one frame's plates found and false plates at ``count.threshold``."""
-    hit, false = judge_at(found, [p.box for p in plates], ignored, count.threshold, MATCH_IOU)
-    count.plates += len(plates)
-    count.found += hit
-    count.false_plates += false
 
 
 def _readable(plate: PlateBox) -> bool:

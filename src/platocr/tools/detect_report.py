@@ -73,12 +73,11 @@ def _print_thresholds(report: DetectionReport, console: Console) -> None:
     for name in ("threshold", "plates found", "false plates per frame", "precision", "F1"):
         table.add_column(name, justify="right")
     for count in report.by_threshold:
-        detections = count.found + count.false_plates
         table.add_row(
             f"{count.threshold:.2f}" + (" *" if count.threshold == report.threshold else ""),
-            f"{count.found / count.plates:.3f}" if count.plates else "-",
-            f"{count.false_plates / report.frames:.3f}" if report.frames else "-",
-            f"{count.found / detections:.3f}" if detections else "-",
+            f"{count.recall:.3f}" if count.plates else "-",
+            f"{count.false_per_frame:.3f}",
+            f"{count.precision:.3f}" if count.found + count.false_plates else "-",
             f"{count.f1:.3f}",
         )
     console.print(table)

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import torch
 
-from platocr.detection.boxes import judge_at
+from platocr.detection.boxes import PlateCount
 from platocr.detection.detector import (
     INPUT_NAME,
     OUTPUT_NAME,
@@ -52,43 +52,20 @@ class DetectorTraining:
 
 
 @dataclass(frozen=True)
-class DetectionScore:
-    """Plates found at IoU 0.5 on whole frames."""
-
-    frames: int
-    plates: int
-    found: int
-    false_plates: int
-
-    @property
-    def recall(self) -> float:
-        return self.found / self.plates if self.plates else 1.0
-
-    @property
-    def precision(self) -> float:
-        return self.found / (self.found + self.false_plates) if self.found + self.false_plates else 1.0
-
-    @property
-    def f1(self) -> float:
-        r, p = self.recall, self.precision
-        return 2 * r * p / (r + p) if r + p else 0.0
-
-
-@dataclass(frozen=True)
 class DetectorRun:
     """What a training run produced."""
 
     best_step: int
-    best: DetectionScore
+    best: PlateCount
     onnx_path: Path
     seconds: float
-    history: list[tuple[int, float, DetectionScore]]  # (step, mean training loss, val score)
+    history: list[tuple[int, float, PlateCount]]  # (step, mean training loss, val score)
     threshold: float  # exported: the best F1 on the validation frames; ``best`` is the score there
 
 
 def score_frames(
     model: PlateNet, frames: list[LabelledFrame], settings: DetectorSettings, min_iou: float = 0.5
-) -> DetectionScore:
+) -> PlateCount:
     """Run ``model`` as inference does on every frame and count plates found and false plates."""
     return score_thresholds(model, frames, settings, (settings.threshold,), min_iou)[settings.threshold]
 
@@ -99,11 +76,11 @@ def score_thresholds(
     settings: DetectorSettings,
     thresholds: tuple[float, ...],
     min_iou: float = 0.5,
-) -> dict[float, DetectionScore]:
+) -> dict[float, PlateCount]:
     """:func:`score_frames` at each of ``thresholds``, finding the plates of each frame once, at the lowest
     (a higher threshold keeps the same plates with a higher score)."""
     model.eval()
-    counts = {t: [0, 0, 0] for t in thresholds}  # plates, found, false
+    counts = {t: PlateCount(t, min_iou) for t in thresholds}
     lowest = replace(settings, threshold=min(thresholds))
 
     def network(batch: np.ndarray) -> np.ndarray:
@@ -115,13 +92,10 @@ def score_thresholds(
             plates = find_plates(network, image, lowest)
             truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
             ignored = [tuple(int(round(v)) for v in b) for b in frame.ignored]
-            for threshold, count in counts.items():
-                found, false = judge_at(plates, truth, ignored, threshold, min_iou)
-                count[0] += len(truth)
-                count[1] += found
-                count[2] += false
+            for count in counts.values():
+                count.add(plates, truth, ignored)
     model.train()
-    return {t: DetectionScore(len(frames), *count) for t, count in counts.items()}
+    return counts
 
 
 def _lr_at(step: int, cfg: DetectorTraining) -> float:
@@ -157,8 +131,8 @@ def train_detector(
         views, batch_size=cfg.batch_size, shuffle=False, num_workers=1, persistent_workers=True
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    history: list[tuple[int, float, DetectionScore]] = []
-    best: tuple[int, DetectionScore] | None = None
+    history: list[tuple[int, float, PlateCount]] = []
+    best: tuple[int, PlateCount] | None = None
     losses: list[float] = []
     start = time.perf_counter()
     model.train()
@@ -180,7 +154,7 @@ def train_detector(
                 best, mark = (done, score), "  * best"
                 _save(model, cfg, out / "best.pt", done, score)
             log(f"step {done}/{cfg.steps}  loss {np.mean(losses):.3f}  recall {score.recall:.3f}  "
-                f"precision {score.precision:.3f}  false/frame {score.false_plates / score.frames:.3f}  "
+                f"precision {score.precision:.3f}  false/frame {score.false_per_frame:.3f}  "
                 f"{time.perf_counter() - start:.0f} s{mark}")  # fmt: skip
             losses = []
     _save(model, cfg, out / "last.pt", cfg.steps, history[-1][2])
@@ -214,14 +188,14 @@ def export_with_best_threshold(
     settings: DetectorSettings,
     out: Path,
     log: Callable[[str], None] = print,
-) -> tuple[float, dict[float, DetectionScore]]:
+) -> tuple[float, dict[float, PlateCount]]:
     """Write ``out/plate-detector.onnx`` with the threshold of the best F1 on ``val`` (ties: the one
     nearest ``settings.threshold``); return that threshold and the score at every candidate."""
     by_threshold = score_thresholds(model, val, settings, THRESHOLD_CANDIDATES)
     threshold = max(THRESHOLD_CANDIDATES, key=lambda t: (by_threshold[t].f1, -abs(t - settings.threshold)))
     chosen = by_threshold[threshold]
     log(f"threshold {threshold}: recall {chosen.recall:.3f}  precision {chosen.precision:.3f}  "
-        f"false/frame {chosen.false_plates / chosen.frames:.3f}")  # fmt: skip
+        f"false/frame {chosen.false_per_frame:.3f}")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     (out / "plate-detector.onnx").write_bytes(export_detector(model, replace(settings, threshold=threshold)))
     return threshold, by_threshold
@@ -249,7 +223,7 @@ def _load_weights(path: Path, backbone: str, what: str) -> dict[str, torch.Tenso
     return saved["model"]
 
 
-def _save(model: PlateNet, cfg: DetectorTraining, path: Path, step: int, score: DetectionScore) -> None:
+def _save(model: PlateNet, cfg: DetectorTraining, path: Path, step: int, score: PlateCount) -> None:
     torch.save({"model": model.state_dict(), "backbone": cfg.backbone, "step": step,
                 "settings": asdict(cfg.settings), "score": asdict(score)}, path)  # fmt: skip
 
