@@ -212,34 +212,52 @@ def us_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
 
 
 def brazil_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
-    """Brazilian plate 400 x 130 mm: Mercosur (white, blue BRASIL band) or the older grey style."""
+    """Brazilian plate 400 x 130 mm, tall narrow characters: Mercosur (white, blue BRASIL band) or the
+    older grey or silver style with the city on top, a dot between letters and digits and a red seal."""
     h = max(8, int(round(width * rng.uniform(0.31, 0.34))))
-    if rng.random() < 0.6:
+    ink = (rng.uniform(0, 40),) * 3
+    font, squeeze = int(rng.choice(_BOLD)), rng.uniform(0.5, 0.75)
+    if rng.random() < 0.4:
         img = _blank(width, h, (rng.uniform(220, 255),) * 3)
         top = int(h * 0.24)
         cv2.rectangle(img, (0, 0), (width, top), (rng.uniform(140, 180), rng.uniform(60, 90), 0), -1)
         _text_in_box(img, "BRASIL", (width * 0.3, top * 0.15, width * 0.7, top * 0.85), (250, 250, 250),
                      cv2.FONT_HERSHEY_SIMPLEX, 0.12)  # fmt: skip
         drawn = _fill("LLLDLDD", rng)
+        _condensed_text(
+            img, drawn, (width * 0.05, top + h * 0.08, width * 0.95, h * 0.92), ink, font, squeeze
+        )
     else:
-        img = _blank(width, h, (rng.uniform(150, 200),) * 3)
-        top = int(h * 0.22)
-        city = f"{rng.choice(['SP', 'RJ', 'MG', 'PR', 'RS'])} - {rng.choice(['SAO PAULO', 'RIO', 'CURITIBA', 'CAMPINAS'])}"
+        grey = rng.uniform(150, 250)
+        img = _blank(width, h, (grey - rng.uniform(0, 15), grey, grey + rng.uniform(0, 10)))
+        top = int(h * 0.2)
+        city = f"{rng.choice(['SP', 'RJ', 'MG', 'PR', 'BA', 'ES'])}-{rng.choice(['SAO PAULO', 'RIO', 'CURITIBA', 'SALVADOR', 'VITORIA'])}"
         _text_in_box(
             img,
             city,
-            (width * 0.2, top * 0.15, width * 0.8, top * 0.95),
+            (width * 0.25, h * 0.03, width * 0.75, top),
             (20, 20, 20),
             cv2.FONT_HERSHEY_SIMPLEX,
             0.1,
         )
-        drawn = _fill("LLL-DDDD", rng)
-    ink = (rng.uniform(0, 40),) * 3
-    _text_in_box(
-        img, drawn, (width * 0.05, top + h * 0.08, width * 0.95, h * 0.92), ink, int(rng.choice(_BOLD)), 0.11
-    )
+        letters, digits = _fill("LLL", rng), _fill("DDDD", rng)
+        _condensed_text(
+            img, letters, (width * 0.03, top + h * 0.05, width * 0.43, h * 0.94), ink, font, squeeze
+        )
+        _condensed_text(
+            img, digits, (width * 0.47, top + h * 0.05, width * 0.97, h * 0.94), ink, font, squeeze
+        )
+        cv2.circle(img, (int(width * 0.45), int(h * 0.6)), max(1, int(h * 0.04)), ink, -1, cv2.LINE_AA)
+        if rng.random() < 0.6:  # the red seal wire in the top left corner
+            cv2.circle(
+                img, (int(width * 0.07), int(h * 0.13)), max(1, int(h * 0.07)), (30, 30, 190), -1, cv2.LINE_AA
+            )
+        drawn = f"{letters}-{digits}"
     _border(img, ink, 0.03)
-    return PlateImage(img, plate_mask(width, h, width / 400), _full_quad(width, h), 400.0), _label(drawn)
+    px_per_mm = width / 400
+    return frame_plate(
+        img, plate_mask(width, h, px_per_mm), px_per_mm, rng, bare=0.6, width_mm=400.0
+    ), _label(drawn)
 
 
 def dark_plate(width: int, rng: np.random.Generator) -> tuple[PlateImage, str]:
