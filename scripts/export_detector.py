@@ -26,7 +26,9 @@ from platocr.train.detector_data import labelled_frames
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument(
+        "checkpoint", type=Path, help="a run's best.pt / last.pt, or plate-detector (the shipped weights)"
+    )
     parser.add_argument("--val", type=Path, action="append", required=True,
                         help="boxes.tsv or a folder holding one (repeat for more)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)

@@ -209,6 +209,44 @@ def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:
     assert all(isinstance(d, Detection) and 0 <= d.box[0] < 200 for d in found)
 
 
+def test_the_shipped_torch_weights_are_the_shipped_detector() -> None:
+    torch = pytest.importorskip("torch")
+    from platocr.train.detector import load_detector_checkpoint
+
+    model = load_detector_checkpoint("plate-detector")
+    shipped = PlateDetector.load()
+    frame = np.random.default_rng(0).integers(0, 255, (1, 3, 160, 224)).astype(np.float32) / 255
+    with torch.no_grad():
+        expected = model(torch.from_numpy(frame)).numpy()
+    got = shipped._session.run(None, {shipped._session.get_inputs()[0].name: frame})[0]
+    assert got.shape == expected.shape and np.abs(got - expected).max() < 1e-3
+
+
+def test_fine_tune_the_shipped_detector_on_your_own_frames(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    runner = CliRunner()
+    frames = tmp_path / "my_camera"
+    assert (
+        runner.invoke(
+            app, ["synth", "scenes", str(frames), "--count", "2", "--seed", "9", "--workers", "1"]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["train-detector", "--init", "plate-detector", "--train", str(frames), "--val",
+                                 str(frames), "--out", str(tmp_path / "run"), "--steps", "1", "--batch-size", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "start fresh" not in result.output  # every tensor came from the shipped weights
+    assert PlateDetector.load(tmp_path / "run" / "plate-detector.onnx").settings.threshold > 0
+    missing = runner.invoke(app, ["train-detector", "--init", str(tmp_path / "nope.pt"), "--train", str(frames),
+                                  "--val", str(frames), "--out", str(tmp_path / "run2")])  # fmt: skip
+    assert missing.exit_code == 2 and "--init" in missing.output and "not found" in missing.output
+
+
 def test_train_detector_without_frames_says_so(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from typer.testing import CliRunner

@@ -33,7 +33,13 @@ def train_detector_command(
         int, typer.Option("--seed", help="Random seed: the same seed gives the same weights.")
     ] = 0,
     init: Annotated[
-        Path | None, typer.Option("--init", help="Start from a detector checkpoint (RUN/best.pt or last.pt).")
+        str | None,
+        typer.Option(
+            "--init",
+            metavar="CHECKPOINT",
+            help="Start from these weights: plate-detector (the shipped detector: fine-tune it on frames of "
+            "your camera) or a run's best.pt / last.pt.",
+        ),
     ] = None,
 ) -> None:
     """Train the plate detector (CPU is fine: ~0.5 s a step on 2 cores) and export RUN/plate-detector.onnx.
@@ -47,7 +53,7 @@ def train_detector_command(
 
     from platocr.outputs import check_writable_dir
     from platocr.progress import console
-    from platocr.train.detector import DetectorTraining, train_detector
+    from platocr.train.detector import DetectorTraining, detector_checkpoint, train_detector
     from platocr.train.detector_data import labelled_frames
 
     check_writable_dir(out, "--out")
@@ -55,7 +61,8 @@ def train_detector_command(
     frames = [frame for path in train for frame in labelled_frames(path, "--train")]
     val_frames = labelled_frames(val, "--val")
     cfg = replace(DetectorTraining(), steps=steps, batch_size=batch_size, lr=lr,
-                  val_every=min(val_every, steps), seed=seed, init=init)  # fmt: skip
+                  val_every=min(val_every, steps), seed=seed,
+                  init=None if init is None else detector_checkpoint(init))  # fmt: skip
     console.print(f"train-detector: {len(frames)} training frames, {len(val_frames)} validation frames, "
                   f"{steps} steps of {batch_size} views", highlight=False)  # fmt: skip
     run = train_detector(frames, val_frames, out, cfg, log=lambda line: console.print(line, highlight=False))

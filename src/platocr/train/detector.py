@@ -23,6 +23,7 @@ import torch
 
 from platocr.detection.boxes import PlateCount
 from platocr.detection.detector import (
+    DEFAULT_NAME,
     INPUT_NAME,
     OUTPUT_NAME,
     THRESHOLD_CANDIDATES,
@@ -31,7 +32,17 @@ from platocr.detection.detector import (
 )
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet
+from platocr.recognition.zoo import MODELS_DIR
 from platocr.train.detector_data import DetectorViews, LabelledFrame, detector_loss
+
+# The shipped detector's torch weights, to fine-tune from (``--init plate-detector``). Not ``.pt``: the
+# models folder's ``.pt`` files are the plate readers.
+SHIPPED_WEIGHTS = MODELS_DIR / f"{DEFAULT_NAME}.pth"
+
+
+def detector_checkpoint(name_or_path: str | Path) -> Path:
+    """``plate-detector`` (the shipped detector's weights) or a checkpoint path (RUN/best.pt)."""
+    return SHIPPED_WEIGHTS if str(name_or_path) == DEFAULT_NAME else Path(name_or_path)
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class DetectorTraining:
     seed: int = 0
     backbone: str = DEFAULT_BACKBONE
     settings: DetectorSettings = field(default_factory=DetectorSettings)
-    init: Path | None = None  # start from this run's best.pt / last.pt (fine-tuning, or more steps)
+    init: Path | None = None  # start from these weights (a run's best.pt / last.pt, or SHIPPED_WEIGHTS)
 
 
 @dataclass(frozen=True)
@@ -201,10 +212,11 @@ def export_with_best_threshold(
     return threshold, by_threshold
 
 
-def load_detector_checkpoint(path: Path, backbone: str = DEFAULT_BACKBONE) -> PlateNet:
-    """A ``best.pt``/``last.pt`` of train-detector as a model in eval mode."""
+def load_detector_checkpoint(name_or_path: str | Path, backbone: str = DEFAULT_BACKBONE) -> PlateNet:
+    """A ``best.pt``/``last.pt`` of train-detector, or ``plate-detector`` (the shipped weights), as a model
+    in eval mode."""
     model = PlateNet(backbone)
-    model.load_state_dict(_load_weights(path, backbone, "checkpoint"))
+    model.load_state_dict(_load_weights(detector_checkpoint(name_or_path), backbone, "checkpoint"))
     return model.eval()
 
 
