@@ -149,22 +149,14 @@ def plate_mask(w: int, h: int, px_per_mm: float) -> np.ndarray:
 
 def draw_framed_plate(series: str, region: str, px_per_mm: float, rng: np.random.Generator) -> PlateImage:
     """The plate, usually inside a plastic frame with a dealer's name/phone under (or over) it."""
-    plate = draw_plate(series, region, px_per_mm, rng)
-    return frame_plate(plate, plate_mask(plate.shape[1], plate.shape[0], px_per_mm), px_per_mm, rng)
-
-
-def frame_plate(plate: np.ndarray, mask: np.ndarray, px_per_mm: float, rng: np.random.Generator,
-                bare: float = 0.25, width_mm: float = PLATE_W_MM) -> PlateImage:  # fmt: skip
-    """Put a drawn plate (H, W, 3) with opacity ``mask`` (H, W) into a black or chrome dealer frame,
-    except with probability ``bare`` (a plate screwed straight onto the car)."""
     s = px_per_mm
+    plate = draw_plate(series, region, s, rng)
     ph, pw = plate.shape[:2]
     style = rng.random()
-    if style < bare:
-        return PlateImage(plate, mask, _quad(0, 0, pw, ph), width_mm)
+    if style < 0.25:  # bare plate screwed onto the car
+        return PlateImage(plate, plate_mask(pw, ph, s), _quad(0, 0, pw, ph))
     side, top = rng.uniform(4, 10) * s, rng.uniform(4, 10) * s
-    # Most frames have a wide bottom band for the dealer's name.
-    bottom = rng.uniform(22, 34) * s if style < bare + 0.8 * (1 - bare) else rng.uniform(5, 10) * s
+    bottom = rng.uniform(22, 34) * s if style < 0.85 else rng.uniform(5, 10) * s
     if rng.random() < 0.2:  # some frames carry text on top too
         top = rng.uniform(18, 26) * s
     fw, fh = int(pw + 2 * side), int(ph + top + bottom)
@@ -177,9 +169,9 @@ def frame_plate(plate: np.ndarray, mask: np.ndarray, px_per_mm: float, rng: np.r
             _dealer_text(frame, rng, int(band_y), int(band_h), (int(text_level),) * 3)
     x0, y0 = int(side), int(top)
     frame[y0 : y0 + ph, x0 : x0 + pw] = np.where(
-        mask[:, :, None] > 127, plate, frame[y0 : y0 + ph, x0 : x0 + pw]
+        plate_mask(pw, ph, s)[:, :, None] > 127, plate, frame[y0 : y0 + ph, x0 : x0 + pw]
     )
-    return PlateImage(frame, plate_mask(fw, fh, s * 0.6), _quad(x0, y0, x0 + pw, y0 + ph), width_mm)
+    return PlateImage(frame, plate_mask(fw, fh, s * 0.6), _quad(x0, y0, x0 + pw, y0 + ph))
 
 
 def _quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
