@@ -51,18 +51,22 @@ def train_detector_command(
 
     import torch
 
+    from platocr.errors import PlatocrError
     from platocr.outputs import check_writable_dir
     from platocr.progress import console
     from platocr.train.detector import DetectorTraining, detector_checkpoint, train_detector
     from platocr.train.detector_data import labelled_frames
 
     check_writable_dir(out, "--out")
+    init_path = None if init is None else detector_checkpoint(init)
+    if init_path is not None and not init_path.is_file():
+        raise PlatocrError(f"--init {init}: file not found (a run's best.pt / last.pt, or plate-detector)")
     torch.set_num_threads(1)  # the loader worker takes the other core
     frames = [frame for path in train for frame in labelled_frames(path, "--train")]
     val_frames = labelled_frames(val, "--val")
     cfg = replace(DetectorTraining(), steps=steps, batch_size=batch_size, lr=lr,
                   val_every=min(val_every, steps), seed=seed,
-                  init=None if init is None else detector_checkpoint(init))  # fmt: skip
+                  init=init_path)  # fmt: skip
     console.print(f"train-detector: {len(frames)} training frames, {len(val_frames)} validation frames, "
                   f"{steps} steps of {batch_size} views", highlight=False)  # fmt: skip
     run = train_detector(frames, val_frames, out, cfg, log=lambda line: console.print(line, highlight=False))
