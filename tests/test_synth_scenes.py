@@ -150,3 +150,19 @@ def test_clip_truth_matches_its_frames(tmp_path: Path) -> None:
     capture = cv2.VideoCapture(str(video))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 45
     capture.release()
+
+
+def test_badges_and_lamps_draw_in_place_and_skip_tiny_ones() -> None:
+    from platocr.synth.plate_props import badge, lamp
+
+    rng = np.random.default_rng(2)
+    for draw in (
+        lambda img, size: badge(img, (100, 30), size, (100, 100, 100), rng),
+        lambda img, size: lamp(img, (60, 20, size * 4, size), (40, 40, 200), rng),
+    ):
+        img = np.full((60, 200, 3), 100, np.uint8)
+        draw(img, 14)
+        assert np.count_nonzero((img != 100).any(axis=2)) > 20  # something car-like was drawn
+        tiny = np.full((60, 200, 3), 100, np.uint8)
+        draw(tiny, 2)
+        assert (tiny == 100).all()  # too small to show: nothing drawn

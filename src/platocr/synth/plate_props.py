@@ -152,3 +152,59 @@ def tree(img: np.ndarray, x: int, base: int, size: int, rng: np.random.Generator
         cx, cy = x + int(rng.normal(0, size * 0.25)), base - size // 2 - int(rng.normal(0, size * 0.2))
         shade = tuple(np.clip(leaves * rng.uniform(0.6, 1.3), 0, 255).tolist())
         cv2.circle(img, (cx, cy), max(2, int(size * rng.uniform(0.12, 0.3))), shade, -1, cv2.LINE_AA)
+
+
+_BADGES = (
+    "CAMRY", "Corolla", "ACCORD", "Civic", "FOCUS", "Punto", "GOLF", "TDI", "4MATIC", "HYBRID", "SPORT",
+    "Octavia", "LADA", "CITROEN", "SILVERADO", "Sentra", "ELX 1.4", "V6", "AWD", "Berlingo", "Xsara",
+    "SOLARIS", "Polo", "RIO", "Logan", "X-TRAIL", "Tiguan", "quattro", "1.6i", "GRANTA", "Vesta", "4x4",
+)  # fmt: skip
+
+
+def badge(
+    img: np.ndarray, centre: tuple[float, float], height: int, paint: tuple, rng: np.random.Generator
+) -> None:
+    """A car's model or maker badge centred at ``centre``, ``height`` px tall, in place: chrome or dark
+    letters (real photos' commonest plate-like false alarm), sometimes an oval maker's emblem."""
+    if height < 3:
+        return
+    light = float(np.mean(paint)) < 140 or rng.random() < 0.7
+    ink = (rng.uniform(190, 255),) * 3 if light else (rng.uniform(10, 60),) * 3
+    cx, cy = int(centre[0]), int(centre[1])
+    if rng.random() < 0.2:  # an oval emblem with a word inside
+        axes = (int(height * rng.uniform(1.5, 2.5)), int(height * 0.8))
+        cv2.ellipse(img, (cx, cy), axes, 0, 0, 360, ink, max(1, height // 6), cv2.LINE_AA)
+        text, height = str(rng.choice(_BADGES))[:5], int(height * 0.7)
+    else:
+        text = str(rng.choice(_BADGES))
+    font = int(rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX,
+                           cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_COMPLEX | cv2.FONT_ITALIC]))  # fmt: skip
+    (tw, th), _ = cv2.getTextSize(text, font, 1.0, 1)
+    scale = height / max(th, 1)
+    thick = max(1, int(round(height * rng.uniform(0.08, 0.18))))
+    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
+    org = (cx - tw // 2, cy + th // 2)
+    if light:  # chrome: a dark edge under bright letters
+        cv2.putText(img, text, (org[0] + 1, org[1] + 1), font, scale, (30, 30, 30), thick, cv2.LINE_AA)
+    cv2.putText(img, text, org, font, scale, ink, thick, cv2.LINE_AA)
+
+
+def lamp(img: np.ndarray, box: tuple[int, int, int, int], colour: tuple, rng: np.random.Generator) -> None:
+    """A tail or head lamp in ``box`` (x, y, w, h), in place: a lens with a bright core and reflector
+    segments rather than a flat block (lamps are a common false alarm in real photos)."""
+    x, y, w, h = box
+    if w < 3 or h < 3:
+        return
+    kind = rng.random()
+    if kind < 0.35:
+        cv2.rectangle(img, (x, y), (x + w, y + h), colour, -1, cv2.LINE_AA)
+    else:
+        centre, axes = (x + w // 2, y + h // 2), (w // 2, h // 2)
+        cv2.ellipse(img, centre, axes, float(rng.uniform(-15, 15)), 0, 360, colour, -1, cv2.LINE_AA)
+    core = tuple(min(255.0, c * 0.3 + 200) for c in colour)
+    for _ in range(int(rng.integers(1, 4))):  # bright segments of the reflector
+        sx, sy = x + int(rng.uniform(0.1, 0.7) * w), y + int(rng.uniform(0.1, 0.6) * h)
+        cv2.rectangle(img, (sx, sy), (sx + max(1, int(w * rng.uniform(0.1, 0.3))), sy + max(1, int(h * 0.3))),
+                      core, -1)  # fmt: skip
+    if rng.random() < 0.5:  # the lamp's chrome or dark rim
+        cv2.rectangle(img, (x, y), (x + w, y + h), (rng.uniform(20, 220),) * 3, max(1, h // 10), cv2.LINE_AA)

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from platocr.synth.effects import warp_points
-from platocr.synth.plate_props import billboard, fence, muted, paste_clipped, text_sign, tree
+from platocr.synth.plate_props import badge, billboard, fence, lamp, muted, paste_clipped, text_sign, tree
 from platocr.synth.plate_scene import car_body
 
 
@@ -152,7 +152,17 @@ def car(
         int(cw * rng.uniform(0.1, 0.22)),
     )
     for lx in (int(cw * 0.03), int(cw * 0.97) - lw):
-        cv2.rectangle(img, (lx, ly), (lx + lw, ly + lh), light, -1, cv2.LINE_AA)
+        lamp(img, (lx, ly, lw, lh), light, rng)
+    for _ in range(int(rng.choice(3, p=[0.35, 0.45, 0.2]))):  # model and maker badges: text, not a plate
+        bh = int(plate_w * rng.uniform(0.06, 0.16))
+        side = rng.choice([-1.0, 0.0, 1.0])
+        bx = cw / 2 + side * cw * rng.uniform(0.15, 0.32) if side else cw / 2
+        by = (
+            plate_y - plate_w * rng.uniform(0.2, 0.5)
+            if side == 0
+            else rng.uniform(ly, plate_y + plate_w * 0.1)
+        )
+        badge(img, (bx, by), bh, paint, rng)
     if front and rng.random() < 0.7:  # a radiator grille above the plate: slats, a plate-like texture
         gx0, gx1, gy0 = int(cw * 0.3), int(cw * 0.7), ly
         gy1 = int(plate_y - plate_w * 0.2)
