@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -14,7 +16,7 @@ import torch
 from platocr.errors import PlatocrError
 from platocr.model.registry import build_model
 from platocr.recognition.checkpoint import load_checkpoint, read_checkpoint
-from platocr.recognition.config import Config, TrainConfig, apply_overrides
+from platocr.recognition.config import AugmentConfig, Config, TrainConfig, apply_overrides
 from platocr.recognition.tokenizer import Tokenizer
 from platocr.recognition.zoo import resolve_model
 from platocr.train.augment import build_augmenter
@@ -89,6 +91,25 @@ def test_augmenter_is_seeded_and_keeps_the_input_size() -> None:
     assert any(not np.array_equal(augmenter(crop), outs[0]) for _ in range(5))
     off = build_augmenter(cfg.augment.__class__(enabled=False), cfg.input)
     assert np.array_equal(off(crop), off(crop))
+
+
+def test_blur_and_downscale_ranges_come_from_the_config() -> None:
+    """A distant plate's look: the configured low scale and strong blur remove fine detail."""
+    cfg = Config()
+    crop = np.random.default_rng(1).integers(0, 255, (cfg.input.height, cfg.input.width, 3), dtype=np.uint8)
+    off = ("pad_jitter", "perspective", "brightness_contrast", "clahe", "noise", "coarse_dropout", "jpeg")
+    plain = replace(cfg.augment, **dict.fromkeys(off, 0.0), blur=0.0, downscale=0.0, grayscale=0.0)
+    plain = replace(plain, scale_x=(1.0, 1.0), rotate_limit=0.0)
+    small = replace(plain, downscale=1.0, downscale_range=(0.25, 0.3))
+    blurred = replace(plain, blur=1.0, blur_sigma=(2.5, 3.0))
+
+    def detail(look: AugmentConfig, seed: int) -> float:
+        image = build_augmenter(look, cfg.input, seed=seed)(crop)
+        return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
+
+    for seed in range(3):
+        assert detail(small, seed) < 0.01 * detail(plain, seed)
+        assert detail(blurred, seed) < 0.3 * detail(plain, seed)
 
 
 def test_time_budget_plan_fits_whole_epochs_and_may_grow_again() -> None:

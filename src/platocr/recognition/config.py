@@ -89,8 +89,15 @@ class AugmentConfig:
     brightness_contrast: float = 0.5
     clahe: float = 0.1
     blur: float = 0.2
+    # Gaussian blur sigma range at model resolution; motion blur lengths follow it.
+    blur_sigma: tuple[float, float] = _must((0.3, 1.2), lambda v: 0 < v[0] <= v[1], "be 0 < low <= high")
     noise: float = 0.2
     downscale: float = 0.2
+    # Down-then-up scale range at model resolution: 0.3 at width 160 looks like a plate 48 px wide,
+    # as a distant car's plate is in a full frame.
+    downscale_range: tuple[float, float] = _must(
+        (0.4, 0.8), lambda v: 0 < v[0] <= v[1] < 1, "be 0 < low <= high < 1"
+    )
     coarse_dropout: float = 0.1
     jpeg: float = 0.2
     grayscale: float = 0.1

@@ -56,16 +56,26 @@ def _geometry(cfg: AugmentConfig) -> A.Compose:
 
 
 def _photometric(cfg: AugmentConfig) -> A.Compose:
+    sigma_lo, sigma_hi = cfg.blur_sigma
+    kernel_hi = max(5, 2 * round(2 * sigma_hi) + 1)  # 5 for the default sigma up to 1.2
     return A.Compose(
         [
             A.RandomBrightnessContrast(brightness_limit=0.3, contrast_limit=0.3, p=cfg.brightness_contrast),
             A.CLAHE(clip_limit=(1.0, 3.0), p=cfg.clahe),
             A.OneOf(
-                [A.GaussianBlur(blur_limit=(3, 5), sigma_limit=(0.3, 1.2)), A.MotionBlur(blur_limit=(3, 5))],
+                [
+                    A.GaussianBlur(blur_limit=(3, kernel_hi), sigma_limit=(sigma_lo, sigma_hi)),
+                    A.MotionBlur(blur_limit=(3, kernel_hi)),
+                ],
                 p=cfg.blur,
             ),
             A.GaussNoise(std_range=(0.02, 0.08), p=cfg.noise),
-            A.Downscale(scale_range=(0.4, 0.8), p=cfg.downscale),
+            # Area down, linear up: how resize_pad enlarges a distant plate's few pixels (not blocky).
+            A.Downscale(
+                scale_range=cfg.downscale_range,
+                interpolation_pair={"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR},
+                p=cfg.downscale,
+            ),
             # Small holes: a glare spot or dirt, not a whole character.
             A.CoarseDropout(
                 num_holes_range=(1, 3),
