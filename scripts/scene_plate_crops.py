@@ -3,11 +3,12 @@ plate` cut them (platocr.tools.read_plates.plate_crops), so the plate reader lea
 
     python scripts/scene_plate_crops.py BOXES OUT [--jitter 1] [--detector plate-detector] [--seed 0]
 
-- every fully visible Russian plate (region ``ru``) gives one crop of its box moved and resized a little,
+- every fully visible Russian plate (region ``ru``) gives its crops (one per reading context,
+  platocr.detection.READ_CONTEXTS) of its box moved and resized a little,
   as the detector's boxes are (mean IoU about 0.8 to the labelled box), labelled with its text;
 - with ``--detector``, every detection that overlaps no plate in the picture (IoU < 0.05 with every box,
-  region ``ignore`` included) gives one crop labelled empty: the false plates the reader should read as
-  nothing.
+  region ``ignore`` included) gives its crops labelled empty: the false plates the reader should read
+  as nothing.
 Partly hidden (``ru-part``), cut (``ignore``) and foreign plates give no crop: their text cannot all be
 read, or is not ours.
 Writes OUT/crops/*.jpg and OUT/labels.tsv (``path<TAB>text<TAB>source``).
@@ -74,14 +75,15 @@ def main() -> None:
             ]
             targets += [("", box) for box in false]
             negatives += len(false)
-        for i, (crop, (text, _)) in enumerate(
-            zip(plate_crops(image, [b for _, b in targets]), targets, strict=True)
-        ):
-            name = f"{frame.image.stem}_{i}.jpg"
-            cv2.imwrite(str(crops_dir / name), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
-            rows.append(f"crops/{name}\t{text}\tscenes")
+        for i, (text, box) in enumerate(targets):
+            for k, crop in enumerate(plate_crops(image, box)):  # one crop per reading context
+                name = f"{frame.image.stem}_{i}_{k}.jpg"
+                cv2.imwrite(str(crops_dir / name), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
+                rows.append(f"crops/{name}\t{text}\tscenes")
     (args.out / "labels.tsv").write_text("path\ttext\tsource\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    print(f"{len(loaded.frames)} frames -> {plates} plate crops, {negatives} empty crops in {args.out}")
+    print(
+        f"{len(loaded.frames)} frames -> {plates} plates, {negatives} false plates, {len(rows)} crops in {args.out}"
+    )
 
 
 if __name__ == "__main__":

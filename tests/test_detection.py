@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from platocr.detection import (
+    READ_CONTEXTS,
     Detection,
     PlateDetector,
     box_iou,
@@ -23,6 +24,8 @@ from platocr.detection import (
 from platocr.detection.boxes import PlateCount
 from platocr.detection.detector import DetectorSettings, decode_plates, find_plates, letterbox
 from platocr.errors import PlatocrError
+from platocr.recognition.prediction import Prediction
+from platocr.tools.read_plates import plate_crops, read_boxes
 
 
 def _output_with(
@@ -99,6 +102,32 @@ def test_plate_crop_box_widens_and_stays_in_the_frame() -> None:
     x, y, w, h = plate_crop_box((100, 100, 200, 40), (1280, 720))
     assert x < 100 and y < 100 and x + w > 300 and y + h > 140
     assert plate_crop_box((0, 0, 50, 10), (52, 20)) == (0, 0, 52, 16)  # clipped right, 10 + 6 below
+    assert plate_crop_box((100, 100, 200, 40), (1280, 720), (0.25, 0.25)) == (50, 90, 300, 60)
+    assert plate_crop_box((100, 100, 200, 40), (1280, 720)) == plate_crop_box(
+        (100, 100, 200, 40), (1280, 720), READ_CONTEXTS[0]
+    )
+
+
+def test_a_plate_is_read_at_every_context_and_the_reads_vote() -> None:
+    class Reader:
+        calls: list[int] = []
+
+        def predict(self, crops: list[np.ndarray]) -> list[Prediction]:
+            self.calls.append(len(crops))
+            # the tallest crop (most context) reads one text, the others another that wins the vote
+            tallest = max(c.shape[0] for c in crops)
+            return [
+                Prediction("A123BC77", 0.5) if c.shape[0] == tallest else Prediction("A123BC777", 0.3)
+                for c in crops
+            ]
+
+    image = np.zeros((720, 1280, 3), np.uint8)
+    crops = plate_crops(image, (100, 100, 200, 40))
+    assert len(crops) == len(READ_CONTEXTS) and len({c.shape for c in crops}) == len(READ_CONTEXTS)
+    reader = Reader()
+    (read,) = read_boxes(reader, image, [(100, 100, 200, 40)])  # type: ignore[arg-type]
+    assert (read.text, read.confidence) == ("A123BC777", 0.3) and reader.calls == [len(READ_CONTEXTS)]
+    assert read_boxes(reader, image, []) == [] and reader.calls == [len(READ_CONTEXTS)]
 
 
 def test_unknown_detector_is_one_clear_error(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from platocr.detection import Detection
+from platocr.detection import READ_CONTEXTS, Detection
 from platocr.recognition.prediction import Prediction
 from platocr.video.plates import PlateFinder
 from platocr.video.tracking import PlateTracker
@@ -94,13 +94,18 @@ def test_plate_finder_detects_every_kth_frame_and_crops_with_context() -> None:
 
     finder = PlateFinder(detector, every=3)
     frame = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    shapes = []
     for index in range(7):
         (region,) = finder.find(index, frame)
         assert region.key == 1 and region.box == (200, 150, 100, 22)
         assert region.crop.shape[1] > 100 and region.crop.shape[0] > 22  # the reader's context around it
+        shapes.append(region.crop.shape)
         (settled,) = finder.settle(index, [region], [Prediction("A123BC77", 0.9)])
         assert settled.text == "A123BC77"
     assert len(calls) == 3 == len(finder.detect_seconds)  # frames 0, 3, 6
+    # each frame reads the track at the next of the reader's contexts: its votes cover them all
+    turn = len(READ_CONTEXTS)
+    assert len(set(shapes[:turn])) == turn and shapes[turn] == shapes[0]
     (summary,) = finder.summaries()
     assert (summary.first_frame, summary.last_frame, summary.reads) == (0, 6, 7)
 

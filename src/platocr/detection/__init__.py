@@ -11,6 +11,7 @@ Like ``recognition/``, this package never imports training, synthesis, the comma
 """
 
 from platocr.detection.boxes import (
+    READ_CONTEXTS,
     Detection,
     PlateCount,
     box_iou,
@@ -22,6 +23,7 @@ from platocr.detection.boxes import (
 from platocr.detection.detector import PlateDetector
 
 __all__ = [
+    "READ_CONTEXTS",
     "Detection",
     "PlateCount",
     "PlateDetector",

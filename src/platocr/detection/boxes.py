@@ -7,10 +7,12 @@ from dataclasses import dataclass
 Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
 
 # The plate reader was trained on CropNumbers crops: the plate (aspect ~4.6) with some car around it,
-# aspect ~2.8. A tight plate box is widened by this share of its width on each side and of its height
-# above and below before it is read.
-CONTEXT_X = 0.15  # also a margin for the detector's box errors (mean IoU ~0.8)
-CONTEXT_Y = 0.6
+# aspect ~2.8. A plate box is widened by a share of its width on each side and of its height above and
+# below (a context) before it is read. No one context suits every plate: much height is what the reader
+# learned, and width keeps the region digits a loose box cuts off (the detector's boxes have mean IoU
+# ~0.8); less height gives a small or blurred plate more of the reader's pixels. So a plate is read at
+# each of these contexts and the reads vote; a video track reads one per frame, in turn (its reads vote).
+READ_CONTEXTS: tuple[tuple[float, float], ...] = ((0.15, 0.6), (0.2, 0.25), (0.25, 0.35))
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,14 @@ class Detection:
     score: float
 
 
-def plate_crop_box(box: Box, frame_size: tuple[int, int]) -> Box:
-    """The box to cut for the plate reader: ``box`` widened by the reader's usual context, clipped to
-    ``frame_size`` = (width, height)."""
+def plate_crop_box(
+    box: Box, frame_size: tuple[int, int], context: tuple[float, float] = READ_CONTEXTS[0]
+) -> Box:
+    """The box to cut for the plate reader: ``box`` widened by ``context`` = (share of its width on each
+    side, share of its height above and below), clipped to ``frame_size`` = (width, height)."""
     x, y, w, h = box
     width, height = frame_size
-    dx, dy = round(w * CONTEXT_X), round(h * CONTEXT_Y)
+    dx, dy = round(w * context[0]), round(h * context[1])
     x0, y0 = max(0, x - dx), max(0, y - dy)
     x1, y1 = min(width, x + w + dx), min(height, y + h + dy)
     return x0, y0, max(1, x1 - x0), max(1, y1 - y0)

@@ -28,7 +28,7 @@ from platocr.detection import Detection, judge_boxes
 from platocr.detection.boxes import PlateCount
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
-from platocr.tools.read_plates import plate_crops
+from platocr.tools.read_plates import read_boxes
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -232,7 +232,7 @@ def _read(
     if not targets and not false:
         return
     start = time.perf_counter()
-    reads = predictor.predict(plate_crops(image, [box for _, box in targets] + false))
+    reads = read_boxes(predictor, image, [box for _, box in targets] + false)
     report.read_seconds += time.perf_counter() - start
     for read, (plate, _) in zip(reads[: len(targets)], targets, strict=True):
         if same_plate(read.text, plate.text):

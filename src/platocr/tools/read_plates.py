@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from platocr.detection import Detection, plate_crop_box
+from platocr.detection import READ_CONTEXTS, Detection, plate_crop_box
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 
@@ -63,29 +63,40 @@ class PlateReadResult:
         return sum(row.box is not None for row in self.rows)
 
 
-def plate_crops(image: np.ndarray, boxes: Sequence[Box]) -> list[np.ndarray]:
-    """The reader's crop of each plate box (:func:`platocr.detection.plate_crop_box`) from ``image`` (H, W, 3)."""
+def plate_crops(image: np.ndarray, box: Box) -> list[np.ndarray]:
+    """The reader's crops of one plate box from ``image`` (H, W, 3): one per context of
+    :data:`platocr.detection.READ_CONTEXTS` (:func:`platocr.detection.plate_crop_box`)."""
     height, width = image.shape[:2]
     crops = []
-    for box in boxes:
-        x, y, w, h = plate_crop_box(box, (width, height))
+    for context in READ_CONTEXTS:
+        x, y, w, h = plate_crop_box(box, (width, height), context)
         crops.append(image[y : y + h, x : x + w])
     return crops
+
+
+def read_boxes(predictor: Predictor, image: np.ndarray, boxes: Sequence[Box]) -> list[Prediction]:
+    """One read per plate box of ``image``: every box's :func:`plate_crops` in one ``predict`` call, and
+    the reads of a box vote with their confidence (:func:`platocr.recognition.voting.vote`)."""
+    from platocr.recognition.voting import vote
+
+    crops = [crop for box in boxes for crop in plate_crops(image, box)]
+    reads = list(predictor.predict(crops)) if crops else []
+    per_box = len(READ_CONTEXTS)
+    return [vote(reads[i : i + per_box]) for i in range(0, len(reads), per_box)]
 
 
 def find_and_read(
     image: np.ndarray, detector: Detector, predictor: Predictor | None
 ) -> tuple[list[Detection], list[Prediction] | None, float, float]:
-    """(plates found in ``image`` (BGR uint8 (H, W, 3)), their reads or None without ``predictor``,
-    detector seconds, reader seconds); each plate is read from :func:`plate_crop_box`'s crop."""
+    """(plates found in ``image`` (BGR uint8 (H, W, 3)), their reads (:func:`read_boxes`) or None without
+    ``predictor``, detector seconds, reader seconds)."""
     start = time.perf_counter()
     found = detector(image)
     detect_s = time.perf_counter() - start
     if predictor is None:
         return found, None, detect_s, 0.0
-    crops = plate_crops(image, [det.box for det in found])
     start = time.perf_counter()
-    reads = list(predictor.predict(crops)) if crops else []
+    reads = read_boxes(predictor, image, [det.box for det in found])
     return found, reads, detect_s, time.perf_counter() - start
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platocr.detection import Detection, plate_crop_box
+from platocr.detection import READ_CONTEXTS, Detection, plate_crop_box
 from platocr.errors import PlatocrError
 from platocr.recognition.prediction import Prediction
 from platocr.video.regions import Region
@@ -36,9 +36,9 @@ DEFAULT_DETECT_EVERY = 3
 
 class PlateFinder:
     """Region reader for ``--detect plate``: ``find`` gives one region per live track (``key`` = the
-    track id, ``box`` = the plate, ``crop`` = the plate with the reader's context, see
-    :func:`platocr.detection.plate_crop_box`); ``settle`` adds the reads to their tracks and returns each
-    track's settled read.
+    track id, ``box`` = the plate, ``crop`` = the plate with one of the reader's contexts, the next on
+    each frame, see :data:`platocr.detection.READ_CONTEXTS`); ``settle`` adds the reads to their tracks
+    and returns each track's settled read.
 
     Example::
 
@@ -69,9 +69,11 @@ class PlateFinder:
             self.detect_seconds.append(time.perf_counter() - start)
         self._calls += 1
         height, width = frame.shape[:2]
+        # the reader's contexts in turn: over a track's frames its reads vote as one photo's do
+        context = READ_CONTEXTS[index % len(READ_CONTEXTS)]
         regions = []
         for track, box in self.tracker.step(index, detections, (width, height)):
-            x, y, w, h = plate_crop_box(box, (width, height))
+            x, y, w, h = plate_crop_box(box, (width, height), context)
             regions.append(Region(box, frame[y : y + h, x : x + w], key=track.id))
         return regions
 
