@@ -2,7 +2,8 @@
 
 A photo with no plate found still gets one row, with empty box, text, confidence and score, so that no
 photo is lost from the output; unreadable photos are skipped and listed (:class:`~platocr.tools.read.Skipped`)
-as ``read`` does. ``eval --detect plate`` finds and reads plates with the same :func:`find_and_read`::
+as ``read`` does. Each plate is read at the reader's contexts, whose reads vote (:func:`read_boxes`,
+which ``eval --detect plate`` reads with too)::
 
     from platocr.detection import PlateDetector
     from platocr.recognition.predictor import Predictor
