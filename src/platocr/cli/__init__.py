@@ -12,6 +12,7 @@ from platocr.cli import (  # noqa: E402,F401  isort: skip
     probe,
     train,
     train_detector,
+    train_verifier,
     eval,
     read,
     gallery,

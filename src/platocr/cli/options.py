@@ -48,6 +48,7 @@ DetectThresholdOption = Annotated[
         min=0.01,
         max=0.99,
         help="--detect plate: lowest detector score that counts as a plate (default: the detector's own, "
-        "chosen on its validation frames); lower finds more plates and more false ones.",
+        "chosen on its validation frames; with a plate verifier, the verified score); lower finds more "
+        "plates and more false ones.",
     ),
 ]

@@ -21,12 +21,14 @@ from platocr.detection.boxes import (
     plate_crop_box,
 )
 from platocr.detection.detector import PlateDetector
+from platocr.detection.verifier import PlateVerifier
 
 __all__ = [
     "READ_CONTEXTS",
     "Detection",
     "PlateCount",
     "PlateDetector",
+    "PlateVerifier",
     "box_iou",
     "judge_boxes",
     "match_boxes",

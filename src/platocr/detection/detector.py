@@ -5,9 +5,11 @@ The network (``platocr.model.plate_net`` for training) maps a frame, resized so 
 probability that a plate centre falls in the cell, 1-2 the centre's offset inside the cell, 3-4 the
 plate's log width and log height in cells. A plate is a local maximum of channel 0 above ``threshold``.
 
-:func:`find_plates` looks twice: once at the whole frame, which decides what is a plate, then again at a
-window around each plate found, zoomed so that the plate is mid-sized for the network (test-time zoom),
-which gives its box. One look at the whole frame boxes large plates too wide and small ones loosely.
+:func:`find_plates` looks twice: once at the whole frame, which proposes the plates and scores them, then
+again at a window around each plate found, zoomed so that the plate is mid-sized for the network
+(test-time zoom), which gives its box. One look at the whole frame boxes large plates too wide and small
+ones loosely. A detector exported with a plate verifier (:mod:`platocr.detection.verifier`) proposes
+plates from a lower score and lets the verifier's look at each plate's crop settle the score.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from platocr.detection.boxes import Box, Detection, box_iou
+from platocr.detection.verifier import PlateVerifier, verified_score
 from platocr.errors import PlatocrError
 
 INPUT_NAME = "frame"
@@ -40,6 +43,10 @@ class DetectorSettings:
     nms_iou: float = 0.4  # overlapping boxes above this IoU keep only the higher score
     second_look_size: int = 384  # input size of the close look that gives the box; 0 = one look only
     second_look_zoom: float = 5.0  # the close look's window is this many plate widths wide
+    # with a plate verifier: the first look proposes plates from this score on, and ``threshold`` applies
+    # to the verified score (:func:`~platocr.detection.verifier.verified_score`)
+    verifier: str = ""  # the verifier's .onnx, a file name next to the detector's ("" = none)
+    candidate_threshold: float = 0.15
 
     def as_metadata(self) -> dict[str, str]:
         return {f"detector.{k}": str(v) for k, v in self.__dict__.items()}
@@ -47,7 +54,8 @@ class DetectorSettings:
     @classmethod
     def from_metadata(cls, props: dict[str, str]) -> DetectorSettings:
         kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float,
-                 "second_look_size": int, "second_look_zoom": float}  # fmt: skip
+                 "second_look_size": int, "second_look_zoom": float, "verifier": str,
+                 "candidate_threshold": float}  # fmt: skip
         found = {k: kinds[k](props[f"detector.{k}"]) for k in kinds if f"detector.{k}" in props}
         return cls(**found)
 
@@ -116,18 +124,25 @@ def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) 
 
 
 Network = Callable[[np.ndarray], np.ndarray]  # (1, 3, H, W) float32 input -> (1, 5, H/stride, W/stride)
+Verify = Callable[[np.ndarray, list[Box]], np.ndarray]  # frame, boxes -> (N,) plate probabilities
 
 
-def find_plates(network: Network, frame: np.ndarray, settings: DetectorSettings) -> list[Detection]:
+def find_plates(
+    network: Network, frame: np.ndarray, settings: DetectorSettings, verify: Verify | None = None
+) -> list[Detection]:
     """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first, boxes in the frame.
 
     ``network`` is the exported ONNX session at inference and the torch model in training's validation,
-    so both judge the same boxes.
+    so both judge the same boxes. With ``verify`` (a plate verifier), the first look proposes plates from
+    ``settings.candidate_threshold`` on and ``settings.threshold`` applies to the verified score.
     """
     height, width = frame.shape[:2]
     image, scale = letterbox(frame, settings.input_size, settings.stride)
+    proposing = settings
+    if verify is not None:
+        proposing = replace(settings, threshold=min(settings.threshold, settings.candidate_threshold))
     plates: list[Detection] = []
-    for box, score in decode_plates(network(image), settings, scale):
+    for box, score in decode_plates(network(image), proposing, scale):
         if settings.second_look_size:
             box = _look_closer(network, frame, box, settings)
         x, y, w, h = box
@@ -137,7 +152,14 @@ def find_plates(network: Network, frame: np.ndarray, settings: DetectorSettings)
         # the second look can bring two first-look boxes onto one plate: keep the better
         if x1 - x0 >= 4 and y1 - y0 >= 2 and all(box_iou(clipped, p.box) <= settings.nms_iou for p in plates):
             plates.append(Detection(clipped, score))
-    return plates
+    if verify is None or not plates:
+        return plates
+    probabilities = verify(frame, [p.box for p in plates])
+    verified = [
+        Detection(p.box, verified_score(p.score, float(v)))
+        for p, v in zip(plates, probabilities, strict=True)
+    ]
+    return sorted((p for p in verified if p.score >= settings.threshold), key=lambda p: -p.score)
 
 
 def _look_closer(network: Network, frame: np.ndarray, box: Box, settings: DetectorSettings) -> Box:
@@ -172,8 +194,10 @@ class PlateDetector:
         plates = detector(cv2.imread("car.jpg"))  # list[Detection], best score first
     """
 
-    def __init__(self, session: Any, settings: DetectorSettings, source: str) -> None:
-        self._session, self.settings, self.source = session, settings, source
+    def __init__(
+        self, session: Any, settings: DetectorSettings, source: str, verifier: PlateVerifier | None = None
+    ) -> None:
+        self._session, self.settings, self.source, self.verifier = session, settings, source, verifier
 
     @classmethod
     def load(
@@ -182,8 +206,12 @@ class PlateDetector:
         *,
         threshold: float | None = None,
         threads: int | None = None,
+        verify: bool = True,
     ) -> PlateDetector:
-        """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one."""
+        """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one.
+
+        A detector whose settings name a plate verifier loads it from its own folder; ``verify=False``
+        leaves it out (the first look's score alone, at ``threshold``)."""
         from platocr.recognition.onnx_export import onnx_metadata_props, onnx_session
 
         path = resolve_detector(name_or_path)
@@ -192,11 +220,14 @@ class PlateDetector:
             if not 0.0 < threshold < 1.0:
                 raise PlatocrError(f"detector threshold must be in (0, 1), got {threshold}")
             settings = replace(settings, threshold=threshold)
-        return cls(onnx_session(path, "cpu", threads), settings, str(path))
+        verifier = None
+        if verify and settings.verifier:
+            verifier = PlateVerifier.load(path.parent / settings.verifier, threads=threads)
+        return cls(onnx_session(path, "cpu", threads), settings, str(path), verifier)
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
         """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first."""
-        return find_plates(self._network, frame, self.settings)
+        return find_plates(self._network, frame, self.settings, self.verifier)
 
     def _network(self, image: np.ndarray) -> np.ndarray:
         return self._session.run([OUTPUT_NAME], {INPUT_NAME: image})[0]
