@@ -120,3 +120,13 @@ def test_train_verifier_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train-verifier", "--train", str(empty), "--val", str(empty), "--out",
                                  str(tmp_path / "run"), "--detector", "nope"])  # fmt: skip
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_importing_the_detector_does_not_load_opencv() -> None:
+    """OpenCV starts threads when imported; a command's thread plan, made after its imports, would count
+    them as the machine's load and plan fewer threads."""
+    import subprocess
+    import sys
+
+    code = "import sys, platocr.detection; assert 'cv2' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode == 0

@@ -134,13 +134,16 @@ def find_plates(
 
     ``network`` is the exported ONNX session at inference and the torch model in training's validation,
     so both judge the same boxes. With ``verify`` (a plate verifier), the first look proposes plates from
-    ``settings.candidate_threshold`` on and ``settings.threshold`` applies to the verified score.
+    ``settings.candidate_threshold`` on (or from threshold², which the verified score needs) and
+    ``settings.threshold`` applies to the verified score.
     """
     height, width = frame.shape[:2]
     image, scale = letterbox(frame, settings.input_size, settings.stride)
     proposing = settings
     if verify is not None:
-        proposing = replace(settings, threshold=min(settings.threshold, settings.candidate_threshold))
+        # a plate scoring under threshold² cannot reach the threshold however sure the verifier is
+        lowest = max(settings.candidate_threshold, settings.threshold**2)
+        proposing = replace(settings, threshold=min(settings.threshold, lowest))
     plates: list[Detection] = []
     for box, score in decode_plates(network(image), proposing, scale):
         if settings.second_look_size:
@@ -222,7 +225,8 @@ class PlateDetector:
             settings = replace(settings, threshold=threshold)
         verifier = None
         if verify and settings.verifier:
-            verifier = PlateVerifier.load(path.parent / settings.verifier, threads=threads)
+            # a few 32x96 crops per frame: one thread, not a second pool beside the detector's
+            verifier = PlateVerifier.load(path.parent / settings.verifier, threads=1)
         return cls(onnx_session(path, "cpu", threads), settings, str(path), verifier)
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
