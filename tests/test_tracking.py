@@ -8,6 +8,7 @@ import pytest
 from platocr.detection import READ_CONTEXTS, Detection
 from platocr.recognition.prediction import Prediction
 from platocr.video.plates import PlateFinder
+from platocr.video.regions import Region
 from platocr.video.tracking import PlateTracker
 
 SIZE = (640, 360)
@@ -130,3 +131,35 @@ def test_a_lone_unsure_read_is_not_shown_until_reads_agree() -> None:
     ((_, _),) = tracker.step(3, [plate(100, 100)], SIZE)
     (summary,) = tracker.summaries()
     assert (summary.text, summary.agreeing) == ("A123BC77", 2)
+
+
+def _read_frames(tracker: PlateTracker, frames: range, text: str, found: bool = True) -> list[str]:
+    """Run ``frames`` with the plate detected at (100, 100) (or missed) and read as ``text``; the shown texts."""
+    shown = []
+    for f in frames:
+        visible = tracker.step(f, [plate(100, 100)] if found else [], SIZE)
+        regions = [Region(box, np.zeros((4, 4, 3), np.uint8), key=track.id) for track, box in visible]
+        shown += [p.text for p in tracker.update(regions, [Prediction(text, 0.9)] * len(regions), f)]
+    return shown
+
+
+def test_another_car_in_a_lost_tracks_place_gets_its_own_track() -> None:
+    """A gate: one car leaves the stop line, the detector loses it, the next one stops in its place."""
+    tracker = PlateTracker(max_lost=12)
+    assert _read_frames(tracker, range(10), "A123BC77")[-1] == "A123BC77"
+    # lost for a few frames; what is read at the predicted box is the next car's plate: not shown as A123BC77
+    assert _read_frames(tracker, range(10, 14), "M456KX99", found=False) == [""] * 4
+    # found again: three sure reads of the other plate hand the place to a new track
+    assert _read_frames(tracker, range(14, 18), "M456KX99") == ["A123BC77"] * 3 + ["M456KX99"]
+    first, second = tracker.summaries()
+    assert (first.track, first.text, first.agreeing) == (1, "A123BC77", 10)
+    assert (second.track, second.text, second.first_frame, second.last_frame) == (2, "M456KX99", 14, 17)
+
+
+def test_a_car_read_a_little_differently_after_it_was_lost_keeps_its_track() -> None:
+    tracker = PlateTracker(max_lost=12)
+    _read_frames(tracker, range(10), "A123BC77")
+    _read_frames(tracker, range(10, 14), "A123BC77", found=False)
+    # one character misread and the region's last digit cut: the same car
+    assert _read_frames(tracker, range(14, 20), "A128BC7") == ["A123BC77"] * 6
+    assert [s.track for s in tracker.summaries()] == [1]

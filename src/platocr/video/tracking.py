@@ -9,6 +9,10 @@ detected for more than ``max_lost`` frames ends (on a detection run that misses 
 Each track keeps its reads and settles its text with :func:`platocr.video.smoothing.vote` over the
 non-empty ones (confidence-weighted): an empty read (the plate model saw no plate, or the ``plate-ru``
 decoding rejected what it saw) is no evidence against a text read in another frame.
+
+Motion alone cannot tell a car that leaves from the next one that stops in its place (a gate): when a
+track that the detector had lost is found again and its reads since then agree on another plate, the
+track ends and those reads start a new one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
 
 from platocr.detection import Detection
 from platocr.detection.boxes import box_iou
@@ -28,6 +34,10 @@ MAX_READS = 256  # reads a track keeps for its vote (about 8 s at 30 fps): older
 # A text is shown once its reads' confidences add up to this: one sure read, or several unsure ones
 # agreeing. One read at 0.03 (the reader's best guess at a sign or a grille) is not a plate.
 MIN_WEIGHT = 0.5
+# Another car in a lost track's place: this many sure reads in a row (one per reading context) of a text
+# more than two characters away from the settled one (a misread character or a cut region is the same car)
+NEW_CAR_READS = 3
+NEW_CAR_CONFIDENCE = 0.5
 _NO_READ = Prediction("", 0.0)
 
 
@@ -69,9 +79,11 @@ class Track:
     missed: int = 0  # detection runs in a row without a match
     matched_once: bool = False  # velocity is known after the second detection
     reads: deque[Prediction] = field(default_factory=lambda: deque(maxlen=MAX_READS))
+    read_frames: deque[int] = field(default_factory=lambda: deque(maxlen=MAX_READS))  # frame of each read
     read_count: int = 0
     settled: Prediction = _NO_READ
     min_weight: float = MIN_WEIGHT
+    found_again: int | None = None  # the frame the detector last found it after losing it
 
     def predicted(self, step: int) -> FBox:
         """The box expected at ``step`` (constant velocity from the last detection)."""
@@ -82,17 +94,59 @@ class Track:
     def add_read(self, prediction: Prediction, frame: int) -> Prediction:
         """Count one read of this track at ``frame``; returns the read to show: the settled one (text ''
         until a text has ``min_weight`` of confidence), or no read while the detector has lost the track
-        and this frame's read is empty too (the car has most likely gone: no text at an empty place)."""
+        and this frame's read is empty or another plate (the car has most likely gone)."""
         self.read_count += 1
         if prediction.text:
             self.last_frame = max(self.last_frame, frame)
             self.reads.append(prediction)
-            voted = vote(self.reads)
-            weight = sum(p.confidence for p in self.reads if p.text == voted.text)
-            self.settled = voted if weight >= self.min_weight else _NO_READ
+            self.read_frames.append(frame)
+            self._settle()
+            if self.missed and self._other_plate(prediction.text):
+                return Prediction("", prediction.confidence)  # another plate where the lost one should be
         elif self.missed:
             return Prediction("", prediction.confidence)
         return self.settled
+
+    def _other_plate(self, text: str) -> bool:
+        return bool(self.settled.text) and Levenshtein.distance(text, self.settled.text) > 2
+
+    def _settle(self) -> None:
+        if not self.reads:
+            self.settled = _NO_READ
+            return
+        voted = vote(self.reads)
+        weight = sum(p.confidence for p in self.reads if p.text == voted.text)
+        self.settled = voted if weight >= self.min_weight else _NO_READ
+
+    def another_car(self) -> bool:
+        """Whether the last :data:`NEW_CAR_READS` reads, all since the detector found this track again,
+        are sure reads of one plate that is not the settled one."""
+        if self.found_again is None or len(self.reads) <= NEW_CAR_READS:
+            return False
+        recent = list(self.reads)[-NEW_CAR_READS:]
+        text = recent[0].text
+        return (
+            self.read_frames[-NEW_CAR_READS] >= self.found_again
+            and all(p.text == text and p.confidence >= NEW_CAR_CONFIDENCE for p in recent)
+            and self._other_plate(text)
+        )
+
+    def hand_over(self, new_id: int) -> Track:
+        """A new track that continues this one's box and motion with its last :data:`NEW_CAR_READS`
+        reads, which leave this one (its settled text and last frame are then those of its own reads)."""
+        moved = [(self.reads.pop(), self.read_frames.pop()) for _ in range(NEW_CAR_READS)][::-1]
+        self.read_count -= NEW_CAR_READS
+        self._settle()
+        self.last_frame = self.read_frames[-1] if self.read_frames else self.first_frame
+        new = Track(new_id, self.box, self.seen_step, moved[0][1], moved[-1][1], self.score, self.velocity,
+                    matched_once=self.matched_once, reads=deque(maxlen=self.reads.maxlen),
+                    read_frames=deque(maxlen=self.reads.maxlen), min_weight=self.min_weight)  # fmt: skip
+        for prediction, frame in moved:
+            new.read_count += 1
+            new.reads.append(prediction)
+            new.read_frames.append(frame)
+        new._settle()
+        return new
 
     def summary(self) -> TrackSummary:
         agreeing = sum(p.text == self.settled.text for p in self.reads) if self.settled.text else 0
@@ -199,8 +253,10 @@ class PlateTracker:
         for det in detections:
             if id(det) not in used:
                 box: FBox = tuple(map(float, det.box))  # type: ignore[assignment]
+                keep = self.smooth or MAX_READS
                 track = Track(len(self.tracks) + 1, box, self._step, frame, frame, det.score,
-                              reads=deque(maxlen=self.smooth or MAX_READS), min_weight=self.min_weight)  # fmt: skip
+                              reads=deque(maxlen=keep), read_frames=deque(maxlen=keep),
+                              min_weight=self.min_weight)  # fmt: skip
                 self.tracks[track.id] = track
                 self._alive.append(track)
 
@@ -224,14 +280,29 @@ class PlateTracker:
                 step_v = tuple(0.5 * a + 0.5 * b for a, b in zip(track.velocity, step_v, strict=True))
             track.velocity = step_v  # type: ignore[assignment]
             track.matched_once = True
+        if track.missed:
+            track.found_again = frame
         track.box, track.seen_step, track.missed, track.score = new, self._step, 0, det.score  # type: ignore[assignment]
         track.last_frame = max(track.last_frame, frame)
 
     def update(
         self, regions: Sequence[Region], predictions: Sequence[Prediction], frame: int
     ) -> list[Prediction]:
-        """Add this frame's reads (one per region, ``region.key`` = track id); return the settled reads."""
-        return [self.tracks[r.key].add_read(p, frame) for r, p in zip(regions, predictions, strict=True)]  # type: ignore[index]
+        """Add this frame's reads (one per region, ``region.key`` = track id); return the settled reads.
+
+        A track whose reads show :meth:`Track.another_car` hands over to a new track from the next frame
+        on; this frame still shows the old one's text under its id."""
+        settled = []
+        for region, prediction in zip(regions, predictions, strict=True):
+            track = self.tracks[region.key]  # type: ignore[index]
+            shown = track.add_read(prediction, frame)
+            if track.another_car() and track in self._alive:
+                new = track.hand_over(len(self.tracks) + 1)
+                self.tracks[new.id] = new
+                self._alive[self._alive.index(track)] = new
+                shown = track.settled
+            settled.append(shown)
+        return settled
 
     def summaries(self) -> list[TrackSummary]:
         """One summary per track so far, in id order."""
