@@ -9,7 +9,7 @@ from platocr.detection import READ_CONTEXTS, Detection
 from platocr.recognition.prediction import Prediction
 from platocr.video.plates import PlateFinder
 from platocr.video.regions import Region
-from platocr.video.tracking import PlateTracker
+from platocr.video.tracking import PlateTracker, plate_distance
 
 SIZE = (640, 360)
 
@@ -163,3 +163,10 @@ def test_a_car_read_a_little_differently_after_it_was_lost_keeps_its_track() -> 
     # one character misread and the region's last digit cut: the same car
     assert _read_frames(tracker, range(14, 20), "A128BC7") == ["A123BC77"] * 6
     assert [s.track for s in tracker.summaries()] == [1]
+
+
+def test_a_plate_cut_by_the_frame_is_the_same_plate() -> None:
+    assert plate_distance("T084O", "T084OO26") == 0  # its region cut off
+    assert plate_distance("084OO26", "T084OO26") == 0
+    assert plate_distance("A128BC7", "A123BC77") == 1
+    assert plate_distance("E056CT190", "Y546OY94") > 2  # another car

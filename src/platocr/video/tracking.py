@@ -35,7 +35,7 @@ MAX_READS = 256  # reads a track keeps for its vote (about 8 s at 30 fps): older
 # agreeing. One read at 0.03 (the reader's best guess at a sign or a grille) is not a plate.
 MIN_WEIGHT = 0.5
 # Another car in a lost track's place: this many sure reads in a row (one per reading context) of a text
-# more than two characters away from the settled one (a misread character or a cut region is the same car)
+# more than two edits from the settled one, ends cut off aside (:func:`plate_distance`)
 NEW_CAR_READS = 3
 NEW_CAR_CONFIDENCE = 0.5
 _NO_READ = Prediction("", 0.0)
@@ -108,7 +108,7 @@ class Track:
         return self.settled
 
     def _other_plate(self, text: str) -> bool:
-        return bool(self.settled.text) and Levenshtein.distance(text, self.settled.text) > 2
+        return bool(self.settled.text) and plate_distance(text, self.settled.text) > 2
 
     def _settle(self) -> None:
         if not self.reads:
@@ -152,6 +152,18 @@ class Track:
         agreeing = sum(p.text == self.settled.text for p in self.reads) if self.settled.text else 0
         return TrackSummary(self.id, self.first_frame, self.last_frame, self.settled.text,
                             self.settled.confidence, self.read_count, agreeing, _int_box(self.box))  # fmt: skip
+
+
+def plate_distance(a: str, b: str) -> int:
+    """Edits between the shorter text and the closest stretch of the longer one: a plate whose ends the
+    frame's edge or a loose box cut off reads at distance 0 from its whole text."""
+    short, long = sorted((a, b), key=len)
+    n = len(short)
+    return min(
+        Levenshtein.distance(short, long[i : i + m])
+        for m in {max(1, n - 1), n, n + 1}
+        for i in range(max(1, len(long) - m + 1))
+    )
 
 
 def _int_box(box: FBox) -> Box:
