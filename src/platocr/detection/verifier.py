@@ -30,6 +30,7 @@ VERIFIER_CONTEXT = (0.25, 0.5)
 def cut_crops(frame: np.ndarray, boxes: list[Box]) -> np.ndarray:
     """(N, 32, 96, 3) BGR uint8: each box of ``frame`` (BGR (H, W, 3) or grey (H, W)) with its context."""
     import cv2  # here, not at import: importing OpenCV starts threads that a thread plan counts as load
+
     if frame.ndim == 2:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     height, width = VERIFIER_SIZE
