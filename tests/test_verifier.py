@@ -130,3 +130,16 @@ def test_importing_the_detector_does_not_load_opencv() -> None:
 
     code = "import sys, platocr.detection; assert 'cv2' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode == 0
+
+
+def test_the_shipped_detector_loads_its_verifier_without_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from platocr.detection import PlateDetector; d = PlateDetector.load(); "
+        "assert d.verifier is not None and d.settings.verifier; d(np.zeros((720, 1280, 3), np.uint8)); "
+        "heavy = [m for m in ('torch', 'timm', 'onnx') if m in sys.modules]; assert not heavy, heavy"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
