@@ -89,6 +89,11 @@ def test_train_a_tiny_verifier_and_load_it_with_its_detector(tmp_path: Path) -> 
     report = evaluate_detection(detector, scenes, threshold=None, progress=False)
     counted = run["val_verified"][str(run["threshold"])]
     assert (report.found, report.detections - report.found) == (counted["found"], counted["false_plates"])
+    # eval names the verifier it used
+    listed = runner.invoke(app, ["eval", "plates-ru", str(scenes), "--detect", "plate", "--boxes-only", "--detector",
+                                 str(out / "plate-detector.onnx"), "--no-progress", "--json", str(tmp_path / "e.json")])  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    assert json.loads((tmp_path / "e.json").read_text())["verifier"] == str(out / "plate-verifier.onnx")
     # a detector whose verifier is missing says so in one line
     alone = tmp_path / "alone"
     alone.mkdir()

@@ -68,6 +68,8 @@ class DetectionReport:
     """Detection (and reading) figures over the frames of ``source``; rates are None when undefined."""
 
     source: str
+    detector: str = ""  # the detector's file
+    verifier: str = ""  # its plate verifier's file ("" = none)
     frames: int = 0
     plates: int = 0
     detections: int = 0  # not counting those of plates that are not judged (region ignore)
@@ -286,6 +288,10 @@ def run_detect_eval(
     report = evaluate_detection(
         plate_detector, boxes, predictor, threshold=threshold, sweep=sweep, progress=progress
     )
+    # any callable that finds plates will do here (tests pass stand-ins): name the files when known
+    report.detector = getattr(plate_detector, "source", "")
+    verifier = getattr(plate_detector, "verifier", None)
+    report.verifier = verifier.source if verifier is not None else ""
     print_detection_report(report, console)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platocr.tools.detect_eval import MATCH_IOU, READ_REGION, READ_WIDTHS, DetectionReport, width_band
@@ -44,6 +45,9 @@ def print_detection_report(report: DetectionReport, console: Console) -> None:
         f" (run at {report.by_threshold[0].threshold})" if report.by_threshold else ""
     )
     table.add_row(timed, "-" if ms is None else f"{ms:.1f}")
+    if report.detector:
+        names = [Path(f).name for f in (report.detector, report.verifier) if f]
+        table.add_row("detector", " + ".join(names))
     if len(report.by_region) > 1:
         for name, count in sorted(report.by_region.items()):
             table.add_row(
