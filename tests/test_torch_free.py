@@ -128,6 +128,8 @@ def test_cli_modules_import_light() -> None:
         ["probe", "{tmp}/labels.tsv"],
         ["audit", "{tmp}/labels.tsv", "--out", "{tmp}/audit", "--folds", "2"],
         ["bench"],
+        ["train-detector", "--train", "{tmp}/f", "--val", "{tmp}/f", "--out", "{tmp}/run"],
+        ["train-verifier", "--train", "{tmp}/f", "--val", "{tmp}/f", "--out", "{tmp}/run"],
     ],
     ids=lambda args: args[0],
 )

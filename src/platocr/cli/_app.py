@@ -21,7 +21,9 @@ from platocr.errors import PlatocrError
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Commands that build, train or export torch models, and the train extra's modules they check for first.
-TRAINING_COMMANDS = frozenset({"train", "train-detector", "export", "probe", "audit", "demo", "bench"})
+TRAINING_COMMANDS = frozenset(
+    {"train", "train-detector", "train-verifier", "export", "probe", "audit", "demo", "bench"}
+)
 # ...except when given this option: audit --apply only rewrites a label file.
 LIGHT_WITH = {"audit": "apply"}
 TRAINING_MODULES = ("torch", "torchvision", "timm", "albumentations", "onnx", "matplotlib")
