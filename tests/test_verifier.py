@@ -56,7 +56,7 @@ def test_fitting_needs_plates_and_other_things() -> None:
     from platocr.train.verifier import Candidates, VerifierTraining, fit_verifier
 
     only_plates = Candidates(np.zeros((4, 32, 96, 3), np.uint8), np.ones(4, np.int8), np.zeros(4, np.int64),
-                             np.full(4, 0.5, np.float32), np.zeros((4, 4), np.int64))  # fmt: skip
+                             np.full(4, 0.5, np.float32), np.zeros((4, 4), np.int64), [])  # fmt: skip
     with pytest.raises(PlatocrError, match="needs both"):
         fit_verifier(only_plates, VerifierTraining(epochs=1), log=lambda _: None)
 
@@ -148,3 +148,32 @@ def test_the_shipped_detector_loads_its_verifier_without_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
+
+
+def test_proposals_are_labelled_against_the_boxes_and_damaged_frames_left_out(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    import cv2
+
+    from platocr.detection import Detection
+    from platocr.train.detector_data import LabelledFrame
+    from platocr.train.verifier import count_plates, mine_candidates
+
+    image = tmp_path / "a.jpg"
+    cv2.imwrite(str(image), np.zeros((100, 200, 3), np.uint8))
+    damaged = tmp_path / "b.jpg"
+    damaged.write_bytes(image.read_bytes()[:20])  # a JPEG's signature, not a whole image
+    plate = np.array([[50, 40, 60, 14]], np.float32)
+    frames = [LabelledFrame(str(damaged), plate), LabelledFrame(str(image), plate)]
+
+    def detector(frame: np.ndarray) -> list[Detection]:
+        # on the plate, a loose box on it, something else
+        return [
+            Detection((51, 40, 60, 14), 0.9),
+            Detection((50, 40, 120, 30), 0.5),
+            Detection((150, 5, 40, 10), 0.3),
+        ]
+
+    found = mine_candidates(detector, frames)  # type: ignore[arg-type]
+    assert found.unread == [0] and found.labels.tolist() == [1, -1, 0] and found.crops.shape == (3, 32, 96, 3)
+    counts = count_plates(found, frames, found.scores, (0.4,))[0.4]
+    assert (counts.frames, counts.plates, counts.found, counts.false_plates) == (1, 1, 1, 1)

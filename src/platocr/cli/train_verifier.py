@@ -20,7 +20,7 @@ def train_verifier_command(
             help="Frames with plate boxes (a folder with boxes.tsv, or a boxes.tsv); repeat to mix. "
             "Frames the detector was not trained on give it more mistakes to learn from.",
         ),
-    ],  # fmt: skip
+    ],
     val: Annotated[
         list[Path],
         typer.Option(
@@ -42,7 +42,7 @@ def train_verifier_command(
             max=0.99,
             help="The detector proposes plates from this score on; the verifier judges them.",
         ),
-    ] = 0.15,  # fmt: skip
+    ] = 0.15,
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed gives the same weights.")
     ] = 0,
@@ -60,6 +60,7 @@ def train_verifier_command(
     from platocr.detection.detector import resolve_detector
     from platocr.outputs import check_writable_dir
     from platocr.progress import console
+    from platocr.threads import available_cores
     from platocr.train.detector_data import labelled_frames
     from platocr.train.verifier import VerifierTraining, train_verifier
 
@@ -67,12 +68,15 @@ def train_verifier_command(
     detector_path = resolve_detector(detector)
     frames = [frame for path in train for frame in labelled_frames(path, "--train")]
     val_frames = [frame for path in val for frame in labelled_frames(path, "--val")]
-    torch.set_num_threads(2)
+    torch.set_num_threads(available_cores())  # no loader worker here: the crops are in memory
     cfg = VerifierTraining(epochs=epochs, seed=seed, candidate_threshold=candidate_threshold)
     console.print(f"train-verifier: {len(frames)} training frames, {len(val_frames)} validation frames, "
                   f"detector {detector_path}", highlight=False, soft_wrap=True)  # fmt: skip
-    run = train_verifier(detector_path, frames, val_frames, out, cfg,
-                         log=lambda line: console.print(line, highlight=False, soft_wrap=True), progress=progress)  # fmt: skip
+
+    def log(line: str) -> None:
+        console.print(line, highlight=False, soft_wrap=True)
+
+    run = train_verifier(detector_path, frames, val_frames, out, cfg, log=log, progress=progress)
     alone, verified = run.detector_alone, run.verified
     console.print(
         f"validation: the detector alone (threshold {alone.threshold}) found {alone.recall:.3f} with "

@@ -22,7 +22,14 @@ import torch
 
 from platocr.detection.boxes import Box, Detection, PlateCount, box_iou, overlaps_ignored
 from platocr.detection.detector import THRESHOLD_CANDIDATES, DetectorSettings, PlateDetector
-from platocr.detection.verifier import INPUT_NAME, OUTPUT_NAME, crops_to_input, cut_crops, verified_score
+from platocr.detection.verifier import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    VERIFIER_SIZE,
+    crops_to_input,
+    cut_crops,
+    verified_score,
+)
 from platocr.errors import PlatocrError
 from platocr.model.plate_verifier import PlateVerifierNet, with_sigmoid
 from platocr.train.detector_data import LabelledFrame
@@ -47,13 +54,15 @@ class VerifierTraining:
 class Candidates:
     """What a detector proposed in labelled frames: ``crops`` (N, 32, 96, 3) BGR uint8, ``labels`` (N,)
     1 = a plate, 0 = not a plate, -1 = neither (a loose box, or on a plate that is not judged),
-    ``frames`` (N,) the index of the frame, ``scores`` (N,) the first look's, ``boxes`` (N, 4)."""
+    ``frames`` (N,) the index of the frame, ``scores`` (N,) the first look's, ``boxes`` (N, 4);
+    ``unread``: the indices of the frames OpenCV could not decode (left out, counted neither way)."""
 
     crops: np.ndarray
     labels: np.ndarray
     frames: np.ndarray
     scores: np.ndarray
     boxes: np.ndarray
+    unread: list[int]
 
     @property
     def plates(self) -> int:
@@ -89,11 +98,12 @@ def mine_candidates(
 ) -> Candidates:
     """Run ``detector`` (load it with ``verify=False`` and the candidate threshold) on every frame and
     label each plate it proposes against the frame's boxes."""
-    crops, labels, indices, scores, boxes = [], [], [], [], []
+    crops, labels, indices, scores, boxes, unread = [], [], [], [], [], []
     for index, frame in enumerate(frames):
         image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
-        if image is None:
-            raise PlatocrError(f"{frame.path}: cannot read the image")
+        if image is None:  # a damaged file with an image's signature
+            unread.append(index)
+            continue
         truth, ignored = _truth(frame)
         found = detector(image)
         for detection in found:
@@ -112,9 +122,9 @@ def mine_candidates(
         if progress is not None:
             progress(index + 1)
     return Candidates(
-        np.concatenate(crops) if crops else np.zeros((0, 32, 96, 3), np.uint8),
+        np.concatenate(crops) if crops else np.zeros((0, *VERIFIER_SIZE, 3), np.uint8),
         np.array(labels, np.int8), np.array(indices, np.int64), np.array(scores, np.float32),
-        np.array(boxes, np.int64).reshape(-1, 4),
+        np.array(boxes, np.int64).reshape(-1, 4), unread,
     )  # fmt: skip
 
 
@@ -187,7 +197,10 @@ def count_plates(
     by_frame: list[list[Detection]] = [[] for _ in frames]
     for index, box, score in zip(candidates.frames, candidates.boxes, scores, strict=True):
         by_frame[index].append(Detection(tuple(int(v) for v in box), float(score)))  # type: ignore[arg-type]
-    for frame, found in zip(frames, by_frame, strict=True):
+    unread = set(candidates.unread)
+    for index, (frame, found) in enumerate(zip(frames, by_frame, strict=True)):
+        if index in unread:
+            continue
         truth, ignored = _truth(frame)
         found.sort(key=lambda d: -d.score)
         for count in counts.values():
@@ -249,6 +262,10 @@ def train_verifier(
         task = bar.add_task("propose", total=len(train) + len(val))
         train_candidates = mine_candidates(proposing, train, lambda n: bar.update(task, completed=n))
         val_candidates = mine_candidates(proposing, val, lambda n: bar.update(task, completed=len(train) + n))
+    for what, got, given in (("--train", train_candidates, train), ("--val", val_candidates, val)):
+        if got.unread:
+            log(f"{what}: {len(got.unread)} frame(s) could not be read, left out "
+                f"(first: {given[got.unread[0]].path})")  # fmt: skip
     log(f"training frames: {train_candidates.plates} plates and {train_candidates.others} other things "
         f"proposed ({len(train_candidates.labels)} in all); validation frames: {val_candidates.plates} and "
         f"{val_candidates.others}")  # fmt: skip
