@@ -89,6 +89,19 @@ def test_train_a_tiny_verifier_and_load_it_with_its_detector(tmp_path: Path) -> 
     report = evaluate_detection(detector, scenes, threshold=None, progress=False)
     counted = run["val_verified"][str(run["threshold"])]
     assert (report.found, report.detections - report.found) == (counted["found"], counted["false_plates"])
+    # the shipped detector is compared as it is used: with its own verifier
+    assert run["val_detector_as_given"]["verifier"] is True
+    # so is this run's detector: as given, it finds on the val frames what this run counted for it
+    again = runner.invoke(app, ["train-verifier", "--train", str(scenes), "--val", str(scenes), "--out",
+                                str(tmp_path / "again"), "--detector", str(out / "plate-detector.onnx"),
+                                "--epochs", "1", "--candidate-threshold", "0.05", "--no-progress"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    given = json.loads((tmp_path / "again" / "run.json").read_text())["val_detector_as_given"]
+    chosen = run["val_verified"][str(run["threshold"])]
+    assert given["verifier"] is True and (given["found"], given["false_plates"]) == (
+        chosen["found"],
+        chosen["false_plates"],
+    )
     # eval names the verifier it used
     listed = runner.invoke(app, ["eval", "plates-ru", str(scenes), "--detect", "plate", "--boxes-only", "--detector",
                                  str(out / "plate-detector.onnx"), "--no-progress", "--json", str(tmp_path / "e.json")])  # fmt: skip

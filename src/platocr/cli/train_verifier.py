@@ -77,10 +77,10 @@ def train_verifier_command(
         console.print(line, highlight=False, soft_wrap=True)
 
     run = train_verifier(detector_path, frames, val_frames, out, cfg, log=log, progress=progress)
-    alone, verified = run.detector_alone, run.verified
+    given, verified = run.given, run.verified
     console.print(
-        f"validation: the detector alone (threshold {alone.threshold}) found {alone.recall:.3f} with "
-        f"{alone.false_per_frame:.3f} false plates per frame; verified (threshold {run.threshold}) "
+        f"validation: the detector as given (threshold {given.threshold}) found {given.recall:.3f} with "
+        f"{given.false_per_frame:.3f} false plates per frame; with the new verifier (threshold {run.threshold}) "
         f"{verified.recall:.3f} with {verified.false_per_frame:.3f}; {run.seconds / 60:.1f} min; "
         f"detector: {run.detector_path}",
         highlight=False, soft_wrap=True,

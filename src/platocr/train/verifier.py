@@ -76,11 +76,12 @@ class Candidates:
 @dataclass(frozen=True)
 class VerifierRun:
     """What a run produced: the threshold chosen, the validation count there, with the verifier and
-    without it (the detector alone at its own threshold), and the files written."""
+    and for the detector as given (at its own threshold, with its own verifier if it had one), and the
+    files written."""
 
     threshold: float
     verified: PlateCount
-    detector_alone: PlateCount
+    given: PlateCount
     detector_path: Path
     verifier_path: Path
     seconds: float
@@ -256,16 +257,16 @@ def train_verifier(
     from platocr.progress import make_progress
 
     start = time.perf_counter()
-    alone = PlateDetector.load(detector_path, verify=False)
+    given = PlateDetector.load(detector_path)  # as it is used now: with its own verifier, if any
     proposing = PlateDetector.load(detector_path, threshold=cfg.candidate_threshold, verify=False)
     with make_progress(enabled=progress) as bar:
         task = bar.add_task("propose", total=len(train) + len(val))
         train_candidates = mine_candidates(proposing, train, lambda n: bar.update(task, completed=n))
         val_candidates = mine_candidates(proposing, val, lambda n: bar.update(task, completed=len(train) + n))
-    for what, got, given in (("--train", train_candidates, train), ("--val", val_candidates, val)):
+    for what, got, frames in (("--train", train_candidates, train), ("--val", val_candidates, val)):
         if got.unread:
             log(f"{what}: {len(got.unread)} frame(s) could not be read, left out "
-                f"(first: {given[got.unread[0]].path})")  # fmt: skip
+                f"(first: {frames[got.unread[0]].path})")  # fmt: skip
     log(f"training frames: {train_candidates.plates} plates and {train_candidates.others} other things "
         f"proposed ({len(train_candidates.labels)} in all); validation frames: {val_candidates.plates} and "
         f"{val_candidates.others}")  # fmt: skip
@@ -276,14 +277,20 @@ def train_verifier(
     )
     by_threshold = count_plates(val_candidates, val, verified, THRESHOLD_CANDIDATES)
     threshold = max(THRESHOLD_CANDIDATES, key=lambda t: (by_threshold[t].f1, -t))
-    own = alone.settings.threshold
-    detector_alone = count_plates(val_candidates, val, val_candidates.scores, (own,))[own]
+    given_scores = val_candidates.scores
+    if given.verifier is not None:
+        given_probabilities = given.verifier.score_crops(val_candidates.crops)
+        given_scores = np.array(
+            [verified_score(s, p) for s, p in zip(given_scores, given_probabilities, strict=True)]
+        )
+    own = given.settings.threshold
+    given_count = count_plates(val_candidates, val, given_scores, (own,))[own]
     out.mkdir(parents=True, exist_ok=True)
     verifier_path, detector_out = out / VERIFIER_FILE, out / DETECTOR_FILE
     verifier_path.write_bytes(export_verifier(net))
-    settings = replace(alone.settings, threshold=threshold, verifier=VERIFIER_FILE,
+    settings = replace(given.settings, threshold=threshold, verifier=VERIFIER_FILE,
                        candidate_threshold=cfg.candidate_threshold)  # fmt: skip
-    detector_out.write_bytes(detector_with_settings(Path(alone.source), settings))
+    detector_out.write_bytes(detector_with_settings(Path(given.source), settings))
     seconds = time.perf_counter() - start
     (out / "run.json").write_text(json.dumps({
         "detector": str(detector_path), "settings": asdict(cfg), "threshold": threshold, "seconds": seconds,
@@ -292,8 +299,6 @@ def train_verifier(
                              "all": len(train_candidates.labels)},
         "loss_per_epoch": losses,
         "val_verified": {str(t): asdict(c) for t, c in by_threshold.items()},
-        "val_detector_alone": asdict(detector_alone),
+        "val_detector_as_given": {"verifier": given.verifier is not None, **asdict(given_count)},
     }, indent=2), encoding="utf-8")  # fmt: skip
-    return VerifierRun(
-        threshold, by_threshold[threshold], detector_alone, detector_out, verifier_path, seconds
-    )
+    return VerifierRun(threshold, by_threshold[threshold], given_count, detector_out, verifier_path, seconds)
