@@ -166,3 +166,48 @@ def test_badges_and_lamps_draw_in_place_and_skip_tiny_ones() -> None:
         tiny = np.full((60, 200, 3), 100, np.uint8)
         draw(tiny, 2)
         assert (tiny == 100).all()  # too small to show: nothing drawn
+
+
+def test_real_plate_photos_take_the_place_of_drawn_russian_plates(tmp_path: Path) -> None:
+    photo = np.full((60, 200, 3), 90, np.uint8)
+    cv2.rectangle(photo, (20, 15), (179, 49), (235, 235, 235), -1)
+    cv2.putText(photo, "A123BC", (26, 44), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20, 20, 20), 2)
+    cv2.imwrite(str(tmp_path / "plate.png"), photo)
+    write_plate_boxes([FramePlates(tmp_path / "plate.png", (PlateBox("A123BC77", (20, 15, 160, 35), "ru"),))],
+                      tmp_path / "real.tsv")  # fmt: skip
+    out = tmp_path / "scenes"
+    args = ["synth", "scenes", str(out), "--count", "6", "--seed", "3", "--foreign", "0", "--workers", "1",
+            "--real-plates", str(tmp_path / "real.tsv"), "--real-share", "1"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    texts = {p.text for frame in read_plate_boxes(out) for p in frame.plates if p.region in ("ru", "ru-part")}
+    assert texts == {"A123BC77"}  # every Russian plate is the photo
+    empty = tmp_path / "empty.tsv"
+    write_plate_boxes([FramePlates(tmp_path / "plate.png", (PlateBox("", (20, 15, 160, 35), "ru"),))], empty)
+    refused = CliRunner().invoke(app, ["synth", "scenes", str(tmp_path / "other"), "--count", "1",
+                                       "--real-plates", str(empty)])  # fmt: skip
+    assert refused.exit_code == 2 and "no plate with a text" in refused.output
+
+
+def test_plate_boxes_are_found_in_plate_crops_for_real_plate_scenes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    made = CliRunner().invoke(
+        app, ["synth", "plates", str(tmp_path / "crops"), "--count", "4", "--seed", "1"]
+    )
+    assert made.exit_code == 0, made.output
+    script = Path(__file__).parents[1] / "scripts" / "plate_boxes_in_crops.py"
+    out = tmp_path / "boxes" / "real.tsv"
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "crops" / "labels.tsv"), str(out)],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    frames = read_plate_boxes(out)
+    assert frames and all(len(f.plates) == 1 and f.plates[0].text for f in frames)
+    for frame in frames:  # each box lies inside its crop and has a plate's shape
+        height, width = cv2.imread(str(frame.image)).shape[:2]
+        x, y, w, h = frame.plates[0].box
+        assert x + w <= width and y + h <= height and 2.0 <= w / h <= 6.5
+    scenes = CliRunner().invoke(app, ["synth", "scenes", str(tmp_path / "scenes"), "--count", "2", "--workers", "1",
+                                      "--real-plates", str(out)])  # fmt: skip
+    assert scenes.exit_code == 0, scenes.output

@@ -118,6 +118,19 @@ def scenes_command(
     ] = 0.3,
     workers: Workers = None,
     preview: Preview = None,
+    real_plates: Annotated[
+        Path | None,
+        typer.Option(
+            "--real-plates",
+            metavar="BOXES",
+            help="Photos of real plates with each plate's box (a boxes.tsv, e.g. from "
+            "scripts/plate_boxes_in_crops.py): some Russian plates are these photos.",
+        ),
+    ] = None,
+    real_share: Annotated[
+        float,
+        typer.Option("--real-share", min=0.0, max=1.0, help="With --real-plates: share of Russian plates."),
+    ] = 0.5,
 ) -> None:
     """Whole street/parking/gate camera frames with plates: OUT/images/*.jpg + OUT/boxes.tsv
     (filename text x y width height region; a frame with no plate has one row with only its filename)."""
@@ -126,8 +139,9 @@ def scenes_command(
     from platocr.synth.scenes import generate_scene_dataset, parse_size
 
     report = generate_scene_dataset(
-        out, count=count, seed=seed, size=parse_size(size), foreign=foreign, workers=workers, preview=preview
-    )
+        out, count=count, seed=seed, size=parse_size(size), foreign=foreign, workers=workers, preview=preview,
+        real_plates=real_plates, real_share=real_share,
+    )  # fmt: skip
     console.print(report.summary())
 
 

@@ -28,12 +28,14 @@ from platocr.synth.plate_render import PlateImage, draw_framed_plate
 from platocr.synth.plate_street import backdrop, car, turn_car
 from platocr.synth.plate_styles import foreign_plate
 from platocr.synth.plates import random_plate_text
+from platocr.synth.real_plates import RealPlate, real_plate_image
 
 MIN_VISIBLE = 0.7  # share of a plate's pixels that must stay visible for it to be labelled
 # A Russian plate partly hidden (a pole, a person, a barrier) is region "ru-part": its box counts for
 # detection, but its text cannot all be seen, so readers are not judged on it.
 ALL_VISIBLE = 0.97
 PLATE_WIDTH = (60.0, 400.0)  # plate width range in px for a 1280 px wide frame
+RealPlateShare = tuple[tuple[RealPlate, ...], float]  # real plate photos, share of Russian plates
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,13 @@ class _Placed:
     pixels: int
 
 
-def plate_image(width: float, foreign: bool, rng: np.random.Generator) -> tuple[PlateImage, str, str]:
-    """A straight-on plate about ``width`` px wide: (PlateImage, text, kind)."""
+def plate_image(
+    width: float, foreign: bool, rng: np.random.Generator, real: RealPlateShare | None = None
+) -> tuple[PlateImage, str, str]:
+    """A straight-on plate about ``width`` px wide: (PlateImage, text, kind). With ``real`` = (real plate
+    photos, share), that share of the Russian plates are the photos."""
+    if not foreign and real is not None and rng.random() < real[1]:
+        return real_plate_image(real[0][int(rng.integers(len(real[0])))])
     if foreign:
         plate, text = foreign_plate(max(16, int(width * 1.3)), rng)  # drawn a bit larger: smoother warp
         return plate, text, "foreign"
@@ -110,11 +117,11 @@ def _plate_widths(kind: str, scale: float, rng: np.random.Generator) -> list[flo
 
 def _draw_car(frame: np.ndarray, owner: np.ndarray, width: float, centre: tuple[float, float],
               look: str, foreign: float, rng: np.random.Generator, placed: list[_Placed],
-              with_plate: bool = True) -> None:  # fmt: skip
+              with_plate: bool = True, real: RealPlateShare | None = None) -> None:  # fmt: skip
     """Draw a car whose plate (if it has one) is ``width`` px wide at ``centre``; updates ``owner``."""
     front = rng.random() < 0.5
     has_plate = with_plate and rng.random() > 0.04  # a few cars show an empty plate holder: no label
-    plate, text, kind = plate_image(width, rng.random() < foreign, rng) if has_plate else (None, "", "")
+    plate, text, kind = plate_image(width, rng.random() < foreign, rng, real) if has_plate else (None, "", "")
     # The car is drawn to the plate's scale: a 305 mm US plate sits on a car ~6 plate widths wide.
     body, mask, (px, py) = car(width * 520 / (plate.width_mm if plate else 520), rng, front)
     if plate is not None:
@@ -243,11 +250,15 @@ def _camera(frame: np.ndarray, rng: np.random.Generator, grey: bool) -> np.ndarr
 
 
 def render_scene(
-    rng: np.random.Generator, size: tuple[int, int] = (1280, 720), foreign: float = 0.3
+    rng: np.random.Generator,
+    size: tuple[int, int] = (1280, 720),
+    foreign: float = 0.3,
+    real: RealPlateShare | None = None,
 ) -> Scene:
     """One camera frame of ``size`` = (width, height) with its labelled plates.
 
-    ``foreign`` is the probability that a plate is a non-Russian style (EU, US, Brazil, yellow, dark).
+    ``foreign`` is the probability that a plate is a non-Russian style (EU, US, Brazil, yellow, dark);
+    ``real`` = (real plate photos, share): that share of the Russian plates are real photos.
     """
     W, H = size
     scale = min(W / 1280, H / 720)
@@ -278,7 +289,7 @@ def render_scene(
             x = rng.uniform(0.7 * width, W - 0.7 * width)
         else:
             x = rng.uniform(-0.05 * W, 1.05 * W)
-        _draw_car(frame, owner, width, (x, y), look, foreign, rng, placed, with_plate=kind != "empty")
+        _draw_car(frame, owner, width, (x, y), look, foreign, rng, placed, kind != "empty", real)
     _occluders(frame, owner, placed, rng)
     visible = [np.count_nonzero(owner == i + 1) / max(1, p.pixels) for i, p in enumerate(placed)]
     frame = _look(frame, owner, look, rng)

@@ -30,14 +30,18 @@ class _Job:
     size: tuple[int, int]
     foreign: float
     path: Path
+    real_plates: str | None = None  # a boxes file of real plate photos (loaded once per worker)
+    real_share: float = 0.0
 
 
 def _render_job(job: _Job) -> tuple[tuple[str, tuple[int, int, int, int], str], ...]:
     """Draw and write one frame; returns its plates as (text, box, kind) (runs in a worker process)."""
     from platocr.synth.plate_frames import render_scene
+    from platocr.synth.real_plates import load_real_plates
 
     rng = np.random.default_rng(np.random.SeedSequence([job.seed, job.index]))
-    scene = render_scene(rng, job.size, job.foreign)
+    real = (load_real_plates(job.real_plates), job.real_share) if job.real_plates else None
+    scene = render_scene(rng, job.size, job.foreign, real)
     image = scene.image
     if np.array_equal(image[:, :, 0], image[:, :, 1]) and np.array_equal(image[:, :, 1], image[:, :, 2]):
         image = image[:, :, 0]  # infrared frames are stored grey, as such cameras record them
@@ -127,20 +131,34 @@ def generate_scene_dataset(
     workers: int | None = None,
     preview: str | Path | None = None,
     show_progress: bool = True,
+    real_plates: str | Path | None = None,
+    real_share: float = 0.5,
 ) -> SceneSynthReport:
-    """Write ``count`` synthetic frames and their ``boxes.tsv`` into ``out``; returns a report."""
-    from platocr.data.plate_boxes import BOXES_FILE_NAME, FramePlates, PlateBox, write_plate_boxes
+    """Write ``count`` synthetic frames and their ``boxes.tsv`` into ``out``; returns a report.
+
+    ``real_plates``: a boxes file of real plate photos (:mod:`platocr.synth.real_plates`); ``real_share``
+    of the Russian plates are then those photos."""
+    from platocr.data.plate_boxes import BOXES_FILE_NAME, FramePlates, PlateBox, boxes_file, write_plate_boxes
     from platocr.parallel import default_workers, parallel_map
 
     if count < 1:
         raise PlatocrError(f"--count must be at least 1, got {count}")
     if not 0.0 <= foreign <= 1.0:
         raise PlatocrError(f"--foreign must be a probability in [0, 1], got {foreign}")
+    if not 0.0 <= real_share <= 1.0:
+        raise PlatocrError(f"--real-share must be a probability in [0, 1], got {real_share}")
+    real = None
+    if real_plates is not None:
+        from platocr.synth.real_plates import load_real_plates
+
+        real = str(boxes_file(real_plates))
+        load_real_plates(real)  # refuse a file without plates before any frame is drawn
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise PlatocrError(f"output {out} exists and is not a folder")
     (out / "images").mkdir(parents=True, exist_ok=True)
-    jobs = [_Job(seed, i, size, foreign, out / "images" / f"{i + 1:06d}.jpg") for i in range(count)]
+    jobs = [_Job(seed, i, size, foreign, out / "images" / f"{i + 1:06d}.jpg", real, real_share)
+            for i in range(count)]  # fmt: skip
     n_workers = default_workers() if workers is None else max(1, workers)
     start = time.perf_counter()
     found = parallel_map(
