@@ -138,7 +138,14 @@ def generate_scene_dataset(
 
     ``real_plates``: a boxes file of real plate photos (:mod:`platocr.synth.real_plates`); ``real_share``
     of the Russian plates are then those photos."""
-    from platocr.data.plate_boxes import BOXES_FILE_NAME, FramePlates, PlateBox, boxes_file, write_plate_boxes
+    from platocr.data.plate_boxes import (
+        BOXES_FILE_NAME,
+        FramePlates,
+        PlateBox,
+        boxes_file,
+        load_plate_boxes,
+        write_plate_boxes,
+    )
     from platocr.parallel import default_workers, parallel_map
 
     if count < 1:
@@ -149,10 +156,15 @@ def generate_scene_dataset(
         raise PlatocrError(f"--real-share must be a probability in [0, 1], got {real_share}")
     real = None
     if real_plates is not None:
+        from platocr.progress import err_console
         from platocr.synth.real_plates import load_real_plates
 
         real = str(boxes_file(real_plates))
         load_real_plates(real)  # refuse a file without plates before any frame is drawn
+        missing = load_plate_boxes(real).skipped
+        if missing:
+            err_console.print(f"--real-plates {real_plates}: {len(missing)} image(s) not found, left out "
+                              f"(first: {missing[0][0]})", highlight=False, soft_wrap=True)  # fmt: skip
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise PlatocrError(f"output {out} exists and is not a folder")
