@@ -16,12 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from platocr.errors import PlatocrError
 from platocr.synth.plate_render import PlateImage
+
+if TYPE_CHECKING:
+    from platocr.data.plate_boxes import PlateBoxes
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,16 @@ def load_real_plates(path: str | Path) -> tuple[RealPlate, ...]:
     missing are left out. No plate at all is an error (PlatocrError, one line)."""
     from platocr.data.plate_boxes import load_plate_boxes
 
-    loaded = load_plate_boxes(path)
+    return real_plates_of(load_plate_boxes(path))
+
+
+def real_plates_of(loaded: PlateBoxes) -> tuple[RealPlate, ...]:
+    """:func:`load_real_plates` of a boxes file already read."""
     plates = tuple(RealPlate(str(frame.image), plate.text, plate.box)
                    for frame in loaded.frames for plate in frame.plates if plate.text)  # fmt: skip
     if not plates:
-        raise PlatocrError(f"--real-plates {path}: no plate with a text and an image ({len(loaded.skipped)} "
-                           "image(s) not found)")  # fmt: skip
+        raise PlatocrError(f"--real-plates {loaded.file}: no plate with a text and an image "
+                           f"({len(loaded.skipped)} image(s) not found)")  # fmt: skip
     return plates
 
 

@@ -142,7 +142,6 @@ def generate_scene_dataset(
         BOXES_FILE_NAME,
         FramePlates,
         PlateBox,
-        boxes_file,
         load_plate_boxes,
         write_plate_boxes,
     )
@@ -157,11 +156,12 @@ def generate_scene_dataset(
     real = None
     if real_plates is not None:
         from platocr.progress import err_console
-        from platocr.synth.real_plates import load_real_plates
+        from platocr.synth.real_plates import real_plates_of
 
-        real = str(boxes_file(real_plates))
-        load_real_plates(real)  # refuse a file without plates before any frame is drawn
-        missing = load_plate_boxes(real).skipped
+        loaded = load_plate_boxes(real_plates)
+        real = str(loaded.file)
+        real_plates_of(loaded)  # refuse a file without plates before any frame is drawn
+        missing = loaded.skipped
         if missing:
             err_console.print(f"--real-plates {real_plates}: {len(missing)} image(s) not found, left out "
                               f"(first: {missing[0][0]})", highlight=False, soft_wrap=True)  # fmt: skip

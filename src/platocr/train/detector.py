@@ -101,8 +101,7 @@ def score_thresholds(
         for frame in frames:
             image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
             plates = find_plates(network, image, lowest)
-            truth = [tuple(int(round(v)) for v in b) for b in frame.boxes]
-            ignored = [tuple(int(round(v)) for v in b) for b in frame.ignored]
+            truth, ignored = frame.pixel_boxes()
             for count in counts.values():
                 count.add(plates, truth, ignored)
     model.train()

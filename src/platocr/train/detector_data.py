@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from platocr.detection.boxes import Box
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import STRIDE
 
@@ -27,6 +28,14 @@ class LabelledFrame:
     path: str
     boxes: np.ndarray
     ignored: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+
+    def pixel_boxes(self) -> tuple[list[Box], list[Box]]:
+        """The plate boxes and the boxes not judged as whole-pixel (x, y, w, h), as detections are."""
+
+        def rounded(array: np.ndarray) -> list[Box]:
+            return [tuple(int(round(v)) for v in b) for b in array]  # type: ignore[misc]
+
+        return rounded(self.boxes), rounded(self.ignored)
 
 
 def random_view(

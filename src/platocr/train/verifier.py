@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import torch
 
-from platocr.detection.boxes import Box, Detection, PlateCount, box_iou, overlaps_ignored
+from platocr.detection.boxes import Detection, PlateCount, box_iou, overlaps_ignored
 from platocr.detection.detector import THRESHOLD_CANDIDATES, DetectorSettings, PlateDetector
 from platocr.detection.verifier import (
     INPUT_NAME,
@@ -75,9 +75,9 @@ class Candidates:
 
 @dataclass(frozen=True)
 class VerifierRun:
-    """What a run produced: the threshold chosen, the validation count there, with the verifier and
-    and for the detector as given (at its own threshold, with its own verifier if it had one), and the
-    files written."""
+    """What a run produced: the threshold chosen, the validation count there with the new verifier and
+    for the detector as given (at its own threshold, with its own verifier if it had one), and the files
+    written."""
 
     threshold: float
     verified: PlateCount
@@ -85,13 +85,6 @@ class VerifierRun:
     detector_path: Path
     verifier_path: Path
     seconds: float
-
-
-def _truth(frame: LabelledFrame) -> tuple[list[Box], list[Box]]:
-    def boxes(array: np.ndarray) -> list[Box]:
-        return [tuple(int(round(v)) for v in b) for b in array]  # type: ignore[misc]
-
-    return boxes(frame.boxes), boxes(frame.ignored)
 
 
 def mine_candidates(
@@ -105,7 +98,7 @@ def mine_candidates(
         if image is None:  # a damaged file with an image's signature
             unread.append(index)
             continue
-        truth, ignored = _truth(frame)
+        truth, ignored = frame.pixel_boxes()
         found = detector(image)
         for detection in found:
             best = max((box_iou(detection.box, plate) for plate in truth), default=0.0)
@@ -202,11 +195,16 @@ def count_plates(
     for index, (frame, found) in enumerate(zip(frames, by_frame, strict=True)):
         if index in unread:
             continue
-        truth, ignored = _truth(frame)
+        truth, ignored = frame.pixel_boxes()
         found.sort(key=lambda d: -d.score)
         for count in counts.values():
             count.add(found, truth, ignored)
     return counts
+
+
+def _verified(scores: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """(N,) verified scores, as :class:`PlateDetector` gives them (:func:`verified_score`)."""
+    return np.array([verified_score(s, p) for s, p in zip(scores, probabilities, strict=True)])
 
 
 def export_verifier(net: PlateVerifierNet, opset: int = 17) -> bytes:
@@ -271,18 +269,12 @@ def train_verifier(
         f"proposed ({len(train_candidates.labels)} in all); validation frames: {val_candidates.plates} and "
         f"{val_candidates.others}")  # fmt: skip
     net, losses = fit_verifier(train_candidates, cfg, log)
-    probabilities = plate_probabilities(net, val_candidates.crops)
-    verified = np.array(
-        [verified_score(s, p) for s, p in zip(val_candidates.scores, probabilities, strict=True)]
-    )
+    verified = _verified(val_candidates.scores, plate_probabilities(net, val_candidates.crops))
     by_threshold = count_plates(val_candidates, val, verified, THRESHOLD_CANDIDATES)
     threshold = max(THRESHOLD_CANDIDATES, key=lambda t: (by_threshold[t].f1, -t))
     given_scores = val_candidates.scores
     if given.verifier is not None:
-        given_probabilities = given.verifier.score_crops(val_candidates.crops)
-        given_scores = np.array(
-            [verified_score(s, p) for s, p in zip(given_scores, given_probabilities, strict=True)]
-        )
+        given_scores = _verified(given_scores, given.verifier.score_crops(val_candidates.crops))
     own = given.settings.threshold
     given_count = count_plates(val_candidates, val, given_scores, (own,))[own]
     out.mkdir(parents=True, exist_ok=True)
