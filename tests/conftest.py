@@ -45,6 +45,18 @@ def write_tiny_crops(folder: Path, count: int, *, seed: int = 0, texts: list[str
     return labels
 
 
+def write_scenes(folder: Path, count: int, *, seed: int) -> Path:
+    """``platocr synth scenes folder --count count --seed seed`` on one worker; returns ``folder``."""
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    args = ["synth", "scenes", str(folder), "--count", str(count), "--seed", str(seed), "--workers", "1"]
+    made = CliRunner().invoke(app, args)
+    assert made.exit_code == 0, made.output
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(train labels, val labels) of a few rendered crops, shared by the train/eval/gallery tests."""

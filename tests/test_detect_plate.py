@@ -9,6 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from conftest import write_scenes
 from typer.testing import CliRunner
 
 from platocr.cli import app
@@ -264,11 +265,7 @@ def test_eval_counts_found_and_false_plates_at_each_threshold(tmp_path: Path) ->
 
 
 def test_eval_thresholds_option_runs_the_shipped_detector_once(tmp_path: Path) -> None:
-    scenes = tmp_path / "scenes"
-    made = CliRunner().invoke(
-        app, ["synth", "scenes", str(scenes), "--count", "2", "--seed", "4", "--workers", "1"]
-    )
-    assert made.exit_code == 0, made.output
+    scenes = write_scenes(tmp_path / "scenes", 2, seed=4)
     result, report = _eval_detect(scenes, tmp_path / "report.json", "--boxes-only", "--thresholds")
     assert "by detector threshold" in result.output and "(run at 0.2)" in result.output
     assert [c["threshold"] for c in report["by_threshold"]][:2] == [0.2, 0.25] and len(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_scenes
 
 from platocr.detection import (
     READ_CONTEXTS,
@@ -196,11 +197,7 @@ def test_train_export_and_load_a_tiny_detector(tmp_path: Path) -> None:
     from platocr.cli import app
 
     runner = CliRunner()
-    scenes = tmp_path / "scenes"
-    result = runner.invoke(
-        app, ["synth", "scenes", str(scenes), "--count", "3", "--seed", "5", "--workers", "1"]
-    )
-    assert result.exit_code == 0, result.output
+    scenes = write_scenes(tmp_path / "scenes", 3, seed=5)
     run = tmp_path / "run"
     result = runner.invoke(app, ["train-detector", "--train", str(scenes), "--val", str(scenes), "--out", str(run),
                                  "--steps", "2", "--batch-size", "2", "--val-every", "1"])  # fmt: skip
@@ -259,13 +256,7 @@ def test_fine_tune_the_shipped_detector_on_your_own_frames(tmp_path: Path) -> No
     from platocr.cli import app
 
     runner = CliRunner()
-    frames = tmp_path / "my_camera"
-    assert (
-        runner.invoke(
-            app, ["synth", "scenes", str(frames), "--count", "2", "--seed", "9", "--workers", "1"]
-        ).exit_code
-        == 0
-    )
+    frames = write_scenes(tmp_path / "my_camera", 2, seed=9)
     result = runner.invoke(app, ["train-detector", "--init", "plate-detector", "--train", str(frames), "--val",
                                  str(frames), "--out", str(tmp_path / "run"), "--steps", "1", "--batch-size", "2"])  # fmt: skip
     assert result.exit_code == 0, result.output

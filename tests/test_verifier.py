@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_scenes
 from test_detection import _toy_network
 
 from platocr.detection import PlateDetector, box_iou
@@ -70,11 +71,7 @@ def test_train_a_tiny_verifier_and_load_it_with_its_detector(tmp_path: Path) -> 
     from platocr.tools.detect_eval import evaluate_detection
 
     runner = CliRunner()
-    scenes = tmp_path / "scenes"
-    made = runner.invoke(
-        app, ["synth", "scenes", str(scenes), "--count", "10", "--seed", "4", "--workers", "1"]
-    )
-    assert made.exit_code == 0, made.output
+    scenes = write_scenes(tmp_path / "scenes", 10, seed=4)
     out = tmp_path / "ver"
     result = runner.invoke(app, ["train-verifier", "--train", str(scenes), "--val", str(scenes), "--out", str(out),
                                  "--epochs", "1", "--candidate-threshold", "0.05", "--no-progress"])  # fmt: skip
