@@ -138,6 +138,41 @@ def test_unknown_detector_is_one_clear_error(tmp_path: Path) -> None:
         PlateDetector.load(tmp_path / "missing.onnx")
 
 
+def test_a_file_that_is_not_a_detector_is_one_clear_error(tmp_path: Path) -> None:
+    from platocr.recognition.zoo import MODELS_DIR
+
+    (tmp_path / "broken.onnx").write_bytes(b"not an onnx model\n")
+    with pytest.raises(PlatocrError, match="broken.onnx: not a readable ONNX file"):
+        PlateDetector.load(tmp_path / "broken.onnx")
+    with pytest.raises(PlatocrError, match="plates-ru.onnx: not a plate detector .*'images'.*'frame'"):
+        PlateDetector.load(MODELS_DIR / "plates-ru.onnx")
+    # the detector copied without its verifier, or with something else in its place
+    detector = tmp_path / "plate-detector.onnx"
+    detector.write_bytes((MODELS_DIR / "plate-detector.onnx").read_bytes())
+    with pytest.raises(PlatocrError, match="plate-verifier.onnx: file not found .*next to its detector"):
+        PlateDetector.load(detector)
+    (tmp_path / "plate-verifier.onnx").write_bytes((MODELS_DIR / "plates-ru.onnx").read_bytes())
+    with pytest.raises(PlatocrError, match="plate-verifier.onnx: not a plate verifier"):
+        PlateDetector.load(detector)
+    assert PlateDetector.load(detector, verify=False).verifier is None
+
+
+def test_read_with_a_broken_detector_is_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from platocr.cli import app
+
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not an onnx model\n")
+    photo = tmp_path / "car.png"
+    photo.write_bytes(b"")
+    result = CliRunner().invoke(
+        app, ["read", "plates-ru", str(photo), "--detect", "plate", "--detector", str(broken)]
+    )
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and "broken.onnx: not a readable ONNX file" in lines[0]
+
+
 def test_training_targets_mark_the_centre_cell() -> None:
     pytest.importorskip("torch")
     from platocr.train.detector_data import centre_targets

@@ -215,10 +215,13 @@ class PlateDetector:
 
         A detector whose settings name a plate verifier loads it from its own folder; ``verify=False``
         leaves it out (the first look's score alone, at ``threshold``)."""
-        from platocr.recognition.onnx_export import onnx_metadata_props, onnx_session
+        from platocr.recognition.onnx_export import read_onnx_props, session_with_input
 
         path = resolve_detector(name_or_path)
-        settings = DetectorSettings.from_metadata(onnx_metadata_props(path.read_bytes()))
+        try:
+            settings = DetectorSettings.from_metadata(read_onnx_props(path))
+        except ValueError as exc:  # a setting that is not a number
+            raise PlatocrError(f"detector {path}: bad settings in its metadata ({exc})") from None
         if threshold is not None:
             if not 0.0 < threshold < 1.0:
                 raise PlatocrError(f"detector threshold must be in (0, 1), got {threshold}")
@@ -227,7 +230,9 @@ class PlateDetector:
         if verify and settings.verifier:
             # a few 32x96 crops per frame: one thread, not a second pool beside the detector's
             verifier = PlateVerifier.load(path.parent / settings.verifier, threads=1)
-        return cls(onnx_session(path, "cpu", threads), settings, str(path), verifier)
+        return cls(
+            session_with_input(path, INPUT_NAME, "plate detector", threads), settings, str(path), verifier
+        )
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
         """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first."""

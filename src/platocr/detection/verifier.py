@@ -67,12 +67,12 @@ class PlateVerifier:
 
     @classmethod
     def load(cls, path: str | Path, *, threads: int | None = None) -> PlateVerifier:
-        from platocr.recognition.onnx_export import onnx_session
+        from platocr.recognition.onnx_export import session_with_input
 
         path = Path(path)
         if not path.is_file():
-            raise PlatocrError(f"plate verifier {path}: file not found")
-        return cls(onnx_session(path, "cpu", threads), str(path))
+            raise PlatocrError(f"plate verifier {path}: file not found (it goes next to its detector)")
+        return cls(session_with_input(path, INPUT_NAME, "plate verifier", threads), str(path))
 
     def __call__(self, frame: np.ndarray, boxes: list[Box]) -> np.ndarray:
         """(N,) float32 probabilities, one per box."""

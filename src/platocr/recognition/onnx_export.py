@@ -102,11 +102,7 @@ def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, M
     torch, no onnx package and no graph loading.
     """
     where = "ONNX model" if isinstance(source, bytes) else str(source)
-    try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        props = onnx_metadata_props(data)
-    except (OSError, ValueError) as exc:  # ValueError: no protobuf, or text that is not UTF-8
-        raise PlatocrError(f"{where}: not a readable ONNX file ({type(exc).__name__}: {exc})") from None
+    props = read_onnx_props(source)
     if props.get("platocr.format") != ONNX_FORMAT:
         raise PlatocrError(
             f"{where}: no platocr metadata (expected platocr.format={ONNX_FORMAT!r}); "
@@ -118,6 +114,17 @@ def read_onnx_metadata(source: str | Path | bytes) -> tuple[Config, Tokenizer, M
         props.get("platocr.source", "{}"), props.get("platocr.precision", "float32")
     )
     return config, Tokenizer(props["platocr.vocab"]), meta
+
+
+def read_onnx_props(source: str | Path | bytes) -> dict[str, str]:
+    """:func:`onnx_metadata_props` of an ONNX file or bytes; PlatocrError naming the file when it cannot be
+    read or is no ONNX model."""
+    where = "ONNX model" if isinstance(source, bytes) else str(source)
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        return onnx_metadata_props(data)
+    except (OSError, ValueError) as exc:  # ValueError: no protobuf, or text that is not UTF-8
+        raise PlatocrError(f"{where}: not a readable ONNX file ({type(exc).__name__}: {exc})") from None
 
 
 def _varint(data: memoryview, pos: int) -> tuple[int, int]:
@@ -200,6 +207,19 @@ def onnx_session(model: str | Path | bytes, device: str = "cpu", threads: int | 
         return ort.InferenceSession(source, sess_options=options, providers=providers)
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own Fail/InvalidGraph types
         raise PlatocrError(f"onnxruntime cannot load the model: {type(exc).__name__}: {exc}") from None
+
+
+def session_with_input(path: Path, input_name: str, what: str, threads: int | None = None) -> Any:
+    """A CPU :func:`onnx_session` of ``path``, which must be a ``what`` (e.g. "plate detector") whose one
+    input is ``input_name``; PlatocrError naming the file otherwise (another model's .onnx, say)."""
+    try:
+        session = onnx_session(path, "cpu", threads)
+    except PlatocrError as exc:
+        raise PlatocrError(f"{what} {path}: {exc}") from None
+    inputs = [i.name for i in session.get_inputs()]
+    if inputs != [input_name]:
+        raise PlatocrError(f"{path}: not a {what} (its inputs are {inputs}, a {what}'s is {input_name!r})")
+    return session
 
 
 def check_onnx(loaded: LoadedModel, session: Any, batch: int = 3, seed: int = 0) -> float:
