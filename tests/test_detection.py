@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from platocr.detection import (
     match_boxes,
     overlaps_ignored,
     plate_crop_box,
+    plates_passing,
 )
 from platocr.detection.boxes import PlateCount
 from platocr.detection.detector import DetectorSettings, decode_plates, find_plates, letterbox
@@ -82,6 +84,48 @@ def test_find_plates_takes_the_box_from_a_closer_look() -> None:
     boxes = sorted(d.box for d in found)
     assert box_iou(boxes[0], plate) > 0.95 and box_iou(boxes[1], (1000, 600, 100, 30)) > 0.9
     assert [d.score for d in found] == [pytest.approx(0.9)] * 2  # the score is the whole-frame look's
+
+
+def _far_sighted_network(image: np.ndarray) -> np.ndarray:
+    """:func:`_toy_network` blind to rectangles under 30 input px wide (a small plate at 640 px)."""
+    import cv2
+
+    seen = image.copy()
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((image[0, 0] > 0.9).astype(np.uint8))
+    for index in range(1, count):
+        if stats[index, 2] < 30:
+            seen[0, :, labels == index] = 0.0
+    return _toy_network(seen)
+
+
+def test_a_frame_without_a_plate_is_looked_at_again_larger() -> None:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[600:612, 1000:1050] = 255  # 50 px wide: 25 px at 640 (not seen), 37.5 px at 960
+    settings = DetectorSettings(threshold=0.5, second_look_size=0)  # retry_size 960
+    found = find_plates(_far_sighted_network, frame, settings)
+    assert [d.retry for d in found] == [True] and box_iou(found[0].box, (1000, 600, 50, 12)) > 0.8
+    assert find_plates(_far_sighted_network, frame, replace(settings, retry_size=0)) == []
+    frame[100:150, 100:400] = 255  # a large plate: the first look finds it, so no retry
+    assert [d.retry for d in find_plates(_far_sighted_network, frame, settings)] == [False]
+
+
+def test_a_sweep_gets_both_looks_and_counts_each_threshold_as_a_run_at_it() -> None:
+    first, again = Detection((0, 0, 40, 10), 0.5), Detection((100, 100, 30, 8), 0.8, retry=True)
+    assert plates_passing([first, again], 0.4) == [first]
+    assert plates_passing([first, again], 0.6) == [again]  # at 0.6 the first look finds nothing
+    assert plates_passing([first, again], 0.9) == []
+    count = PlateCount(0.6)
+    count.add([first, again], [(100, 100, 30, 8)], [])
+    assert (count.found, count.false_plates) == (1, 0)
+    # the toy network scores its plates 0.9 (float32, a hair under): a sweep to 0.95 needs the retry's too
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[100:150, 100:400] = 255
+    frame[600:612, 1000:1050] = 255
+    settings = DetectorSettings(threshold=0.5, second_look_size=0)
+    both = find_plates(_far_sighted_network, frame, settings, sweep_to=0.95)
+    assert sorted(d.retry for d in both) == [False, True, True]
+    assert len(plates_passing(both, 0.5)) == 1 and len(plates_passing(both, 0.95)) == 0
+    assert [d.retry for d in find_plates(_far_sighted_network, frame, settings, sweep_to=0.85)] == [False]
 
 
 def test_letterbox_scales_the_longer_side_and_pads_to_the_stride() -> None:
@@ -155,6 +199,7 @@ def test_a_file_that_is_not_a_detector_is_one_clear_error(tmp_path: Path) -> Non
     with pytest.raises(PlatocrError, match="plate-verifier.onnx: not a plate verifier"):
         PlateDetector.load(detector)
     assert PlateDetector.load(detector, verify=False).verifier is None
+    assert PlateDetector.load(detector, verify=False, retry=False).settings.retry_size == 0
 
 
 def test_read_with_a_broken_detector_is_one_line(tmp_path: Path) -> None:

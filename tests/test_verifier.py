@@ -57,7 +57,7 @@ def test_fitting_needs_plates_and_other_things() -> None:
     from platocr.train.verifier import Candidates, VerifierTraining, fit_verifier
 
     only_plates = Candidates(np.zeros((4, 32, 96, 3), np.uint8), np.ones(4, np.int8), np.zeros(4, np.int64),
-                             np.full(4, 0.5, np.float32), np.zeros((4, 4), np.int64), [])  # fmt: skip
+                             np.full(4, 0.5, np.float32), np.zeros((4, 4), np.int64), np.zeros(4, bool), [])  # fmt: skip
     with pytest.raises(PlatocrError, match="needs both"):
         fit_verifier(only_plates, VerifierTraining(epochs=1), log=lambda _: None)
 

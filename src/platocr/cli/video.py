@@ -129,7 +129,7 @@ def video_command(
     preflight(input_spec, rois, detect, decoder, bars)  # type: ignore[arg-type]  # fail fast, before the model load
     plan = plan_for(mode, cores)  # before the model: its onnxruntime session takes the runtime share
     plate_detector = (
-        PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime)
+        PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime, retry=False)
         if detect == "plate"
         else None
     )  # a bad name: fail fast

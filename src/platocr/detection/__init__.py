@@ -19,6 +19,7 @@ from platocr.detection.boxes import (
     match_boxes,
     overlaps_ignored,
     plate_crop_box,
+    plates_passing,
 )
 from platocr.detection.detector import PlateDetector
 from platocr.detection.verifier import PlateVerifier
@@ -34,4 +35,5 @@ __all__ = [
     "match_boxes",
     "overlaps_ignored",
     "plate_crop_box",
+    "plates_passing",
 ]

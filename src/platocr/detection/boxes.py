@@ -17,11 +17,21 @@ READ_CONTEXTS: tuple[tuple[float, float], ...] = ((0.15, 0.6), (0.2, 0.25), (0.2
 
 @dataclass(frozen=True)
 class Detection:
-    """One plate found in a frame: ``box`` (x, y, w, h) in frame pixels around the plate itself, and the
-    detector's ``score`` in [0, 1]."""
+    """One plate found in a frame: ``box`` (x, y, w, h) in frame pixels around the plate itself, the
+    detector's ``score`` in [0, 1], and whether the ``retry`` found it: the frame looked at again at a
+    larger size because the first look found no plate (``DetectorSettings.retry_size``)."""
 
     box: Box
     score: float
+    retry: bool = False
+
+
+def plates_passing(found: list[Detection], threshold: float) -> list[Detection]:
+    """What a detector at ``threshold`` reports of ``found``: the first look's plates scoring at least
+    ``threshold`` or, when there are none, the retry's. So one detector run at a low threshold, holding
+    the plates of both, gives the plates of every higher threshold."""
+    first = [d for d in found if not d.retry and d.score >= threshold]
+    return first or [d for d in found if d.retry and d.score >= threshold]
 
 
 def plate_crop_box(
@@ -80,8 +90,9 @@ def judge_boxes(
 
 @dataclass
 class PlateCount:
-    """Plates found and false plates over frames at IoU ``min_iou``, counting only the detections that
-    score ``>= threshold``: one detector run at a low threshold scores every higher one.
+    """Plates found and false plates over frames at IoU ``min_iou``, counting the detections a detector at
+    ``threshold`` reports (:func:`plates_passing`): one detector run at a low threshold scores every higher
+    one.
 
     Example::
 
@@ -101,7 +112,7 @@ class PlateCount:
     def add(self, found: list[Detection], truth: list[Box], ignored: list[Box]) -> None:
         """Count one frame, judged by :func:`judge_boxes`."""
         kept, matches = judge_boxes(
-            [d.box for d in found if d.score >= self.threshold], truth, ignored, self.min_iou
+            [d.box for d in plates_passing(found, self.threshold)], truth, ignored, self.min_iou
         )
         self.frames += 1
         self.plates += len(truth)

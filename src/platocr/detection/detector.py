@@ -9,7 +9,9 @@ plate's log width and log height in cells. A plate is a local maximum of channel
 again at a window around each plate found, zoomed so that the plate is mid-sized for the network
 (test-time zoom), which gives its box. One look at the whole frame boxes large plates too wide and small
 ones loosely. A detector exported with a plate verifier (:mod:`platocr.detection.verifier`) proposes
-plates from a lower score and lets the verifier's look at each plate's crop settle the score.
+plates from a lower score and lets the verifier's look at each plate's crop settle the score. A frame in
+which nothing reaches the threshold is looked at once more, larger (the retry): in a photo of a car, a
+plate too small for the first look is then a few cells wide.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ class DetectorSettings:
     # to the verified score (:func:`~platocr.detection.verifier.verified_score`)
     verifier: str = ""  # the verifier's .onnx, a file name next to the detector's ("" = none)
     candidate_threshold: float = 0.15
+    # a frame in which no plate is found is looked at again with its longer side at this size (0 = never):
+    # a car photo's plate can be a few cells wide at input_size. Video leaves it out (its speed; a far
+    # car's plate is found as it comes nearer).
+    retry_size: int = 960
 
     def as_metadata(self) -> dict[str, str]:
         return {f"detector.{k}": str(v) for k, v in self.__dict__.items()}
@@ -55,7 +61,7 @@ class DetectorSettings:
     def from_metadata(cls, props: dict[str, str]) -> DetectorSettings:
         kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float,
                  "second_look_size": int, "second_look_zoom": float, "verifier": str,
-                 "candidate_threshold": float}  # fmt: skip
+                 "candidate_threshold": float, "retry_size": int}  # fmt: skip
         found = {k: kinds[k](props[f"detector.{k}"]) for k in kinds if f"detector.{k}" in props}
         return cls(**found)
 
@@ -128,15 +134,39 @@ Verify = Callable[[np.ndarray, list[Box]], np.ndarray]  # frame, boxes -> (N,) p
 
 
 def find_plates(
-    network: Network, frame: np.ndarray, settings: DetectorSettings, verify: Verify | None = None
+    network: Network,
+    frame: np.ndarray,
+    settings: DetectorSettings,
+    verify: Verify | None = None,
+    *,
+    sweep_to: float | None = None,
 ) -> list[Detection]:
     """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first, boxes in the frame.
 
     ``network`` is the exported ONNX session at inference and the torch model in training's validation,
     so both judge the same boxes. With ``verify`` (a plate verifier), the first look proposes plates from
     ``settings.candidate_threshold`` on (or from threshold², which the verified score needs) and
-    ``settings.threshold`` applies to the verified score.
+    ``settings.threshold`` applies to the verified score. A frame in which no plate reaches the threshold
+    is looked at again with its longer side at ``settings.retry_size`` (the retry: small plates).
+
+    ``sweep_to``: a threshold sweep from ``settings.threshold`` up to ``sweep_to`` is to be counted from
+    this one run. The retry then runs unless a plate reaches ``sweep_to``, and the plates of both looks
+    come back (marked ``retry``): :func:`~platocr.detection.boxes.plates_passing` gives each threshold's.
     """
+    plates = _whole_frame(network, frame, settings, verify)
+    if not settings.retry_size or settings.retry_size <= settings.input_size:
+        return plates
+    if any(p.score >= (settings.threshold if sweep_to is None else sweep_to) for p in plates):
+        return plates
+    larger = replace(settings, input_size=settings.retry_size)
+    again = [replace(p, retry=True) for p in _whole_frame(network, frame, larger, verify)]
+    return again if sweep_to is None else plates + again
+
+
+def _whole_frame(
+    network: Network, frame: np.ndarray, settings: DetectorSettings, verify: Verify | None
+) -> list[Detection]:
+    """One look at the whole frame at ``settings.input_size``: :func:`find_plates` without the retry."""
     height, width = frame.shape[:2]
     image, scale = letterbox(frame, settings.input_size, settings.stride)
     proposing = settings
@@ -210,11 +240,13 @@ class PlateDetector:
         threshold: float | None = None,
         threads: int | None = None,
         verify: bool = True,
+        retry: bool = True,
     ) -> PlateDetector:
         """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one.
 
         A detector whose settings name a plate verifier loads it from its own folder; ``verify=False``
-        leaves it out (the first look's score alone, at ``threshold``)."""
+        leaves it out (the first look's score alone, at ``threshold``). ``retry=False`` never looks at a
+        frame again at ``retry_size`` (video: its speed)."""
         from platocr.recognition.onnx_export import read_onnx_props, session_with_input
 
         path = resolve_detector(name_or_path)
@@ -226,6 +258,8 @@ class PlateDetector:
             if not 0.0 < threshold < 1.0:
                 raise PlatocrError(f"detector threshold must be in (0, 1), got {threshold}")
             settings = replace(settings, threshold=threshold)
+        if not retry:
+            settings = replace(settings, retry_size=0)
         verifier = None
         if verify and settings.verifier:
             # a few 32x96 crops per frame: one thread, not a second pool beside the detector's
@@ -234,9 +268,10 @@ class PlateDetector:
             session_with_input(path, INPUT_NAME, "plate detector", threads), settings, str(path), verifier
         )
 
-    def __call__(self, frame: np.ndarray) -> list[Detection]:
-        """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first."""
-        return find_plates(self._network, frame, self.settings, self.verifier)
+    def __call__(self, frame: np.ndarray, *, sweep_to: float | None = None) -> list[Detection]:
+        """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first (``sweep_to``: see
+        :func:`find_plates`)."""
+        return find_plates(self._network, frame, self.settings, self.verifier, sweep_to=sweep_to)
 
     def _network(self, image: np.ndarray) -> np.ndarray:
         return self._session.run([OUTPUT_NAME], {INPUT_NAME: image})[0]

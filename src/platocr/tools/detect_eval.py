@@ -15,6 +15,7 @@ the frame (``READ_WIDTHS``: below 100 px a plate's characters are a few pixels t
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
-from platocr.detection import Detection, judge_boxes
+from platocr.detection import Detection, judge_boxes, plates_passing
 from platocr.detection.boxes import PlateCount
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
@@ -158,9 +159,10 @@ def evaluate_detection(
     """Run ``detector`` on every labelled frame of ``boxes`` and, with ``predictor``, read the found
     ``ru`` plates; ``predictor`` None = boxes only. Unreadable frames are skipped and listed.
 
-    ``threshold`` leaves out detections scoring under it; ``sweep`` also counts plates found and false
-    plates at each of those thresholds (run the detector at the lowest of them: a plate it finds at a
-    higher threshold is the same one, with the same box and score).
+    ``threshold`` keeps the detections a detector at that threshold reports (:func:`plates_passing`);
+    ``sweep`` also counts plates found and false plates at each of those thresholds (run the detector at
+    the lowest of them, with ``sweep_to`` the highest: a plate it finds at a higher threshold is the same
+    one, with the same box and score).
     """
     from platocr.progress import make_progress
     from platocr.recognition.preprocess import image_or_reason
@@ -186,7 +188,7 @@ def evaluate_detection(
             report.detect_seconds += time.perf_counter() - start
             for count in report.by_threshold:
                 count.add(every, [p.box for p in plates], ignored)
-            found = [d for d in every if threshold is None or d.score >= threshold]
+            found = every if threshold is None else plates_passing(every, threshold)
             # a detection of a plate that is not judged (region ignore) is neither found nor false
             kept, pairs = judge_boxes([d.box for d in found], [p.box for p in plates], ignored, MATCH_IOU)
             report.ignored_detections += len(found) - len(kept)
@@ -274,10 +276,11 @@ def run_detect_eval(
     from platocr.detection.detector import THRESHOLD_CANDIDATES
 
     plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
-    threshold, sweep = None, ()
+    threshold, sweep, find = None, (), plate_detector
     if thresholds:  # one run at the lowest threshold serves them all
         threshold, sweep = plate_detector.settings.threshold, THRESHOLD_CANDIDATES
         plate_detector.settings = replace(plate_detector.settings, threshold=min((threshold, *sweep)))
+        find = functools.partial(plate_detector, sweep_to=max((threshold, *sweep)))
     predictor = None
     if not boxes_only:
         from platocr.recognition.predictor import Predictor
@@ -285,9 +288,7 @@ def run_detect_eval(
         predictor = Predictor.load(model, **predictor_options)
     from platocr.tools.detect_report import print_detection_report
 
-    report = evaluate_detection(
-        plate_detector, boxes, predictor, threshold=threshold, sweep=sweep, progress=progress
-    )
+    report = evaluate_detection(find, boxes, predictor, threshold=threshold, sweep=sweep, progress=progress)
     # any callable that finds plates will do here (tests pass stand-ins): name the files when known
     report.detector = getattr(plate_detector, "source", "")
     verifier = getattr(plate_detector, "verifier", None)

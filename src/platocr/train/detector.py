@@ -100,7 +100,7 @@ def score_thresholds(
     with torch.no_grad():
         for frame in frames:
             image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
-            plates = find_plates(network, image, lowest)
+            plates = find_plates(network, image, lowest, sweep_to=max(thresholds))
             truth, ignored = frame.pixel_boxes()
             for count in counts.values():
                 count.add(plates, truth, ignored)

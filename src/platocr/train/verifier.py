@@ -54,14 +54,16 @@ class VerifierTraining:
 class Candidates:
     """What a detector proposed in labelled frames: ``crops`` (N, 32, 96, 3) BGR uint8, ``labels`` (N,)
     1 = a plate, 0 = not a plate, -1 = neither (a loose box, or on a plate that is not judged),
-    ``frames`` (N,) the index of the frame, ``scores`` (N,) the first look's, ``boxes`` (N, 4);
-    ``unread``: the indices of the frames OpenCV could not decode (left out, counted neither way)."""
+    ``frames`` (N,) the index of the frame, ``scores`` (N,) the first look's, ``boxes`` (N, 4), ``retry``
+    (N,) whether the detector's retry at a larger size proposed it; ``unread``: the indices of the frames
+    OpenCV could not decode (left out, counted neither way)."""
 
     crops: np.ndarray
     labels: np.ndarray
     frames: np.ndarray
     scores: np.ndarray
     boxes: np.ndarray
+    retry: np.ndarray
     unread: list[int]
 
     @property
@@ -88,18 +90,24 @@ class VerifierRun:
 
 
 def mine_candidates(
-    detector: PlateDetector, frames: list[LabelledFrame], progress: Callable[[int], None] | None = None
+    detector: PlateDetector,
+    frames: list[LabelledFrame],
+    progress: Callable[[int], None] | None = None,
+    *,
+    both_looks: bool = False,
 ) -> Candidates:
     """Run ``detector`` (load it with ``verify=False`` and the candidate threshold) on every frame and
-    label each plate it proposes against the frame's boxes."""
-    crops, labels, indices, scores, boxes, unread = [], [], [], [], [], []
+    label each plate it proposes against the frame's boxes. ``both_looks``: the retry's proposals too, on
+    every frame (to count any verifier's plates exactly: whether a frame is looked at again depends on
+    the verified scores)."""
+    crops, labels, indices, scores, boxes, retry, unread = [], [], [], [], [], [], []
     for index, frame in enumerate(frames):
         image = cv2.imread(frame.path, cv2.IMREAD_COLOR)
         if image is None:  # a damaged file with an image's signature
             unread.append(index)
             continue
         truth, ignored = frame.pixel_boxes()
-        found = detector(image)
+        found = detector(image, sweep_to=1.0) if both_looks else detector(image)  # no score reaches 1.0
         for detection in found:
             best = max((box_iou(detection.box, plate) for plate in truth), default=0.0)
             if best >= 0.5:
@@ -111,6 +119,7 @@ def mine_candidates(
             indices.append(index)
             scores.append(detection.score)
             boxes.append(detection.box)
+            retry.append(detection.retry)
         if found:
             crops.append(cut_crops(image, [d.box for d in found]))
         if progress is not None:
@@ -118,7 +127,7 @@ def mine_candidates(
     return Candidates(
         np.concatenate(crops) if crops else np.zeros((0, *VERIFIER_SIZE, 3), np.uint8),
         np.array(labels, np.int8), np.array(indices, np.int64), np.array(scores, np.float32),
-        np.array(boxes, np.int64).reshape(-1, 4), unread,
+        np.array(boxes, np.int64).reshape(-1, 4), np.array(retry, bool), unread,
     )  # fmt: skip
 
 
@@ -189,8 +198,9 @@ def count_plates(
     threshold: what :class:`PlateDetector` gives with those scores."""
     counts = {t: PlateCount(t) for t in thresholds}
     by_frame: list[list[Detection]] = [[] for _ in frames]
-    for index, box, score in zip(candidates.frames, candidates.boxes, scores, strict=True):
-        by_frame[index].append(Detection(tuple(int(v) for v in box), float(score)))  # type: ignore[arg-type]
+    for index, box, score, retry in zip(candidates.frames, candidates.boxes, scores, candidates.retry,
+                                        strict=True):  # fmt: skip
+        by_frame[index].append(Detection(tuple(int(v) for v in box), float(score), bool(retry)))  # type: ignore[arg-type]
     unread = set(candidates.unread)
     for index, (frame, found) in enumerate(zip(frames, by_frame, strict=True)):
         if index in unread:
@@ -260,7 +270,9 @@ def train_verifier(
     with make_progress(enabled=progress) as bar:
         task = bar.add_task("propose", total=len(train) + len(val))
         train_candidates = mine_candidates(proposing, train, lambda n: bar.update(task, completed=n))
-        val_candidates = mine_candidates(proposing, val, lambda n: bar.update(task, completed=len(train) + n))
+        val_candidates = mine_candidates(
+            proposing, val, lambda n: bar.update(task, completed=len(train) + n), both_looks=True
+        )
     for what, got, frames in (("--train", train_candidates, train), ("--val", val_candidates, val)):
         if got.unread:
             log(f"{what}: {len(got.unread)} frame(s) could not be read, left out "

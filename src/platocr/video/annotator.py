@@ -54,7 +54,7 @@ def build_reader(
         if detector is None:
             from platocr.detection import PlateDetector
 
-            detector = PlateDetector.load()
+            detector = PlateDetector.load(retry=False)  # a far plate is found as its car comes nearer
         return PlateFinder(detector, detect_every, PlateTracker(smooth=smooth if smooth > 1 else 0))
     smoother = RegionSmoother(k=smooth)
     if rois:

@@ -42,7 +42,7 @@ class PlateFinder:
 
     Example::
 
-        finder = PlateFinder(PlateDetector.load(), every=3)
+        finder = PlateFinder(PlateDetector.load(retry=False), every=3)
         regions = finder.find(0, frame)
         settled = finder.settle(0, regions, predictor.predict([r.crop for r in regions]))
         finder.summaries()   # per track: first/last frame, text, confidence
