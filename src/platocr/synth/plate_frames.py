@@ -29,6 +29,7 @@ from platocr.synth.plate_street import backdrop, car, turn_car
 from platocr.synth.plate_styles import foreign_plate
 from platocr.synth.plates import random_plate_text
 from platocr.synth.real_plates import RealPlate, real_plate_image
+from platocr.synth.scene_camera import light, optics_and_sensor, roll
 
 MIN_VISIBLE = 0.7  # share of a plate's pixels that must stay visible for it to be labelled
 # A Russian plate partly hidden (a pole, a person, a barrier) is region "ru-part": its box counts for
@@ -193,62 +194,6 @@ def _signs(frame: np.ndarray, horizon: float, rng: np.random.Generator) -> None:
         paste_clipped(frame, img, x - img.shape[1] // 2, y - img.shape[0], mask)
 
 
-def _look(frame: np.ndarray, owner: np.ndarray, look: str, rng: np.random.Generator) -> np.ndarray:
-    """Lighting and camera type: day colour, dusk, night (lit plates) or infrared grey (glowing plates)."""
-    if look == "day":
-        frame = effects.color_jitter(frame, rng, brightness=(-30, 30), contrast=(0.7, 1.2), cast=0.08)
-        return effects.shadow(frame, rng, strength=(0.2, 0.5)) if rng.random() < 0.25 else frame
-    lit = cv2.compare(owner, 0, cv2.CMP_GT)  # visible plate pixels: lit by the plate lamp / IR
-    if look == "ir":  # retro-reflective plates glow under IR light while the rest goes dark
-        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        contrast, offset = rng.uniform(0.6, 1.3), rng.uniform(-30, 20)
-        levels = np.arange(256, dtype=np.float32)
-        plate_lut = np.clip((levels - 128) * contrast + 128 + offset, 0, 255).astype(np.uint8)
-        scene_lut = np.clip((levels * rng.uniform(0.35, 1.0) - 128) * contrast + 128 + offset, 0, 255).astype(
-            np.uint8
-        )
-        out = cv2.LUT(grey, scene_lut)
-        cv2.copyTo(cv2.LUT(grey, plate_lut), lit, out)
-        return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
-    dark = rng.uniform(0.2, 0.45) if look == "night" else rng.uniform(0.5, 0.8)
-    warm = np.array([0.85, 0.95, 1.1], np.float32)  # sodium street light / plate lamp
-    out = cv2.transform(frame, np.diag(warm * dark).astype(np.float32))
-    cv2.copyTo(cv2.transform(frame, np.diag(warm * rng.uniform(0.6, 1.0)).astype(np.float32)), lit, out)
-    return out
-
-
-def _roll(frame: np.ndarray, placed: list[_Placed], rng: np.random.Generator) -> np.ndarray:
-    """Camera roll: rotate the frame a few degrees about its centre, zoomed so no border shows."""
-    h, w = frame.shape[:2]
-    angle = rng.uniform(-6, 6)
-    a = np.radians(abs(angle))
-    zoom = max((w * np.cos(a) + h * np.sin(a)) / w, (w * np.sin(a) + h * np.cos(a)) / h)
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, zoom)
-    for plate in placed:
-        plate.quad = plate.quad @ matrix[:, :2].T + matrix[:, 2]
-    return cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-
-def _camera(frame: np.ndarray, rng: np.random.Generator, grey: bool) -> np.ndarray:
-    """Optics and sensor: defocus or shake, grain (drawn at half size: cheap), JPEG."""
-    blur = rng.random()
-    if blur < 0.35:
-        frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.4, 1.3))
-    elif blur < 0.45:
-        frame = effects.motion_blur(frame, rng, length=(3, 9))
-    if rng.random() < 0.7:
-        h, w = frame.shape[:2]
-        k = int(rng.integers(2, 9))
-        grain = rng.integers(-k, k + 1, size=(h // 2, w // 2, 3), dtype=np.int16)
-        grain = cv2.resize(grain, (w, h), interpolation=cv2.INTER_NEAREST)
-        frame = cv2.add(frame, grain, dtype=cv2.CV_8U)
-    if rng.random() < 0.5:
-        frame = effects.jpeg_reencode(frame, rng, quality=(35, 90))
-    if grey:  # colour grain and JPEG chroma would break the infrared grey
-        frame = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-    return frame
-
-
 def render_scene(
     rng: np.random.Generator,
     size: tuple[int, int] = (1280, 720),
@@ -292,10 +237,12 @@ def render_scene(
         _draw_car(frame, owner, width, (x, y), look, foreign, rng, placed, kind != "empty", real)
     _occluders(frame, owner, placed, rng)
     visible = [np.count_nonzero(owner == i + 1) / max(1, p.pixels) for i, p in enumerate(placed)]
-    frame = _look(frame, owner, look, rng)
+    frame = light(frame, owner, look, rng)
     if rng.random() < 0.15:
-        frame = _roll(frame, placed, rng)
-    frame = _camera(frame, rng, grey=look == "ir")
+        frame, quads = roll(frame, [p.quad for p in placed], rng)
+        for plate, quad in zip(placed, quads, strict=True):
+            plate.quad = quad
+    frame = optics_and_sensor(frame, rng, grey=look == "ir")
     plates = []
     for plate, seen in zip(placed, visible, strict=True):
         x0, y0 = np.floor(plate.quad.min(axis=0)).astype(int)
