@@ -277,9 +277,10 @@ def train_verifier(
         if got.unread:
             log(f"{what}: {len(got.unread)} frame(s) could not be read, left out "
                 f"(first: {frames[got.unread[0]].path})")  # fmt: skip
+    retry = proposing.settings.retry_size
     log(f"training frames: {train_candidates.plates} plates and {train_candidates.others} other things "
         f"proposed ({len(train_candidates.labels)} in all); validation frames: {val_candidates.plates} and "
-        f"{val_candidates.others}")  # fmt: skip
+        f"{val_candidates.others}" + (f" (with the retry's at {retry} px)" if retry else ""))  # fmt: skip
     net, losses = fit_verifier(train_candidates, cfg, log)
     verified = _verified(val_candidates.scores, plate_probabilities(net, val_candidates.crops))
     by_threshold = count_plates(val_candidates, val, verified, THRESHOLD_CANDIDATES)
