@@ -69,6 +69,22 @@ def test_a_russian_box_is_the_plate_itself_and_hidden_or_cut_plates_are_marked()
     assert any(p.kind == "ignore" for p in plates)  # cut by the frame's edge or mostly hidden: not judged
 
 
+def test_a_cameras_date_and_time_is_drawn_last_and_clear_of_the_plates() -> None:
+    changed = 0
+    for seed in range(12):
+        plain = render_scene(np.random.default_rng(seed))
+        captioned = render_scene(np.random.default_rng(seed), camera_caption=1.0)
+        assert captioned.plates == plain.plates  # drawn last: the frame and its plates are as before
+        differs = np.any(captioned.image != plain.image, axis=2)
+        changed += bool(differs.any())
+        for plate in plain.plates:
+            x, y, w, h = plate.box
+            assert not differs[y : y + h, x : x + w].any(), (seed, plate)
+        # the text sits in a corner: nothing changes in the middle of the frame
+        assert not differs[200:520, 300:980].any()
+    assert changed >= 6
+
+
 def test_foreign_share_is_respected() -> None:
     kinds = {p.kind for scene in _scenes(12, foreign=0.0) for p in scene.plates}
     assert "ru" in kinds and kinds <= {"ru", "ru-part", "ignore"}

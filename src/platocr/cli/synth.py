@@ -131,6 +131,16 @@ def scenes_command(
         float,
         typer.Option("--real-share", min=0.0, max=1.0, help="With --real-plates: share of Russian plates."),
     ] = 0.5,
+    camera_text: Annotated[
+        float,
+        typer.Option(
+            "--camera-text",
+            min=0.0,
+            max=1.0,
+            help="Share of frames where the camera writes its date and time into a corner (0: none, as "
+            "sets drawn before this option had).",
+        ),
+    ] = 0.2,
 ) -> None:
     """Whole street/parking/gate camera frames with plates: OUT/images/*.jpg + OUT/boxes.tsv
     (filename text x y width height region; a frame with no plate has one row with only its filename)."""
@@ -140,7 +150,7 @@ def scenes_command(
 
     report = generate_scene_dataset(
         out, count=count, seed=seed, size=parse_size(size), foreign=foreign, workers=workers, preview=preview,
-        real_plates=real_plates, real_share=real_share,
+        real_plates=real_plates, real_share=real_share, camera_text=camera_text,
     )  # fmt: skip
     console.print(report.summary())
 

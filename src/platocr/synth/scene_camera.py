@@ -66,3 +66,55 @@ def optics_and_sensor(frame: np.ndarray, rng: np.random.Generator, grey: bool) -
     if grey:  # colour grain and JPEG chroma would break the infrared grey
         frame = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     return frame
+
+
+def _camera_caption(rng: np.random.Generator) -> list[str]:
+    """One or two lines a camera writes into its picture: a date and time, sometimes its name."""
+    year, month, day = int(rng.integers(2012, 2027)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    hour, minute, second = int(rng.integers(0, 24)), int(rng.integers(0, 60)), int(rng.integers(0, 60))
+    date = str(rng.choice([f"{year}-{month:02d}-{day:02d}", f"{day:02d}.{month:02d}.{year}",
+                           f"{day:02d}/{month:02d}/{year}", f"{month:02d}-{day:02d}-{year}"]))  # fmt: skip
+    time_of_day = f"{hour:02d}:{minute:02d}:{second:02d}"
+    lines = [f"{date} {time_of_day}"] if rng.random() < 0.6 else [date, time_of_day]
+    if rng.random() < 0.4:
+        name = str(rng.choice(["CAM", "Cam", "CH", "IPC", "GATE", "ENTRY", "PARKING"]))
+        lines.insert(0, f"{name}{rng.choice([' ', '-', ''])}{int(rng.integers(1, 17)):02d}")
+    return lines
+
+
+def camera_text(
+    frame: np.ndarray, keep_clear: list[tuple[int, int, int, int]], rng: np.random.Generator
+) -> None:
+    """Write a camera's date and time (and sometimes its name) into a corner of ``frame``, in place, as
+    surveillance cameras do: white or yellow, outlined or on a dark band. A corner where the text would
+    cover one of ``keep_clear`` (x, y, w, h boxes: the plates) is not used; with none left, nothing is
+    written."""
+    h, w = frame.shape[:2]
+    lines = _camera_caption(rng)
+    font = int(rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX]))
+    pixel_height = rng.uniform(12, 30) * h / 720
+    scale = pixel_height / cv2.getTextSize("0", font, 1.0, 1)[0][1]
+    thickness = max(1, round(pixel_height / 12))
+    sizes = [cv2.getTextSize(line, font, scale, thickness)[0] for line in lines]
+    gap = round(pixel_height * 0.5)
+    block_w, block_h = max(s[0] for s in sizes), sum(s[1] for s in sizes) + gap * (len(lines) - 1)
+    margin = round(rng.uniform(0.01, 0.03) * w)
+    corners = [(margin, margin), (w - margin - block_w, margin), (margin, h - margin - block_h),
+               (w - margin - block_w, h - margin - block_h)]  # fmt: skip
+    pad = 2 * margin
+    free = [(x, y) for x, y in corners
+            if all(x + block_w + pad < bx or bx + bw + pad < x or y + block_h + pad < by or by + bh + pad < y
+                   for bx, by, bw, bh in keep_clear)]  # fmt: skip
+    if not free:
+        return
+    x, y = free[int(rng.integers(len(free)))]
+    colour = (255, 255, 255) if rng.random() < 0.7 else (0, 230, 255)
+    style = rng.random()
+    if style < 0.3:  # a dark band behind the text
+        cv2.rectangle(frame, (x - 4, y - 4), (x + block_w + 4, y + block_h + 4), (20, 20, 20), -1)
+    for line, (_, line_h) in zip(lines, sizes, strict=True):
+        y += line_h
+        if 0.3 <= style < 0.75:  # outlined, so it reads on a bright sky too
+            cv2.putText(frame, line, (x, y), font, scale, (0, 0, 0), thickness + 2, cv2.LINE_AA)
+        cv2.putText(frame, line, (x, y), font, scale, colour, thickness, cv2.LINE_AA)
+        y += gap

@@ -32,6 +32,7 @@ class _Job:
     path: Path
     real_plates: str | None = None  # a boxes file of real plate photos (loaded once per worker)
     real_share: float = 0.0
+    camera_text: float = 0.0
 
 
 def _render_job(job: _Job) -> tuple[tuple[str, tuple[int, int, int, int], str], ...]:
@@ -41,7 +42,7 @@ def _render_job(job: _Job) -> tuple[tuple[str, tuple[int, int, int, int], str], 
 
     rng = np.random.default_rng(np.random.SeedSequence([job.seed, job.index]))
     real = (load_real_plates(job.real_plates), job.real_share) if job.real_plates else None
-    scene = render_scene(rng, job.size, job.foreign, real)
+    scene = render_scene(rng, job.size, job.foreign, real, camera_caption=job.camera_text)
     image = scene.image
     if np.array_equal(image[:, :, 0], image[:, :, 1]) and np.array_equal(image[:, :, 1], image[:, :, 2]):
         image = image[:, :, 0]  # infrared frames are stored grey, as such cameras record them
@@ -133,11 +134,13 @@ def generate_scene_dataset(
     show_progress: bool = True,
     real_plates: str | Path | None = None,
     real_share: float = 0.5,
+    camera_text: float = 0.2,
 ) -> SceneSynthReport:
     """Write ``count`` synthetic frames and their ``boxes.tsv`` into ``out``; returns a report.
 
     ``real_plates``: a boxes file of real plate photos (:mod:`platocr.synth.real_plates`); ``real_share``
-    of the Russian plates are then those photos."""
+    of the Russian plates are then those photos. ``camera_text``: the share of frames in which the camera
+    writes its date and time (0 draws the frames of versions before it, byte for byte)."""
     from platocr.data.plate_boxes import (
         BOXES_FILE_NAME,
         FramePlates,
@@ -153,6 +156,8 @@ def generate_scene_dataset(
         raise PlatocrError(f"--foreign must be a probability in [0, 1], got {foreign}")
     if not 0.0 <= real_share <= 1.0:
         raise PlatocrError(f"--real-share must be a probability in [0, 1], got {real_share}")
+    if not 0.0 <= camera_text <= 1.0:
+        raise PlatocrError(f"--camera-text must be a probability in [0, 1], got {camera_text}")
     real = None
     if real_plates is not None:
         from platocr.progress import err_console
@@ -169,7 +174,7 @@ def generate_scene_dataset(
     if out.exists() and not out.is_dir():
         raise PlatocrError(f"output {out} exists and is not a folder")
     (out / "images").mkdir(parents=True, exist_ok=True)
-    jobs = [_Job(seed, i, size, foreign, out / "images" / f"{i + 1:06d}.jpg", real, real_share)
+    jobs = [_Job(seed, i, size, foreign, out / "images" / f"{i + 1:06d}.jpg", real, real_share, camera_text)
             for i in range(count)]  # fmt: skip
     n_workers = default_workers() if workers is None else max(1, workers)
     start = time.perf_counter()
