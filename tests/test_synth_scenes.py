@@ -73,7 +73,7 @@ def test_a_cameras_date_and_time_is_drawn_last_and_clear_of_the_plates() -> None
     changed = 0
     for seed in range(12):
         plain = render_scene(np.random.default_rng(seed))
-        captioned = render_scene(np.random.default_rng(seed), camera_caption=1.0)
+        captioned = render_scene(np.random.default_rng(seed), camera_text=1.0)
         assert captioned.plates == plain.plates  # drawn last: the frame and its plates are as before
         differs = np.any(captioned.image != plain.image, axis=2)
         changed += bool(differs.any())

@@ -29,7 +29,7 @@ from platocr.synth.plate_street import backdrop, car, turn_car
 from platocr.synth.plate_styles import foreign_plate
 from platocr.synth.plates import random_plate_text
 from platocr.synth.real_plates import RealPlate, real_plate_image
-from platocr.synth.scene_camera import camera_text, light, optics_and_sensor, roll
+from platocr.synth.scene_camera import light, optics_and_sensor, roll, write_camera_text
 
 MIN_VISIBLE = 0.7  # share of a plate's pixels that must stay visible for it to be labelled
 # A Russian plate partly hidden (a pole, a person, a barrier) is region "ru-part": its box counts for
@@ -199,13 +199,13 @@ def render_scene(
     size: tuple[int, int] = (1280, 720),
     foreign: float = 0.3,
     real: RealPlateShare | None = None,
-    camera_caption: float = 0.0,
+    camera_text: float = 0.0,
 ) -> Scene:
     """One camera frame of ``size`` = (width, height) with its labelled plates.
 
     ``foreign`` is the probability that a plate is a non-Russian style (EU, US, Brazil, yellow, dark);
     ``real`` = (real plate photos, share): that share of the Russian plates are real photos;
-    ``camera_caption``: the probability that the camera writes its date and time into a corner, clear of
+    ``camera_text``: the probability that the camera writes its date and time into a corner, clear of
     the plates. It is drawn last, so a frame without it is the frame an earlier version drew.
     """
     W, H = size
@@ -259,6 +259,6 @@ def render_scene(
                 plates.append(
                     ScenePlate(plate.text, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)), IGNORE_REGION)
                 )
-    if camera_caption and rng.random() < camera_caption:
-        camera_text(frame, [p.box for p in plates], rng)
+    if camera_text and rng.random() < camera_text:
+        write_camera_text(frame, [p.box for p in plates], rng)
     return Scene(frame, tuple(plates))

@@ -82,7 +82,7 @@ def _camera_caption(rng: np.random.Generator) -> list[str]:
     return lines
 
 
-def camera_text(
+def write_camera_text(
     frame: np.ndarray, keep_clear: list[tuple[int, int, int, int]], rng: np.random.Generator
 ) -> None:
     """Write a camera's date and time (and sometimes its name) into a corner of ``frame``, in place, as

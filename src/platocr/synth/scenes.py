@@ -42,7 +42,7 @@ def _render_job(job: _Job) -> tuple[tuple[str, tuple[int, int, int, int], str], 
 
     rng = np.random.default_rng(np.random.SeedSequence([job.seed, job.index]))
     real = (load_real_plates(job.real_plates), job.real_share) if job.real_plates else None
-    scene = render_scene(rng, job.size, job.foreign, real, camera_caption=job.camera_text)
+    scene = render_scene(rng, job.size, job.foreign, real, camera_text=job.camera_text)
     image = scene.image
     if np.array_equal(image[:, :, 0], image[:, :, 1]) and np.array_equal(image[:, :, 1], image[:, :, 2]):
         image = image[:, :, 0]  # infrared frames are stored grey, as such cameras record them
