@@ -152,12 +152,13 @@ def generate_scene_dataset(
 
     if count < 1:
         raise PlatocrError(f"--count must be at least 1, got {count}")
-    if not 0.0 <= foreign <= 1.0:
-        raise PlatocrError(f"--foreign must be a probability in [0, 1], got {foreign}")
-    if not 0.0 <= real_share <= 1.0:
-        raise PlatocrError(f"--real-share must be a probability in [0, 1], got {real_share}")
-    if not 0.0 <= camera_text <= 1.0:
-        raise PlatocrError(f"--camera-text must be a probability in [0, 1], got {camera_text}")
+    for option, share in (
+        ("--foreign", foreign),
+        ("--real-share", real_share),
+        ("--camera-text", camera_text),
+    ):
+        if not 0.0 <= share <= 1.0:
+            raise PlatocrError(f"{option} must be a probability in [0, 1], got {share}")
     real = None
     if real_plates is not None:
         from platocr.progress import err_console
