@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,8 @@ from platocr.cli.options import (
     BackendOption,
     BatchSizeOption,
     DecodeOption,
+    DetectorOption,
+    DetectThresholdOption,
     DeviceOption,
     ModelArgument,
     ProgressOption,
@@ -29,13 +31,38 @@ def gallery_command(
     backend: BackendOption = "auto",
     decode: DecodeOption = None,
     progress: ProgressOption = True,
+    detect: Annotated[
+        str | None,
+        typer.Option(
+            "--detect",
+            help="plate: LABELS is a boxes.tsv of whole frames (or its folder); show the plates missed, "
+            "the false plates and the misread plates first, then the plates found.",
+        ),
+    ] = None,
+    boxes_only: Annotated[
+        bool,
+        typer.Option(
+            "--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."
+        ),
+    ] = False,
+    detector: DetectorOption = "plate-detector",
+    detect_threshold: DetectThresholdOption = None,
 ) -> None:
     """Grid of crops with target and prediction, errors first (PNG or self-contained HTML).
 
     The HTML page shows crops up to 360 px wide; click one to enlarge it. Images that cannot be decoded
-    are skipped and listed.
+    are skipped and listed. With --detect plate: parts of whole frames around each plate and detection,
+    judged as eval --detect plate judges them.
     """
     from platocr.progress import console
+
+    if detect is not None or boxes_only:
+        _detection_gallery(
+            checkpoint, labels, out, detect=detect, boxes_only=boxes_only, detector=detector,
+            detect_threshold=detect_threshold, limit=limit, progress=progress, device=device,
+            backend=backend, batch_size=batch_size, decode=decode, int8=False,
+        )  # fmt: skip
+        return
     from platocr.tools.gallery import make_gallery
 
     result = make_gallery(
@@ -52,3 +79,24 @@ def gallery_command(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _detection_gallery(checkpoint: str, labels: Path, out: Path, **options: Any) -> None:
+    from platocr.progress import console
+    from platocr.tools.detect_gallery import KINDS, run_detection_gallery
+
+    result = run_detection_gallery(checkpoint, labels, out, **options)
+    if result.report.skipped:
+        typer.echo(f"skipped {len(result.report.skipped)} unreadable frames:", err=True)
+        for skip in result.report.skipped:
+            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
+    counts = ", ".join(f"{result.by_kind.get(kind, 0)} {kind}" for kind in KINDS)
+    console.print(
+        f"wrote {result.path}: {result.shown} of {sum(result.by_kind.values())} cards from "
+        f"{result.report.frames} frames ({counts}; errors shown first)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if result.missed_why:
+        why = ", ".join(f"{n} {reason}" for reason, n in result.missed_why.items())
+        console.print(f"plates missed: {why}", highlight=False, soft_wrap=True)

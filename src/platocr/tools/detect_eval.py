@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,113 +28,43 @@ from platocr.data.plate_boxes import IGNORE_REGION, PlateBox, load_plate_boxes
 from platocr.detection import Detection, judge_boxes, plates_passing
 from platocr.detection.boxes import PlateCount
 from platocr.errors import PlatocrError
+from platocr.tools.detect_report import (
+    MATCH_IOU,
+    READ_REGION,
+    DetectionReport,
+    ReadCount,
+    RegionCount,
+    width_band,
+)
 from platocr.tools.read import Skipped
 from platocr.tools.read_plates import read_boxes
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from platocr.detection import PlateDetector
+    from platocr.recognition.prediction import Prediction
     from platocr.recognition.predictor import Predictor
 
 Detector = Callable[[np.ndarray], list[Detection]]
-MATCH_IOU = 0.5
-READ_REGION = "ru"  # the plates the plate reader knows; the others are measured for detection only
-READ_WIDTHS = (100, 160)  # plate widths (frame px) where reading is reported apart: how far a camera may be
 
 
-@dataclass
-class RegionCount:
-    """Plates of one region and how many of them were found."""
+@dataclass(frozen=True)
+class FrameOutcome:
+    """One frame as :func:`evaluate_detection` judged it (what ``gallery --detect plate`` shows).
 
-    plates: int = 0
-    found: int = 0
+    ``plates``: the judged plates (region ``ignore`` left out); ``every``: all the detector returned
+    (with a sweep, also plates under the threshold); ``found``: the detections that count at the
+    threshold; ``matched``: (plate index, index into ``found``, IoU); ``reads``: index into ``found`` ->
+    its read, for the ``ru`` plates matched and the false plates (empty without a reader).
+    """
 
-
-@dataclass
-class ReadCount:
-    """Plates to read of one width band and how many were read right."""
-
-    plates: int = 0
-    right: int = 0
-
-
-def width_band(width: int) -> str:
-    """The READ_WIDTHS band of a plate ``width`` px wide: '< 100 px', '100-159 px' or '>= 160 px'."""
-    low, high = READ_WIDTHS
-    return f"< {low} px" if width < low else f"{low}-{high - 1} px" if width < high else f">= {high} px"
-
-
-@dataclass
-class DetectionReport:
-    """Detection (and reading) figures over the frames of ``source``; rates are None when undefined."""
-
-    source: str
-    detector: str = ""  # the detector's file
-    verifier: str = ""  # its plate verifier's file ("" = none)
-    frames: int = 0
-    plates: int = 0
-    detections: int = 0  # not counting those of plates that are not judged (region ignore)
-    ignored_detections: int = 0
-    found: int = 0  # labelled plates matched by a detection at IoU >= MATCH_IOU
-    iou_sum: float = 0.0  # over the found plates
-    detect_seconds: float = 0.0
-    read_plates: int = 0  # labelled plates of region READ_REGION (0 with boxes_only)
-    read_right: int = 0
-    false_reads: int = 0  # false plates the reader gave a text (the reader rejects most non-plates)
-    read_seconds: float = 0.0
-    boxes_only: bool = False
-    by_region: dict[str, RegionCount] = field(default_factory=dict)
-    read_by_width: dict[str, ReadCount] = field(default_factory=dict)  # READ_REGION plates by width_band
-    threshold: float | None = None  # detections under it were left out (None: the detector's own)
-    by_threshold: list[PlateCount] = field(default_factory=list)  # the sweep, when asked for
-    skipped: list[Skipped] = field(default_factory=list)
-    misses: list[str] = field(default_factory=list)  # frames with a labelled plate not found
-
-    @property
-    def false_plates(self) -> int:
-        return self.detections - self.found
-
-    @property
-    def recall(self) -> float | None:
-        return self.found / self.plates if self.plates else None
-
-    @property
-    def precision(self) -> float | None:
-        return self.found / self.detections if self.detections else None
-
-    @property
-    def false_plates_per_frame(self) -> float | None:
-        return self.false_plates / self.frames if self.frames else None
-
-    @property
-    def false_reads_per_frame(self) -> float | None:
-        return None if self.boxes_only or not self.frames else self.false_reads / self.frames
-
-    @property
-    def mean_iou(self) -> float | None:
-        return self.iou_sum / self.found if self.found else None
-
-    @property
-    def read_right_rate(self) -> float | None:
-        return None if self.boxes_only or not self.read_plates else self.read_right / self.read_plates
-
-    @property
-    def detector_ms_per_frame(self) -> float | None:
-        return 1000 * self.detect_seconds / self.frames if self.frames else None
-
-    def as_dict(self) -> dict[str, object]:
-        """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
-        out = {k: v for k, v in asdict(self).items()
-               if k not in ("by_region", "read_by_width", "by_threshold", "skipped", "iou_sum")}  # fmt: skip
-        for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "false_reads_per_frame",
-                     "mean_iou", "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
-            out[name] = getattr(self, name)
-        out["match_iou"] = MATCH_IOU
-        out["by_region"] = {name: asdict(count) for name, count in sorted(self.by_region.items())}
-        out["read_by_width"] = {band: asdict(count) for band, count in self.read_by_width.items()}
-        out["by_threshold"] = [asdict(count) for count in self.by_threshold]
-        out["skipped"] = [asdict(s) for s in self.skipped]
-        return out
+    path: str
+    plates: list[PlateBox]
+    every: list[Detection]
+    found: list[Detection]
+    matched: list[tuple[int, int, float]]
+    reads: dict[int, Prediction]
 
 
 def same_plate(read: str, label: str) -> bool:
@@ -155,6 +85,7 @@ def evaluate_detection(
     threshold: float | None = None,
     sweep: tuple[float, ...] = (),
     progress: bool = True,
+    on_frame: Callable[[FrameOutcome], None] | None = None,
 ) -> DetectionReport:
     """Run ``detector`` on every labelled frame of ``boxes`` and, with ``predictor``, read the found
     ``ru`` plates; ``predictor`` None = boxes only. Unreadable frames are skipped and listed.
@@ -162,7 +93,7 @@ def evaluate_detection(
     ``threshold`` keeps the detections a detector at that threshold reports (:func:`plates_passing`);
     ``sweep`` also counts plates found and false plates at each of those thresholds (run the detector at
     the lowest of them, with ``sweep_to`` the highest: a plate it finds at a higher threshold is the same
-    one, with the same box and score).
+    one, with the same box and score). ``on_frame`` is given each judged frame's :class:`FrameOutcome`.
     """
     from platocr.progress import make_progress
     from platocr.recognition.preprocess import image_or_reason
@@ -206,8 +137,9 @@ def evaluate_detection(
                 report.by_region[plates[i].region or "-"].found += 1
             if len(matched) < len(plates):
                 report.misses.append(image_path)
-            if predictor is not None:
-                _read(report, predictor, image, plates, found, matched)
+            reads = {} if predictor is None else _read(report, predictor, image, plates, found, matched)
+            if on_frame is not None:
+                on_frame(FrameOutcome(image_path, plates, every, found, matched, reads))
     if not report.frames:
         raise PlatocrError(f"{path}: no frame could be read ({len(report.skipped)} unreadable)")
     return report
@@ -224,25 +156,36 @@ def _read(
     plates: list[PlateBox],
     found: list[Detection],
     matched: list[tuple[int, int, float]],
-) -> None:
+) -> dict[int, Prediction]:
     """Read the found ``ru`` plates (an ``ru`` plate not found counts as not read right) and the false
-    plates (one the reader gives a text is what a user would see as a plate)."""
+    plates (one the reader gives a text is what a user would see as a plate); returns the reads by
+    index into ``found``."""
     for plate in filter(_readable, plates):
         report.read_plates += 1
         report.read_by_width.setdefault(width_band(plate.box[2]), ReadCount()).plates += 1
-    targets = [(plates[i], found[j].box) for i, j, _ in matched if _readable(plates[i])]
+    targets = [(plates[i], j) for i, j, _ in matched if _readable(plates[i])]
     matched_found = {j for _, j, _ in matched}
-    false = [d.box for j, d in enumerate(found) if j not in matched_found]
+    false = [j for j in range(len(found)) if j not in matched_found]
     if not targets and not false:
-        return
+        return {}
     start = time.perf_counter()
-    reads = read_boxes(predictor, image, [box for _, box in targets] + false)
+    order = [j for _, j in targets] + false
+    reads = read_boxes(predictor, image, [found[j].box for j in order])
     report.read_seconds += time.perf_counter() - start
     for read, (plate, _) in zip(reads[: len(targets)], targets, strict=True):
         if same_plate(read.text, plate.text):
             report.read_right += 1
             report.read_by_width[width_band(plate.box[2])].right += 1
     report.false_reads += sum(bool(r.text) for r in reads[len(targets) :])
+    return dict(zip(order, reads, strict=True))
+
+
+def run_once_for_all(plate_detector: PlateDetector, low: float, high: float) -> Detector:
+    """``plate_detector`` set to run at ``low`` (or its own threshold, when lower), returning the plates
+    from which :func:`plates_passing` gives what it would report at any threshold up to ``high``."""
+    settings = plate_detector.settings
+    plate_detector.settings = replace(settings, threshold=min(low, settings.threshold))
+    return functools.partial(plate_detector, sweep_to=high)
 
 
 def run_detect_eval(
@@ -279,8 +222,7 @@ def run_detect_eval(
     threshold, sweep, find = None, (), plate_detector
     if thresholds:  # one run at the lowest threshold serves them all
         threshold, sweep = plate_detector.settings.threshold, THRESHOLD_CANDIDATES
-        plate_detector.settings = replace(plate_detector.settings, threshold=min((threshold, *sweep)))
-        find = functools.partial(plate_detector, sweep_to=max((threshold, *sweep)))
+        find = run_once_for_all(plate_detector, min(sweep), max((threshold, *sweep)))
     predictor = None
     if not boxes_only:
         from platocr.recognition.predictor import Predictor

@@ -1,14 +1,115 @@
-"""The table ``platocr eval MODEL BOXES --detect plate`` prints for a :class:`DetectionReport`."""
+"""What ``platocr eval MODEL BOXES --detect plate`` counts (:class:`DetectionReport`) and the table it prints."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platocr.tools.detect_eval import MATCH_IOU, READ_REGION, READ_WIDTHS, DetectionReport, width_band
+from platocr.detection.boxes import PlateCount
+from platocr.tools.read import Skipped
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+MATCH_IOU = 0.5
+READ_REGION = "ru"  # the plates the plate reader knows; the others are measured for detection only
+READ_WIDTHS = (100, 160)  # plate widths (frame px) where reading is reported apart: how far a camera may be
+
+
+@dataclass
+class RegionCount:
+    """Plates of one region and how many of them were found."""
+
+    plates: int = 0
+    found: int = 0
+
+
+@dataclass
+class ReadCount:
+    """Plates to read of one width band and how many were read right."""
+
+    plates: int = 0
+    right: int = 0
+
+
+def width_band(width: int) -> str:
+    """The READ_WIDTHS band of a plate ``width`` px wide: '< 100 px', '100-159 px' or '>= 160 px'."""
+    low, high = READ_WIDTHS
+    return f"< {low} px" if width < low else f"{low}-{high - 1} px" if width < high else f">= {high} px"
+
+
+@dataclass
+class DetectionReport:
+    """Detection (and reading) figures over the frames of ``source``; rates are None when undefined."""
+
+    source: str
+    detector: str = ""  # the detector's file
+    verifier: str = ""  # its plate verifier's file ("" = none)
+    frames: int = 0
+    plates: int = 0
+    detections: int = 0  # not counting those of plates that are not judged (region ignore)
+    ignored_detections: int = 0
+    found: int = 0  # labelled plates matched by a detection at IoU >= MATCH_IOU
+    iou_sum: float = 0.0  # over the found plates
+    detect_seconds: float = 0.0
+    read_plates: int = 0  # labelled plates of region READ_REGION (0 with boxes_only)
+    read_right: int = 0
+    false_reads: int = 0  # false plates the reader gave a text (the reader rejects most non-plates)
+    read_seconds: float = 0.0
+    boxes_only: bool = False
+    by_region: dict[str, RegionCount] = field(default_factory=dict)
+    read_by_width: dict[str, ReadCount] = field(default_factory=dict)  # READ_REGION plates by width_band
+    threshold: float | None = None  # detections under it were left out (None: the detector's own)
+    by_threshold: list[PlateCount] = field(default_factory=list)  # the sweep, when asked for
+    skipped: list[Skipped] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)  # frames with a labelled plate not found
+
+    @property
+    def false_plates(self) -> int:
+        return self.detections - self.found
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.plates if self.plates else None
+
+    @property
+    def precision(self) -> float | None:
+        return self.found / self.detections if self.detections else None
+
+    @property
+    def false_plates_per_frame(self) -> float | None:
+        return self.false_plates / self.frames if self.frames else None
+
+    @property
+    def false_reads_per_frame(self) -> float | None:
+        return None if self.boxes_only or not self.frames else self.false_reads / self.frames
+
+    @property
+    def mean_iou(self) -> float | None:
+        return self.iou_sum / self.found if self.found else None
+
+    @property
+    def read_right_rate(self) -> float | None:
+        return None if self.boxes_only or not self.read_plates else self.read_right / self.read_plates
+
+    @property
+    def detector_ms_per_frame(self) -> float | None:
+        return 1000 * self.detect_seconds / self.frames if self.frames else None
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``--json`` form: the counts, the rates, the per-region counts, the skipped frames."""
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("by_region", "read_by_width", "by_threshold", "skipped", "iou_sum")}  # fmt: skip
+        for name in ("recall", "precision", "false_plates", "false_plates_per_frame", "false_reads_per_frame",
+                     "mean_iou", "read_right_rate", "detector_ms_per_frame"):  # fmt: skip
+            out[name] = getattr(self, name)
+        out["match_iou"] = MATCH_IOU
+        out["by_region"] = {name: asdict(count) for name, count in sorted(self.by_region.items())}
+        out["read_by_width"] = {band: asdict(count) for band, count in self.read_by_width.items()}
+        out["by_threshold"] = [asdict(count) for count in self.by_threshold]
+        out["skipped"] = [asdict(s) for s in self.skipped]
+        return out
 
 
 def print_detection_report(report: DetectionReport, console: Console) -> None:

@@ -101,7 +101,7 @@ def make_gallery(
     return GalleryResult(out, len(items), errors, len(shown), name, reads.skipped)
 
 
-def _fit(image: np.ndarray, height: int, width: int) -> np.ndarray:
+def fit_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Scale into height x width keeping aspect (for display), white padding right/bottom."""
     h, w = image.shape[:2]
     scale = min(height / h, width / w)
@@ -114,12 +114,12 @@ def _fit(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return canvas
 
 
-def _hershey(char: str) -> str:
+def hershey(char: str) -> str:
     # Hershey fonts are ASCII only; other characters show as '?' (the HTML page shows them all).
     return char if 32 <= ord(char) < 127 else "?"
 
 
-def _draw_text(canvas: np.ndarray, x: int, y: int, prefix: str, text: str, wrong: set[int]) -> None:
+def draw_marked(canvas: np.ndarray, x: int, y: int, prefix: str, text: str, wrong: set[int]) -> None:
     """Draw ``prefix`` then ``text`` character by character, wrong positions in red."""
     cv2.putText(canvas, prefix, (x, y), FONT, FONT_SCALE, GREY, 1, cv2.LINE_AA)
     x += cv2.getTextSize(prefix, FONT, FONT_SCALE, 1)[0][0]
@@ -127,18 +127,18 @@ def _draw_text(canvas: np.ndarray, x: int, y: int, prefix: str, text: str, wrong
         cv2.putText(canvas, "(empty)", (x, y), FONT, FONT_SCALE, GREY, 1, cv2.LINE_AA)
         return
     for i, char in enumerate(text):
-        glyph = _hershey(char)
+        glyph = hershey(char)
         cv2.putText(canvas, glyph, (x, y), FONT, FONT_SCALE, RED if i in wrong else BLACK, 1, cv2.LINE_AA)
         x += cv2.getTextSize(glyph, FONT, FONT_SCALE, 1)[0][0] + 1
 
 
 def _cell(item: GalleryItem) -> np.ndarray:
     cell = np.full((CELL_H, CELL_W, 3), 255, dtype=np.uint8)
-    cell[PAD : PAD + CROP_H, 8 : 8 + CROP_W] = _fit(load_image(item.row.path), CROP_H, CROP_W)
+    cell[PAD : PAD + CROP_H, 8 : 8 + CROP_W] = fit_image(load_image(item.row.path), CROP_H, CROP_W)
     wrong_target, wrong_pred = char_errors(item.row.text, item.decoded.text)
     y = PAD + CROP_H + 22
-    _draw_text(cell, 8, y, "T: ", item.row.text, wrong_target)
-    _draw_text(cell, 8, y + 24, "P: ", item.decoded.text, wrong_pred)
+    draw_marked(cell, 8, y, "T: ", item.row.text, wrong_target)
+    draw_marked(cell, 8, y + 24, "P: ", item.decoded.text, wrong_pred)
     status = "ok" if item.correct else "WRONG"
     cv2.putText(
         cell,
@@ -156,18 +156,24 @@ def _cell(item: GalleryItem) -> np.ndarray:
 
 def render_png(items: Sequence[GalleryItem], columns: int = 4) -> np.ndarray:
     """BGR grid image of the items' cells, ``columns`` per row."""
-    if not items:
+    return grid_image([_cell(item) for item in items], columns)
+
+
+def grid_image(cells: Sequence[np.ndarray], columns: int = 4) -> np.ndarray:
+    """BGR grid of equal-sized ``cells``, ``columns`` per row, on a light grey ground."""
+    if not cells:
         raise PlatocrError("gallery: nothing to draw (no rows)")
-    columns = min(columns, len(items))
-    rows = -(-len(items) // columns)
-    grid = np.full((rows * CELL_H, columns * CELL_W, 3), 235, dtype=np.uint8)
-    for i, item in enumerate(items):
+    cell_h, cell_w = cells[0].shape[:2]
+    columns = min(columns, len(cells))
+    rows = -(-len(cells) // columns)
+    grid = np.full((rows * cell_h, columns * cell_w, 3), 235, dtype=np.uint8)
+    for i, cell in enumerate(cells):
         r, c = divmod(i, columns)
-        grid[r * CELL_H : (r + 1) * CELL_H, c * CELL_W : (c + 1) * CELL_W] = _cell(item)
+        grid[r * cell_h : (r + 1) * cell_h, c * cell_w : (c + 1) * cell_w] = cell
     return grid
 
 
-def _marked(text: str, wrong: set[int]) -> str:
+def marked_html(text: str, wrong: set[int]) -> str:
     if not text:
         return '<span class="empty">(empty)</span>'
     return "".join(
@@ -178,7 +184,11 @@ def _marked(text: str, wrong: set[int]) -> str:
 
 def _jpeg_base64(path: Path) -> tuple[str, int, int]:
     """The crop as base64 JPEG (at most MAX_INLINE px a side), with its width and height in pixels."""
-    image = load_image(path)
+    return jpeg_base64(load_image(path), str(path))
+
+
+def jpeg_base64(image: np.ndarray, name: str) -> tuple[str, int, int]:
+    """``image`` (BGR) as base64 JPEG (at most MAX_INLINE px a side), with its width and height in pixels."""
     h, w = image.shape[:2]
     if max(h, w) > MAX_INLINE:
         scale = MAX_INLINE / max(h, w)
@@ -187,7 +197,7 @@ def _jpeg_base64(path: Path) -> tuple[str, int, int]:
         )
     ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:
-        raise PlatocrError(f"cannot encode {path} as JPEG")
+        raise PlatocrError(f"cannot encode {name} as JPEG")
     return base64.b64encode(buffer.tobytes()).decode("ascii"), w, h
 
 
@@ -232,12 +242,17 @@ def render_html(items: Sequence[GalleryItem], title: str) -> str:
         cards.append(
             f'<div class="card{"" if item.correct else " wrong"}" title="{html.escape(str(item.row.path))}">'
             f'<img alt="crop" title="{html.escape(caption)}" src="data:image/jpeg;base64,{data}">'
-            f'<div class="txt">T: {_marked(item.row.text, wrong_target)}</div>'
-            f'<div class="txt">P: {_marked(item.decoded.text, wrong_pred)}</div>'
+            f'<div class="txt">T: {marked_html(item.row.text, wrong_target)}</div>'
+            f'<div class="txt">P: {marked_html(item.decoded.text, wrong_pred)}</div>'
             f'<div class="meta">conf {item.decoded.confidence:.3f} &middot; {w}x{h} px &middot; '
             f"{html.escape(item.row.path.name)}</div>"
             "</div>"
         )
+    return html_page(title, cards)
+
+
+def html_page(title: str, cards: Sequence[str]) -> str:
+    """The self-contained page around ``cards`` (``<div class="card">`` elements, each with an ``img``)."""
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
