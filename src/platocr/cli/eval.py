@@ -11,6 +11,7 @@ from platocr.cli._app import command
 from platocr.cli.options import (
     BackendOption,
     BatchSizeOption,
+    BoxesOnlyOption,
     DecodeOption,
     DetectorOption,
     DetectThresholdOption,
@@ -52,12 +53,7 @@ def eval_command(
             "precision, false plates per frame, mean IoU, read right (ru plates), detector ms/frame.",
         ),
     ] = None,
-    boxes_only: Annotated[
-        bool,
-        typer.Option(
-            "--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."
-        ),
-    ] = False,
+    boxes_only: BoxesOnlyOption = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
     thresholds: Annotated[

@@ -11,6 +11,7 @@ from platocr.cli._app import command
 from platocr.cli.options import (
     BackendOption,
     BatchSizeOption,
+    BoxesOnlyOption,
     DecodeOption,
     DetectorOption,
     DetectThresholdOption,
@@ -39,12 +40,7 @@ def gallery_command(
             "the false plates and the misread plates first, then the plates found.",
         ),
     ] = None,
-    boxes_only: Annotated[
-        bool,
-        typer.Option(
-            "--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."
-        ),
-    ] = False,
+    boxes_only: BoxesOnlyOption = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
 ) -> None:

@@ -37,7 +37,12 @@ ThreadsOption = Annotated[
         show_default=False,
     ),
 ]
-# --detect plate's detector: read, video and eval take it the same way.
+# eval and gallery on whole frames of other countries' plates: judge the boxes, read nothing.
+BoxesOnlyOption = Annotated[
+    bool,
+    typer.Option("--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."),
+]
+# --detect plate's detector: read, video, eval and gallery take it the same way.
 DetectorOption = Annotated[
     str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")
 ]

@@ -180,6 +180,15 @@ def _read(
     return dict(zip(order, reads, strict=True))
 
 
+def check_detect(detect: str | None) -> None:
+    """``--detect``'s value: plate, the one kind of object the detector knows (None: ``--boxes-only``
+    was given without it)."""
+    if detect != "plate":
+        raise PlatocrError(
+            f"--detect {detect!r}: only plate is known" if detect else "--boxes-only needs --detect plate"
+        )
+
+
 def run_once_for_all(plate_detector: PlateDetector, low: float, high: float) -> Detector:
     """``plate_detector`` set to run at ``low`` (or its own threshold, when lower), returning the plates
     from which :func:`plates_passing` gives what it would report at any threshold up to ``high``."""
@@ -209,10 +218,7 @@ def run_detect_eval(
 
     from platocr.outputs import check_writable_file
 
-    if detect != "plate":
-        raise PlatocrError(
-            f"--detect {detect!r}: only plate is known" if detect else "--boxes-only needs --detect plate"
-        )
+    check_detect(detect)
     if json_out is not None:
         check_writable_file(json_out, "--json")
     from platocr.detection import PlateDetector

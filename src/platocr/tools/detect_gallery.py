@@ -107,7 +107,7 @@ def make_detection_gallery(
     to ``out`` (.png or .html). ``threshold``: see :func:`evaluate_detection` (the detector runs lower,
     so a missed plate's card can tell its score). Example::
 
-        find = run_once_for_all(PlateDetector.load(), 0.2, 0.55)
+        find = run_once_for_all(PlateDetector.load(), 0.2, 0.55)  # from platocr.tools.detect_eval
         make_detection_gallery(find, "frames", "misses.html", Predictor.load("plates-ru"), threshold=0.55)
     """
     out = _checked_out(out)
@@ -175,12 +175,9 @@ def run_detection_gallery(
     """``platocr gallery MODEL BOXES --detect plate``: check the options and ``out``, load the detector
     (run low: see :data:`LOW_THRESHOLD`) and, without ``boxes_only``, ``model``; write the gallery."""
     from platocr.detection import PlateDetector
-    from platocr.tools.detect_eval import run_once_for_all
+    from platocr.tools.detect_eval import check_detect, run_once_for_all
 
-    if detect != "plate":
-        raise PlatocrError(
-            f"--detect {detect!r}: only plate is known" if detect else "--boxes-only needs --detect plate"
-        )
+    check_detect(detect)
     _checked_out(out)
     plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
     find, threshold = plate_detector, None
@@ -193,8 +190,6 @@ def run_detection_gallery(
         from platocr.recognition.predictor import Predictor
 
         predictor = Predictor.load(model, **predictor_options)
-    result = make_detection_gallery(
+    return make_detection_gallery(
         find, boxes, out, predictor, threshold=threshold, limit=limit, progress=progress
     )
-    result.report.detector = getattr(plate_detector, "source", "")
-    return result
