@@ -3,8 +3,8 @@
     python scripts/plate_boxes_in_crops.py LABELS OUT_BOXES [--reader plates-ru]
 
 Each crop with a text is padded with its own border pixels (a tight crop leaves the detector no car to
-see around the plate) and searched with the shipped detector alone (from 0.2, no verifier, no retry at a
-larger size: as the card's 1,922 boxes were found). A box is kept when it spans at least half the crop,
+see around the plate) and searched with the shipped detector alone (from 0.2, no verifier, no retries at
+other sizes: as the card's 1,922 boxes were found). A box is kept when it spans at least half the crop,
 has a plate's shape (2.8 to 6.5 times as wide as high) and the reader reads the crop's label from it, so
 the box holds the whole plate. Writes a boxes.tsv (one plate
 per image) and prints how many crops got a box.

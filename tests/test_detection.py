@@ -101,31 +101,66 @@ def _far_sighted_network(image: np.ndarray) -> np.ndarray:
 def test_a_frame_without_a_plate_is_looked_at_again_larger() -> None:
     frame = np.zeros((720, 1280, 3), np.uint8)
     frame[600:612, 1000:1050] = 255  # 50 px wide: 25 px at 640 (not seen), 37.5 px at 960
-    settings = DetectorSettings(threshold=0.5, second_look_size=0)  # retry_size 960
+    settings = DetectorSettings(threshold=0.5, second_look_size=0, retry_sizes=(960,))
     found = find_plates(_far_sighted_network, frame, settings)
-    assert [d.retry for d in found] == [True] and box_iou(found[0].box, (1000, 600, 50, 12)) > 0.8
-    assert find_plates(_far_sighted_network, frame, replace(settings, retry_size=0)) == []
+    assert [d.retry for d in found] == [1] and box_iou(found[0].box, (1000, 600, 50, 12)) > 0.8
+    assert find_plates(_far_sighted_network, frame, replace(settings, retry_sizes=())) == []
     frame[100:150, 100:400] = 255  # a large plate: the first look finds it, so no retry
-    assert [d.retry for d in find_plates(_far_sighted_network, frame, settings)] == [False]
+    assert [d.retry for d in find_plates(_far_sighted_network, frame, settings)] == [0]
 
 
-def test_a_sweep_gets_both_looks_and_counts_each_threshold_as_a_run_at_it() -> None:
-    first, again = Detection((0, 0, 40, 10), 0.5), Detection((100, 100, 30, 8), 0.8, retry=True)
-    assert plates_passing([first, again], 0.4) == [first]
-    assert plates_passing([first, again], 0.6) == [again]  # at 0.6 the first look finds nothing
-    assert plates_passing([first, again], 0.9) == []
+def _near_sighted_network(image: np.ndarray) -> np.ndarray:
+    """:func:`_toy_network` blind to rectangles over 250 input px wide (a close-up's plate at 640 px)."""
+    import cv2
+
+    seen = image.copy()
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((image[0, 0] > 0.9).astype(np.uint8))
+    for index in range(1, count):
+        if stats[index, 2] > 250:
+            seen[0, :, labels == index] = 0.0
+    return _toy_network(seen)
+
+
+def test_the_retries_go_larger_then_smaller_until_a_plate_is_found() -> None:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[300:400, 300:900] = 255  # 600 px wide: 300 px at 640 and 450 at 960 (not seen), 195 at 416
+    settings = DetectorSettings(threshold=0.5, second_look_size=0)
+    assert settings.retry_sizes == (960, 416)
+    found = find_plates(_near_sighted_network, frame, settings)
+    assert [d.retry for d in found] == [2] and box_iou(found[0].box, (300, 300, 600, 100)) > 0.8
+    assert find_plates(_near_sighted_network, frame, replace(settings, retry_sizes=(960,))) == []
+
+
+def test_a_sweep_gets_every_look_and_counts_each_threshold_as_a_run_at_it() -> None:
+    first, again = Detection((0, 0, 40, 10), 0.5), Detection((100, 100, 30, 8), 0.8, retry=1)
+    third = Detection((300, 300, 60, 12), 0.95, retry=2)
+    assert plates_passing([first, again, third], 0.4) == [first]
+    assert plates_passing([first, again, third], 0.6) == [again]  # at 0.6 the first look finds nothing
+    assert plates_passing([first, again, third], 0.9) == [third]
+    assert plates_passing([first, again, third], 0.99) == []
     count = PlateCount(0.6)
     count.add([first, again], [(100, 100, 30, 8)], [])
     assert (count.found, count.false_plates) == (1, 0)
-    # the toy network scores its plates 0.9 (float32, a hair under): a sweep to 0.95 needs the retry's too
+    # the toy network scores its plates 0.9 (float32, a hair under): a sweep to 0.95 needs every look
     frame = np.zeros((720, 1280, 3), np.uint8)
     frame[100:150, 100:400] = 255
     frame[600:612, 1000:1050] = 255
-    settings = DetectorSettings(threshold=0.5, second_look_size=0)
+    settings = DetectorSettings(threshold=0.5, second_look_size=0, retry_sizes=(960,))
     both = find_plates(_far_sighted_network, frame, settings, sweep_to=0.95)
-    assert sorted(d.retry for d in both) == [False, True, True]
+    assert sorted(d.retry for d in both) == [0, 1, 1]
     assert len(plates_passing(both, 0.5)) == 1 and len(plates_passing(both, 0.95)) == 0
-    assert [d.retry for d in find_plates(_far_sighted_network, frame, settings, sweep_to=0.85)] == [False]
+    assert [d.retry for d in find_plates(_far_sighted_network, frame, settings, sweep_to=0.85)] == [0]
+    every = find_plates(_far_sighted_network, frame, replace(settings, retry_sizes=(960, 416)), sweep_to=0.95)
+    assert sorted(d.retry for d in every) == [0, 1, 1, 2]  # 416 px sees the large plate only
+
+
+def test_settings_keep_the_retry_sizes_and_read_a_single_retry_size() -> None:
+    settings = DetectorSettings(retry_sizes=(960, 416))
+    assert settings.as_metadata()["detector.retry_sizes"] == "960,416"
+    assert DetectorSettings.from_metadata(settings.as_metadata()) == settings
+    assert DetectorSettings.from_metadata({"detector.retry_size": "960"}).retry_sizes == (960,)
+    assert DetectorSettings.from_metadata({"detector.retry_size": "0"}).retry_sizes == ()
+    assert DetectorSettings.from_metadata({}).retry_sizes == (960, 416)
 
 
 def test_letterbox_scales_the_longer_side_and_pads_to_the_stride() -> None:
@@ -199,7 +234,7 @@ def test_a_file_that_is_not_a_detector_is_one_clear_error(tmp_path: Path) -> Non
     with pytest.raises(PlatocrError, match="plate-verifier.onnx: not a plate verifier"):
         PlateDetector.load(detector)
     assert PlateDetector.load(detector, verify=False).verifier is None
-    assert PlateDetector.load(detector, verify=False, retry=False).settings.retry_size == 0
+    assert PlateDetector.load(detector, verify=False, retry=False).settings.retry_sizes == ()
 
 
 def test_read_with_a_broken_detector_is_one_line(tmp_path: Path) -> None:

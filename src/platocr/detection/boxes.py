@@ -18,20 +18,22 @@ READ_CONTEXTS: tuple[tuple[float, float], ...] = ((0.15, 0.6), (0.2, 0.25), (0.2
 @dataclass(frozen=True)
 class Detection:
     """One plate found in a frame: ``box`` (x, y, w, h) in frame pixels around the plate itself, the
-    detector's ``score`` in [0, 1], and whether the ``retry`` found it: the frame looked at again at a
-    larger size because the first look found no plate (``DetectorSettings.retry_size``)."""
+    detector's ``score`` in [0, 1], and which look found it: ``retry`` 0 the first look, 1 the first retry
+    (the frame looked at again at another size because the looks before found no plate;
+    ``DetectorSettings.retry_sizes``), 2 the second."""
 
     box: Box
     score: float
-    retry: bool = False
+    retry: int = 0
 
 
 def plates_passing(found: list[Detection], threshold: float) -> list[Detection]:
-    """What a detector at ``threshold`` reports of ``found``: the first look's plates scoring at least
-    ``threshold`` or, when there are none, the retry's. So one detector run at a low threshold, holding
-    the plates of both, gives the plates of every higher threshold."""
-    first = [d for d in found if not d.retry and d.score >= threshold]
-    return first or [d for d in found if d.retry and d.score >= threshold]
+    """What a detector at ``threshold`` reports of ``found``: the plates scoring at least ``threshold`` of
+    the first look that has any (the first look's, or else the first retry's, ...). So one detector run
+    at a low threshold, holding the plates of every look, gives the plates of every higher threshold."""
+    passing = [d for d in found if d.score >= threshold]
+    first = min((d.retry for d in passing), default=0)
+    return [d for d in passing if d.retry == first]
 
 
 def plate_crop_box(

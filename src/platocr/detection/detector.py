@@ -10,8 +10,9 @@ again at a window around each plate found, zoomed so that the plate is mid-sized
 (test-time zoom), which gives its box. One look at the whole frame boxes large plates too wide and small
 ones loosely. A detector exported with a plate verifier (:mod:`platocr.detection.verifier`) proposes
 plates from a lower score and lets the verifier's look at each plate's crop settle the score. A frame in
-which nothing reaches the threshold is looked at once more, larger (the retry): in a photo of a car, a
-plate too small for the first look is then a few cells wide.
+which nothing reaches the threshold is looked at again (the retries): larger, where a car photo's plate
+too small for the first look is a few cells wide, then smaller, where a close-up's plate is no wider
+than the plates the network learned.
 """
 
 from __future__ import annotations
@@ -49,21 +50,30 @@ class DetectorSettings:
     # to the verified score (:func:`~platocr.detection.verifier.verified_score`)
     verifier: str = ""  # the verifier's .onnx, a file name next to the detector's ("" = none)
     candidate_threshold: float = 0.15
-    # a frame in which no plate is found is looked at again with its longer side at this size (0 = never):
-    # a car photo's plate can be a few cells wide at input_size. Video leaves it out (its speed; a far
-    # car's plate is found as it comes nearer).
-    retry_size: int = 960
+    # a frame in which no plate is found is looked at again with its longer side at each of these sizes
+    # in turn, until one finds a plate (the retries; () = none). Larger first: a car photo's plate can be
+    # a few cells wide at input_size; then smaller: a close-up's plate can be wider than any plate the
+    # synthetic frames hold. Video leaves them out (its speed; a far car's plate is found as it nears).
+    retry_sizes: tuple[int, ...] = (960, 416)
 
     def as_metadata(self) -> dict[str, str]:
-        return {f"detector.{k}": str(v) for k, v in self.__dict__.items()}
+        return {f"detector.{k}": ",".join(map(str, v)) if isinstance(v, tuple) else str(v)
+                for k, v in self.__dict__.items()}  # fmt: skip
 
     @classmethod
     def from_metadata(cls, props: dict[str, str]) -> DetectorSettings:
         kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float,
                  "second_look_size": int, "second_look_zoom": float, "verifier": str,
-                 "candidate_threshold": float, "retry_size": int}  # fmt: skip
+                 "candidate_threshold": float, "retry_sizes": _sizes}  # fmt: skip
         found = {k: kinds[k](props[f"detector.{k}"]) for k in kinds if f"detector.{k}" in props}
+        if "detector.retry_size" in props and "retry_sizes" not in found:  # one retry, as first exported
+            found["retry_sizes"] = _sizes(props["detector.retry_size"])
         return cls(**found)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """``"960,416"`` -> (960, 416); 0 or nothing means none."""
+    return tuple(size for size in (int(part) for part in text.split(",") if part.strip()) if size > 0)
 
 
 def resolve_detector(name_or_path: str | Path) -> Path:
@@ -147,26 +157,31 @@ def find_plates(
     so both judge the same boxes. With ``verify`` (a plate verifier), the first look proposes plates from
     ``settings.candidate_threshold`` on (or from threshold², which the verified score needs) and
     ``settings.threshold`` applies to the verified score. A frame in which no plate reaches the threshold
-    is looked at again with its longer side at ``settings.retry_size`` (the retry: small plates).
+    is looked at again with its longer side at each of ``settings.retry_sizes`` in turn (the retries),
+    until one finds a plate; the plates are that look's (``retry``: its number, 0 = the first look).
 
     ``sweep_to``: a threshold sweep from ``settings.threshold`` up to ``sweep_to`` is to be counted from
-    this one run. The retry then runs unless a plate reaches ``sweep_to``, and the plates of both looks
-    come back (marked ``retry``): :func:`~platocr.detection.boxes.plates_passing` gives each threshold's.
+    this one run. The retries then go on until a plate reaches ``sweep_to``, and the plates of every look
+    come back: :func:`~platocr.detection.boxes.plates_passing` gives each threshold's.
     """
     plates = _whole_frame(network, frame, settings, verify)
-    if not settings.retry_size or settings.retry_size <= settings.input_size:
-        return plates
-    if any(p.score >= (settings.threshold if sweep_to is None else sweep_to) for p in plates):
-        return plates
-    larger = replace(settings, input_size=settings.retry_size)
-    again = [replace(p, retry=True) for p in _whole_frame(network, frame, larger, verify)]
-    return again if sweep_to is None else plates + again
+    enough = settings.threshold if sweep_to is None else sweep_to
+    looks = [size for size in settings.retry_sizes if size != settings.input_size]
+    for number, size in enumerate(looks, start=1):
+        if any(p.score >= enough for p in plates):
+            break
+        again = [
+            replace(p, retry=number)
+            for p in _whole_frame(network, frame, replace(settings, input_size=size), verify)
+        ]
+        plates = again if sweep_to is None else plates + again
+    return plates
 
 
 def _whole_frame(
     network: Network, frame: np.ndarray, settings: DetectorSettings, verify: Verify | None
 ) -> list[Detection]:
-    """One look at the whole frame at ``settings.input_size``: :func:`find_plates` without the retry."""
+    """One look at the whole frame at ``settings.input_size``: :func:`find_plates` without the retries."""
     height, width = frame.shape[:2]
     image, scale = letterbox(frame, settings.input_size, settings.stride)
     proposing = settings
@@ -246,7 +261,7 @@ class PlateDetector:
 
         A detector whose settings name a plate verifier loads it from its own folder; ``verify=False``
         leaves it out (the first look's score alone, at ``threshold``). ``retry=False`` never looks at a
-        frame again at ``retry_size`` (video: its speed)."""
+        frame again at ``retry_sizes`` (video: its speed)."""
         from platocr.recognition.onnx_export import read_onnx_props, session_with_input
 
         path = resolve_detector(name_or_path)
@@ -259,7 +274,7 @@ class PlateDetector:
                 raise PlatocrError(f"detector threshold must be in (0, 1), got {threshold}")
             settings = replace(settings, threshold=threshold)
         if not retry:
-            settings = replace(settings, retry_size=0)
+            settings = replace(settings, retry_sizes=())
         verifier = None
         if verify and settings.verifier:
             # a few 32x96 crops per frame: one thread, not a second pool beside the detector's

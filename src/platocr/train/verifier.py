@@ -55,7 +55,7 @@ class Candidates:
     """What a detector proposed in labelled frames: ``crops`` (N, 32, 96, 3) BGR uint8, ``labels`` (N,)
     1 = a plate, 0 = not a plate, -1 = neither (a loose box, or on a plate that is not judged),
     ``frames`` (N,) the index of the frame, ``scores`` (N,) the first look's, ``boxes`` (N, 4), ``retry``
-    (N,) whether the detector's retry at a larger size proposed it; ``unread``: the indices of the frames
+    (N,) which look proposed it (0 the first, 1 the first retry, ...); ``unread``: the indices of the frames
     OpenCV could not decode (left out, counted neither way)."""
 
     crops: np.ndarray
@@ -97,7 +97,7 @@ def mine_candidates(
     both_looks: bool = False,
 ) -> Candidates:
     """Run ``detector`` (load it with ``verify=False`` and the candidate threshold) on every frame and
-    label each plate it proposes against the frame's boxes. ``both_looks``: the retry's proposals too, on
+    label each plate it proposes against the frame's boxes. ``both_looks``: the retries' proposals too, on
     every frame (to count any verifier's plates exactly: whether a frame is looked at again depends on
     the verified scores)."""
     crops, labels, indices, scores, boxes, retry, unread = [], [], [], [], [], [], []
@@ -127,7 +127,7 @@ def mine_candidates(
     return Candidates(
         np.concatenate(crops) if crops else np.zeros((0, *VERIFIER_SIZE, 3), np.uint8),
         np.array(labels, np.int8), np.array(indices, np.int64), np.array(scores, np.float32),
-        np.array(boxes, np.int64).reshape(-1, 4), np.array(retry, bool), unread,
+        np.array(boxes, np.int64).reshape(-1, 4), np.array(retry, np.int8), unread,
     )  # fmt: skip
 
 
@@ -200,7 +200,7 @@ def count_plates(
     by_frame: list[list[Detection]] = [[] for _ in frames]
     for index, box, score, retry in zip(candidates.frames, candidates.boxes, scores, candidates.retry,
                                         strict=True):  # fmt: skip
-        by_frame[index].append(Detection(tuple(int(v) for v in box), float(score), bool(retry)))  # type: ignore[arg-type]
+        by_frame[index].append(Detection(tuple(int(v) for v in box), float(score), int(retry)))  # type: ignore[arg-type]
     unread = set(candidates.unread)
     for index, (frame, found) in enumerate(zip(frames, by_frame, strict=True)):
         if index in unread:
@@ -277,10 +277,10 @@ def train_verifier(
         if got.unread:
             log(f"{what}: {len(got.unread)} frame(s) could not be read, left out "
                 f"(first: {frames[got.unread[0]].path})")  # fmt: skip
-    retry = proposing.settings.retry_size
+    retry = " and ".join(map(str, proposing.settings.retry_sizes))
     log(f"training frames: {train_candidates.plates} plates and {train_candidates.others} other things "
         f"proposed ({len(train_candidates.labels)} in all); validation frames: {val_candidates.plates} and "
-        f"{val_candidates.others}" + (f" (with the retry's at {retry} px)" if retry else ""))  # fmt: skip
+        f"{val_candidates.others}" + (f" (with the retries' at {retry} px)" if retry else ""))  # fmt: skip
     net, losses = fit_verifier(train_candidates, cfg, log)
     verified = _verified(val_candidates.scores, plate_probabilities(net, val_candidates.crops))
     by_threshold = count_plates(val_candidates, val, verified, THRESHOLD_CANDIDATES)
