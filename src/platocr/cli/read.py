@@ -71,6 +71,15 @@ def read_command(
             "(path, x y w h, text, confidence, detector score; a photo without a plate: one row, empty fields).",
         ),
     ] = None,
+    crops: Annotated[
+        Path | None,
+        typer.Option(
+            "--crops",
+            help="--detect plate: also save each plate's crop in DIR/crops/ and list them in DIR/labels.tsv "
+            "(path, text = the read, source = the photo): a draft label file to check, then train on.",
+            metavar="DIR",
+        ),
+    ] = None,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
     threads: ThreadsOption = None,
@@ -89,11 +98,13 @@ def read_command(
         raise PlatocrError(f"unknown --detect {detect!r} (known: plate)")
     if detect and bars:
         raise PlatocrError("--bars reads barcode crops: it does not go with --detect plate")
+    if crops is not None and not detect:
+        raise PlatocrError("--crops saves the plates found in whole photos: it needs --detect plate")
     if bars:
         from platocr.recognition.bars_reader import require_bars
 
         require_bars()  # before any work: one line naming the extra
-    from platocr.outputs import check_writable_file
+    from platocr.outputs import check_writable_dir, check_writable_file
     from platocr.recognition.predictor import Predictor
     from platocr.tools.read import collect_images, output_format, read_images, write_rows
 
@@ -101,6 +112,8 @@ def read_command(
     if out is not None:
         fmt = output_format(out)
         check_writable_file(out, "--out")
+    if crops is not None:
+        check_writable_dir(crops, "--crops")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
     plate_detector = (
@@ -114,7 +127,7 @@ def read_command(
         )
     if plate_detector is not None:
         with applied(plan):
-            _read_plates(predictor, plate_detector, paths, out, fmt, min_confidence, progress)
+            _read_plates(predictor, plate_detector, paths, out, fmt, min_confidence, progress, crops)
         return
     with applied(plan):
         result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
@@ -147,12 +160,19 @@ def _read_plates(
     fmt: str,
     min_confidence: float,
     progress: bool,
+    crops: Path | None,
 ) -> None:
-    from platocr.tools.read_plates import read_plates, write_plate_rows
+    from platocr.tools.read_plates import read_plates, write_crop_labels, write_plate_rows
 
-    result = read_plates(predictor, detector, paths, min_confidence=min_confidence, progress=progress)
+    result = read_plates(
+        predictor, detector, paths, min_confidence=min_confidence, progress=progress,
+        crops=None if crops is None else crops / "crops",
+    )  # fmt: skip
     _list_skips(result.skipped, read=result.photos)
     _write(out, lambda handle: write_plate_rows(result.rows, handle, fmt))
+    if crops is not None:
+        labels = write_crop_labels(result.crops, crops)
+        typer.echo(f"wrote {len(result.crops)} plate crops to {crops / 'crops'} and {labels}", err=True)
     empty = sum(row.box is None for row in result.rows)
     read = sum(bool(row.text) for row in result.rows)
     floor = (

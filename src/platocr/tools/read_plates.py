@@ -18,10 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
+from platocr.data.labels import LabelRow
 from platocr.detection import READ_CONTEXTS, Detection, plate_crop_box
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
@@ -58,6 +60,7 @@ class PlateReadResult:
     detect_seconds: float = 0.0  # detector time over all photos
     read_seconds: float = 0.0  # plate reader time over all plates
     below_min_confidence: int = 0  # reads written as no read because of ``min_confidence``
+    crops: list[LabelRow] = field(default_factory=list)  # with ``crops``: each plate's crop, read as its text
 
     @property
     def plates(self) -> int:
@@ -108,10 +111,14 @@ def read_plates(
     *,
     min_confidence: float = 0.0,
     progress: bool = True,
+    crops: Path | None = None,
 ) -> PlateReadResult:
     """Find the plates of each photo in ``paths`` with ``detector`` and read them with ``predictor``.
 
-    A read under ``min_confidence`` is written as no read (empty text, its confidence kept).
+    A read under ``min_confidence`` is written as no read (empty text, its confidence kept). ``crops``: a
+    folder to save each plate's crop in (``NNNNNN_STEM_K.jpg``: photo number, name, plate number; cut at
+    the first of the reader's contexts, the one ``plates-ru`` learned), listed in ``result.crops`` with the read as its text (not
+    floored: a draft to check) and the photo as its source; :func:`write_crop_labels` writes them.
     """
     from platocr.progress import make_progress
     from platocr.recognition.preprocess import image_or_reason
@@ -119,6 +126,8 @@ def read_plates(
     if not 0.0 <= min_confidence <= 1.0:
         raise PlatocrError(f"--min-confidence must be in [0, 1], got {min_confidence}")
     result = PlateReadResult([])
+    if crops is not None:
+        crops.mkdir(parents=True, exist_ok=True)
     with make_progress(enabled=progress) as bar:
         task = bar.add_task("read plates", total=len(paths))
         for path in paths:
@@ -133,13 +142,33 @@ def read_plates(
             result.read_seconds += read_s
             if not found:
                 result.rows.append(PlateRow(str(path), None, "", None, None))
-            for det, read in zip(found, reads or [], strict=True):
+            for number, (det, read) in enumerate(zip(found, reads or [], strict=True), start=1):
+                if crops is not None:
+                    name = f"{result.photos:06d}_{Path(path).stem[:40]}_{number}.jpg"
+                    result.crops.append(save_crop(image, det.box, crops / name, read.text, str(path)))
                 text = read.text
                 if text and read.confidence < min_confidence:
                     text = ""
                     result.below_min_confidence += 1
                 result.rows.append(PlateRow(str(path), det.box, text, float(read.confidence), det.score))
     return result
+
+
+def save_crop(image: np.ndarray, box: Box, path: Path, text: str, source: str) -> LabelRow:
+    """Write the plate's crop at the first reading context to ``path`` (JPEG); its label row."""
+    import cv2
+
+    crop = plate_crops(image, box)[0]
+    if not cv2.imwrite(str(path), crop, [cv2.IMWRITE_JPEG_QUALITY, 95]):
+        raise PlatocrError(f"cannot write the plate crop {path}")
+    return LabelRow(path, text, source)
+
+
+def write_crop_labels(rows: Sequence[LabelRow], folder: Path) -> Path:
+    """``folder/labels.tsv`` (path, text, source) for the crops :func:`read_plates` saved in ``folder``."""
+    from platocr.data.labels import LABEL_FILE_NAME, write_label_file
+
+    return write_label_file(rows, folder / LABEL_FILE_NAME, with_source=True)
 
 
 def write_plate_rows(rows: Sequence[PlateRow], stream: TextIO, fmt: str = "tsv") -> None:

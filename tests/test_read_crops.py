@@ -1,0 +1,51 @@
+"""``platocr read MODEL PHOTOS --detect plate --crops DIR``: the plates found, saved as a draft label file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+from test_detect_plate import PLATE, bright_boxes, frames  # noqa: F401 (a fixture)
+from typer.testing import CliRunner
+
+from platocr.cli import app
+from platocr.data.labels import open_dataset
+
+runner = CliRunner()
+
+
+def test_read_detect_plate_saves_each_plate_crop_with_its_read(
+    frames: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
+    images = frames / "images"
+    photos = [str(images / name) for name in ("a.png", "b.png", "c.png")]  # 3 plates, 1, none
+    out = tmp_path / "draft"
+    result = runner.invoke(
+        app, ["read", "plates-ru", *photos, "--detect", "plate", "--crops", str(out), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote 4 plate crops to {out / 'crops'} and {out / 'labels.tsv'}" in result.output
+    rows = open_dataset(out)
+    assert [row.text for row in rows] == [PLATE] * 4  # the stand-in reader's read: a draft to check
+    assert [Path(row.source).name for row in rows] == ["a.png"] * 3 + ["b.png"]
+    assert [row.path.name for row in rows] == ["000001_a_1.jpg", "000001_a_2.jpg", "000001_a_3.jpg",
+                                               "000002_b_1.jpg"]  # fmt: skip
+    first = cv2.imread(str(rows[0].path))
+    # the plate (10, 10, 100 x 20) with 15% of its width aside and 60% of its height above and below,
+    # cut by the photo's top and left edges: rows 0-42, columns 0-125
+    assert first is not None and first.shape[:2] == (10 + 20 + 12, 10 + 100 + 15)
+
+
+def test_read_crops_bad_use_is_one_line(frames: Path, tmp_path: Path) -> None:  # noqa: F811
+    photo = str(frames / "images/a.png")
+    for args, needle in (
+        ([photo, "--crops", str(tmp_path / "d")], "--crops saves the plates found in whole photos"),
+        ([photo, "--detect", "plate", "--crops", photo], "--crops"),
+    ):
+        result = runner.invoke(app, ["read", "plates-ru", *args])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
