@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from platocr.detection.detector import DetectorSettings
+from platocr.detection.settings import DetectorSettings
 from platocr.errors import PlatocrError
 from platocr.outputs import check_writable_dir
 from platocr.train.detector import export_with_best_threshold, load_detector_checkpoint

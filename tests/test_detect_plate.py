@@ -290,6 +290,11 @@ def test_eval_detect_plate_bad_input_is_one_line(frames: Path, tmp_path: Path) -
         ([str(tmp_path / "nowhere"), "--detect", "plate"], "not found"),
         ([str(frames), "--boxes-only"], "--boxes-only needs --detect plate"),
         ([str(frames), "--detect", "car"], "only plate"),
+        ([str(frames), "--expect-plate"], "--expect-plate needs --detect plate"),
+        (
+            [str(frames), "--detect", "plate", "--expect-plate", "--thresholds"],
+            "does not go with --expect-plate",
+        ),
         ([str(frames), "--detect", "plate", "--json", str(frames / "images/a.png/x.json")], "--json"),
     ):
         result = CliRunner().invoke(app, ["eval", "plates-ru", *args])

@@ -25,7 +25,8 @@ from platocr.detection import (
     plates_passing,
 )
 from platocr.detection.boxes import PlateCount
-from platocr.detection.detector import DetectorSettings, decode_plates, find_plates, letterbox
+from platocr.detection.detector import decode_plates, find_plates, letterbox
+from platocr.detection.settings import DetectorSettings
 from platocr.errors import PlatocrError
 from platocr.recognition.prediction import Prediction
 from platocr.tools.read_plates import plate_crops, read_boxes
@@ -152,6 +153,22 @@ def test_a_sweep_gets_every_look_and_counts_each_threshold_as_a_run_at_it() -> N
     assert [d.retry for d in find_plates(_far_sighted_network, frame, settings, sweep_to=0.85)] == [0]
     every = find_plates(_far_sighted_network, frame, replace(settings, retry_sizes=(960, 416)), sweep_to=0.95)
     assert sorted(d.retry for d in every) == [0, 1, 1, 2]  # 416 px sees the large plate only
+
+
+def test_a_photo_expected_to_show_a_plate_gets_the_best_one_proposed() -> None:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[300:340, 300:500] = 255  # the toy network scores every plate 0.9
+    strict = DetectorSettings(threshold=0.95, second_look_size=0, retry_sizes=(960,))
+    assert find_plates(_toy_network, frame, strict) == []
+    (best,) = find_plates(_toy_network, frame, strict, expect_plate=True)
+    assert best.score == pytest.approx(0.9) and box_iou(best.box, (300, 300, 200, 40)) > 0.9
+    frame[600:630, 900:1000] = 255  # two plates: still the one best
+    assert len(find_plates(_toy_network, frame, strict, expect_plate=True)) == 1
+    # a plate at the threshold: as without expect_plate; nothing proposed: nothing
+    assert len(find_plates(_toy_network, frame, replace(strict, threshold=0.5), expect_plate=True)) == 2
+    assert find_plates(_toy_network, np.zeros_like(frame), strict, expect_plate=True) == []
+    with pytest.raises(PlatocrError, match="cannot expect a plate"):
+        find_plates(_toy_network, frame, strict, sweep_to=0.99, expect_plate=True)
 
 
 def test_settings_keep_the_retry_sizes_and_read_a_single_retry_size() -> None:

@@ -40,12 +40,32 @@ def test_read_detect_plate_saves_each_plate_crop_with_its_read(
     assert first is not None and first.shape[:2] == (10 + 20 + 12, 10 + 100 + 15)
 
 
-def test_read_crops_bad_use_is_one_line(frames: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_read_crops_and_expect_plate_bad_use_is_one_line(frames: Path, tmp_path: Path) -> None:  # noqa: F811
     photo = str(frames / "images/a.png")
     for args, needle in (
         ([photo, "--crops", str(tmp_path / "d")], "--crops saves the plates found in whole photos"),
         ([photo, "--detect", "plate", "--crops", photo], "--crops"),
+        ([photo, "--expect-plate"], "--expect-plate is about the plates in whole photos"),
     ):
         result = runner.invoke(app, ["read", "plates-ru", *args])
         lines = result.output.strip().splitlines()
         assert result.exit_code == 2 and len(lines) == 1 and needle in lines[0], result.output
+
+
+def test_expect_plate_reaches_the_detector(
+    frames: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[object] = []
+    monkeypatch.setattr(
+        "platocr.detection.PlateDetector.load",
+        lambda *a, **kw: asked.append(kw.get("expect_plate")) or bright_boxes,
+    )
+    for args in (
+        ["eval", "plates-ru", str(frames)],
+        ["read", "plates-ru", str(frames / "images/a.png"), "--out", str(tmp_path / "o.tsv")],
+    ):
+        result = runner.invoke(app, [*args, "--detect", "plate", "--expect-plate", "--no-progress"])
+        assert result.exit_code == 0, result.output
+    assert asked == [True, True]

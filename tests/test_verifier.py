@@ -13,7 +13,8 @@ from conftest import write_scenes
 from test_detection import _toy_network
 
 from platocr.detection import PlateDetector, box_iou
-from platocr.detection.detector import DetectorSettings, find_plates
+from platocr.detection.detector import find_plates
+from platocr.detection.settings import DetectorSettings
 from platocr.detection.verifier import crops_to_input, cut_crops, verified_score
 from platocr.errors import PlatocrError
 

@@ -16,6 +16,7 @@ from platocr.cli.options import (
     DetectorOption,
     DetectThresholdOption,
     DeviceOption,
+    ExpectPlateOption,
     ModelArgument,
     ProgressOption,
 )
@@ -54,6 +55,7 @@ def eval_command(
         ),
     ] = None,
     boxes_only: BoxesOnlyOption = False,
+    expect_plate: ExpectPlateOption = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
     thresholds: Annotated[
@@ -71,7 +73,7 @@ def eval_command(
     """
     import json
 
-    if detect is not None or boxes_only:
+    if detect is not None or boxes_only or expect_plate:
         from platocr.errors import PlatocrError
         from platocr.progress import console
         from platocr.tools.detect_eval import run_detect_eval
@@ -80,7 +82,7 @@ def eval_command(
             raise PlatocrError("--compare-decoders and --bars read crops: they do not go with --detect plate")
         run_detect_eval(
             checkpoint, labels, detect=detect, boxes_only=boxes_only, detector=detector, json_out=json_out,
-            detect_threshold=detect_threshold, thresholds=thresholds,
+            detect_threshold=detect_threshold, thresholds=thresholds, expect_plate=expect_plate,
             console=console, progress=progress, device=device, backend=backend, batch_size=batch_size,
             decode=decode, int8=False,
         )  # fmt: skip

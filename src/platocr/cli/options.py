@@ -42,6 +42,15 @@ BoxesOnlyOption = Annotated[
     bool,
     typer.Option("--boxes-only", help="--detect plate: detection only, no reading (MODEL is not loaded)."),
 ]
+# read and eval on folders of car photos: each shows a plate, so the best one proposed beats none.
+ExpectPlateOption = Annotated[
+    bool,
+    typer.Option(
+        "--expect-plate",
+        help="--detect plate: every photo shows a plate (photos taken of cars): where no look finds one at "
+        "the threshold, report the best plate the detector proposed, its score saying how sure it is.",
+    ),
+]
 # --detect plate's detector: read, video, eval and gallery take it the same way.
 DetectorOption = Annotated[
     str, typer.Option("--detector", help="--detect plate: a shipped detector name or an exported .onnx.")

@@ -15,6 +15,7 @@ from platocr.cli.options import (
     DetectorOption,
     DetectThresholdOption,
     DeviceOption,
+    ExpectPlateOption,
     ThreadsOption,
 )
 
@@ -80,6 +81,7 @@ def read_command(
             metavar="DIR",
         ),
     ] = None,
+    expect_plate: ExpectPlateOption = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
     threads: ThreadsOption = None,
@@ -100,6 +102,8 @@ def read_command(
         raise PlatocrError("--bars reads barcode crops: it does not go with --detect plate")
     if crops is not None and not detect:
         raise PlatocrError("--crops saves the plates found in whole photos: it needs --detect plate")
+    if expect_plate and not detect:
+        raise PlatocrError("--expect-plate is about the plates in whole photos: it needs --detect plate")
     if bars:
         from platocr.recognition.bars_reader import require_bars
 
@@ -117,7 +121,9 @@ def read_command(
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
     plate_detector = (
-        PlateDetector.load(detector, threshold=detect_threshold, threads=plan.runtime)
+        PlateDetector.load(
+            detector, threshold=detect_threshold, threads=plan.runtime, expect_plate=expect_plate
+        )
         if detect == "plate"
         else None
     )

@@ -57,7 +57,7 @@ def train_verifier_command(
     """
     import torch
 
-    from platocr.detection.detector import resolve_detector
+    from platocr.detection.settings import resolve_detector
     from platocr.outputs import check_writable_dir
     from platocr.progress import console
     from platocr.threads import available_cores

@@ -18,79 +18,22 @@ than the plates the network learned.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from platocr.detection.boxes import Box, Detection, box_iou
+from platocr.detection.boxes import Box, Detection, box_iou, plates_passing
+from platocr.detection.settings import (
+    DEFAULT_NAME,
+    INPUT_NAME,
+    OUTPUT_NAME,
+    DetectorSettings,
+    resolve_detector,
+)
 from platocr.detection.verifier import PlateVerifier, verified_score
 from platocr.errors import PlatocrError
-
-INPUT_NAME = "frame"
-OUTPUT_NAME = "plates"
-DEFAULT_NAME = "plate-detector"
-# the thresholds tried when one is chosen on labelled frames (train-detector, eval --thresholds)
-THRESHOLD_CANDIDATES = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))
-
-
-@dataclass(frozen=True)
-class DetectorSettings:
-    """What the exported network expects and how its output is read (stored in the ONNX metadata)."""
-
-    input_size: int = 640  # the frame's longer side is resized to this many pixels
-    stride: int = 4  # input pixels per output cell
-    threshold: float = 0.35  # lowest centre probability that counts as a plate
-    max_plates: int = 32
-    nms_iou: float = 0.4  # overlapping boxes above this IoU keep only the higher score
-    second_look_size: int = 384  # input size of the close look that gives the box; 0 = one look only
-    second_look_zoom: float = 5.0  # the close look's window is this many plate widths wide
-    # with a plate verifier: the first look proposes plates from this score on, and ``threshold`` applies
-    # to the verified score (:func:`~platocr.detection.verifier.verified_score`)
-    verifier: str = ""  # the verifier's .onnx, a file name next to the detector's ("" = none)
-    candidate_threshold: float = 0.15
-    # a frame in which no plate is found is looked at again with its longer side at each of these sizes
-    # in turn, until one finds a plate (the retries; () = none). Larger first: a car photo's plate can be
-    # a few cells wide at input_size; then smaller: a close-up's plate can be wider than any plate the
-    # synthetic frames hold. Video leaves them out (its speed; a far car's plate is found as it nears).
-    retry_sizes: tuple[int, ...] = (960, 416)
-
-    def as_metadata(self) -> dict[str, str]:
-        return {f"detector.{k}": ",".join(map(str, v)) if isinstance(v, tuple) else str(v)
-                for k, v in self.__dict__.items()}  # fmt: skip
-
-    @classmethod
-    def from_metadata(cls, props: dict[str, str]) -> DetectorSettings:
-        kinds = {"input_size": int, "stride": int, "threshold": float, "max_plates": int, "nms_iou": float,
-                 "second_look_size": int, "second_look_zoom": float, "verifier": str,
-                 "candidate_threshold": float, "retry_sizes": _sizes}  # fmt: skip
-        found = {k: kinds[k](props[f"detector.{k}"]) for k in kinds if f"detector.{k}" in props}
-        if "detector.retry_size" in props and "retry_sizes" not in found:  # one retry, as first exported
-            found["retry_sizes"] = _sizes(props["detector.retry_size"])
-        return cls(**found)
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    """``"960,416"`` -> (960, 416); 0 or nothing means none."""
-    return tuple(size for size in (int(part) for part in text.split(",") if part.strip()) if size > 0)
-
-
-def resolve_detector(name_or_path: str | Path) -> Path:
-    """A shipped detector name (``plate-detector``) or an ``.onnx`` path -> the file."""
-    from platocr.recognition.zoo import MODELS_DIR
-
-    path = Path(name_or_path)
-    if path.suffix != ".onnx":
-        shipped = MODELS_DIR / f"{name_or_path}.onnx"
-        if shipped.is_file():
-            return shipped
-        raise PlatocrError(
-            f"detector {name_or_path!r}: not a shipped detector ({DEFAULT_NAME}) nor an .onnx file"
-        )
-    if not path.is_file():
-        raise PlatocrError(f"detector {path}: file not found")
-    return path
 
 
 def letterbox(frame: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, float]:
@@ -150,6 +93,7 @@ def find_plates(
     verify: Verify | None = None,
     *,
     sweep_to: float | None = None,
+    expect_plate: bool = False,
 ) -> list[Detection]:
     """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first, boxes in the frame.
 
@@ -163,18 +107,40 @@ def find_plates(
     ``sweep_to``: a threshold sweep from ``settings.threshold`` up to ``sweep_to`` is to be counted from
     this one run. The retries then go on until a plate reaches ``sweep_to``, and the plates of every look
     come back: :func:`~platocr.detection.boxes.plates_passing` gives each threshold's.
+
+    ``expect_plate``: the frame surely shows a plate (a photo taken of a car). When no look finds one at
+    the threshold, the best plate any look proposed comes back (scoring at least the candidate threshold).
     """
+    if expect_plate:
+        if sweep_to is not None:
+            raise PlatocrError("a threshold sweep counts plates at each threshold: it cannot expect a plate")
+        low = replace(settings, threshold=min(settings.threshold, settings.candidate_threshold))
+        every = _looks(network, frame, low, verify, enough=settings.threshold, keep_all=True)
+        return plates_passing(every, settings.threshold) or sorted(every, key=lambda p: -p.score)[:1]
+    if sweep_to is None:
+        return _looks(network, frame, settings, verify, enough=settings.threshold, keep_all=False)
+    return _looks(network, frame, settings, verify, enough=sweep_to, keep_all=True)
+
+
+def _looks(
+    network: Network,
+    frame: np.ndarray,
+    settings: DetectorSettings,
+    verify: Verify | None,
+    *,
+    enough: float,
+    keep_all: bool,
+) -> list[Detection]:
+    """The first look, then the retries until a plate scores ``enough``; the last look's plates, or with
+    ``keep_all`` every look's."""
     plates = _whole_frame(network, frame, settings, verify)
-    enough = settings.threshold if sweep_to is None else sweep_to
     looks = [size for size in settings.retry_sizes if size != settings.input_size]
     for number, size in enumerate(looks, start=1):
         if any(p.score >= enough for p in plates):
             break
-        again = [
-            replace(p, retry=number)
-            for p in _whole_frame(network, frame, replace(settings, input_size=size), verify)
-        ]
-        plates = again if sweep_to is None else plates + again
+        larger = replace(settings, input_size=size)
+        again = [replace(p, retry=number) for p in _whole_frame(network, frame, larger, verify)]
+        plates = plates + again if keep_all else again
     return plates
 
 
@@ -243,9 +209,16 @@ class PlateDetector:
     """
 
     def __init__(
-        self, session: Any, settings: DetectorSettings, source: str, verifier: PlateVerifier | None = None
+        self,
+        session: Any,
+        settings: DetectorSettings,
+        source: str,
+        verifier: PlateVerifier | None = None,
+        *,
+        expect_plate: bool = False,
     ) -> None:
         self._session, self.settings, self.source, self.verifier = session, settings, source, verifier
+        self.expect_plate = expect_plate  # every frame shows a plate (photos of cars): see find_plates
 
     @classmethod
     def load(
@@ -256,12 +229,14 @@ class PlateDetector:
         threads: int | None = None,
         verify: bool = True,
         retry: bool = True,
+        expect_plate: bool = False,
     ) -> PlateDetector:
         """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one.
 
         A detector whose settings name a plate verifier loads it from its own folder; ``verify=False``
         leaves it out (the first look's score alone, at ``threshold``). ``retry=False`` never looks at a
-        frame again at ``retry_sizes`` (video: its speed)."""
+        frame again at ``retry_sizes`` (video: its speed). ``expect_plate``: every frame shows a plate
+        (photos of cars): see :func:`find_plates`."""
         from platocr.recognition.onnx_export import read_onnx_props, session_with_input
 
         path = resolve_detector(name_or_path)
@@ -279,14 +254,20 @@ class PlateDetector:
         if verify and settings.verifier:
             # a few 32x96 crops per frame: one thread, not a second pool beside the detector's
             verifier = PlateVerifier.load(path.parent / settings.verifier, threads=1)
-        return cls(
-            session_with_input(path, INPUT_NAME, "plate detector", threads), settings, str(path), verifier
-        )
+        session = session_with_input(path, INPUT_NAME, "plate detector", threads)
+        return cls(session, settings, str(path), verifier, expect_plate=expect_plate)
 
     def __call__(self, frame: np.ndarray, *, sweep_to: float | None = None) -> list[Detection]:
         """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first (``sweep_to``: see
         :func:`find_plates`)."""
-        return find_plates(self._network, frame, self.settings, self.verifier, sweep_to=sweep_to)
+        return find_plates(
+            self._network,
+            frame,
+            self.settings,
+            self.verifier,
+            sweep_to=sweep_to,
+            expect_plate=self.expect_plate,
+        )
 
     def _network(self, image: np.ndarray) -> np.ndarray:
         return self._session.run([OUTPUT_NAME], {INPUT_NAME: image})[0]

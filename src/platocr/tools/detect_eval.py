@@ -180,12 +180,12 @@ def _read(
     return dict(zip(order, reads, strict=True))
 
 
-def check_detect(detect: str | None) -> None:
-    """``--detect``'s value: plate, the one kind of object the detector knows (None: ``--boxes-only``
-    was given without it)."""
+def check_detect(detect: str | None, option: str = "--boxes-only") -> None:
+    """``--detect``'s value: plate, the one kind of object the detector knows (None: ``option``, which
+    needs it, was given without it)."""
     if detect != "plate":
         raise PlatocrError(
-            f"--detect {detect!r}: only plate is known" if detect else "--boxes-only needs --detect plate"
+            f"--detect {detect!r}: only plate is known" if detect else f"{option} needs --detect plate"
         )
 
 
@@ -208,23 +208,27 @@ def run_detect_eval(
     console: Console,
     detect_threshold: float | None = None,
     thresholds: bool = False,
+    expect_plate: bool = False,
     progress: bool = True,
     **predictor_options: Any,
 ) -> DetectionReport:
     """``platocr eval MODEL BOXES --detect plate``: check the options and the outputs, load the detector
     (and, without ``boxes_only``, ``model`` with ``predictor_options``), evaluate, print, write ``json_out``.
-    ``thresholds``: also count plates found and false plates at every ``THRESHOLD_CANDIDATES``."""
+    ``thresholds``: also count plates found and false plates at every ``THRESHOLD_CANDIDATES``;
+    ``expect_plate``: see :func:`~platocr.detection.detector.find_plates`."""
     import json
 
     from platocr.outputs import check_writable_file
 
-    check_detect(detect)
+    check_detect(detect, "--expect-plate" if expect_plate and not boxes_only else "--boxes-only")
+    if thresholds and expect_plate:
+        raise PlatocrError("--thresholds counts plates at each threshold: it does not go with --expect-plate")
     if json_out is not None:
         check_writable_file(json_out, "--json")
     from platocr.detection import PlateDetector
-    from platocr.detection.detector import THRESHOLD_CANDIDATES
+    from platocr.detection.settings import THRESHOLD_CANDIDATES
 
-    plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
+    plate_detector = PlateDetector.load(detector, threshold=detect_threshold, expect_plate=expect_plate)
     threshold, sweep, find = None, (), plate_detector
     if thresholds:  # one run at the lowest threshold serves them all
         threshold, sweep = plate_detector.settings.threshold, THRESHOLD_CANDIDATES

@@ -22,13 +22,13 @@ import numpy as np
 import torch
 
 from platocr.detection.boxes import PlateCount
-from platocr.detection.detector import (
+from platocr.detection.detector import find_plates
+from platocr.detection.settings import (
     DEFAULT_NAME,
     INPUT_NAME,
     OUTPUT_NAME,
     THRESHOLD_CANDIDATES,
     DetectorSettings,
-    find_plates,
 )
 from platocr.errors import PlatocrError
 from platocr.model.plate_net import DEFAULT_BACKBONE, PlateNet

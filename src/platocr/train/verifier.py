@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from platocr.detection.boxes import Detection, PlateCount, box_iou, overlaps_ignored
-from platocr.detection.detector import THRESHOLD_CANDIDATES, DetectorSettings, PlateDetector
+from platocr.detection.detector import PlateDetector
+from platocr.detection.settings import THRESHOLD_CANDIDATES, DetectorSettings
 from platocr.detection.verifier import (
     INPUT_NAME,
     OUTPUT_NAME,
