@@ -115,10 +115,12 @@ def read_plates(
 ) -> PlateReadResult:
     """Find the plates of each photo in ``paths`` with ``detector`` and read them with ``predictor``.
 
-    A read under ``min_confidence`` is written as no read (empty text, its confidence kept). ``crops``: a
-    folder to save each plate's crop in (``NNNNNN_STEM_K.jpg``: photo number, name, plate number; cut at
-    the first of the reader's contexts, the one ``plates-ru`` learned), listed in ``result.crops`` with the read as its text (not
-    floored: a draft to check) and the photo as its source; :func:`write_crop_labels` writes them.
+    A read under ``min_confidence`` is written as no read (empty text, its confidence kept).
+
+    ``crops``: a folder to save each plate's crop in (``NNNNNN_STEM_K.jpg``: photo number, name, plate
+    number; cut at the first of the reader's contexts, the one ``plates-ru`` learned). They are listed in
+    ``result.crops`` with the read as text (not floored: a draft to check) and the photo as source;
+    :func:`write_crop_labels` writes them.
     """
     from platocr.progress import make_progress
     from platocr.recognition.preprocess import image_or_reason
@@ -165,7 +167,8 @@ def save_crop(image: np.ndarray, box: Box, path: Path, text: str, source: str) -
 
 
 def write_crop_labels(rows: Sequence[LabelRow], folder: Path) -> Path:
-    """``folder/labels.tsv`` (path, text, source) for the crops :func:`read_plates` saved in ``folder``."""
+    """``folder/labels.tsv`` (path, text, source) listing the crops :func:`read_plates` saved (paths
+    relative to ``folder``)."""
     from platocr.data.labels import LABEL_FILE_NAME, write_label_file
 
     return write_label_file(rows, folder / LABEL_FILE_NAME, with_source=True)
