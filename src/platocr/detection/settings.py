@@ -30,10 +30,11 @@ class DetectorSettings:
     verifier: str = ""  # the verifier's .onnx, a file name next to the detector's ("" = none)
     candidate_threshold: float = 0.15
     # a frame in which no plate is found is looked at again with its longer side at each of these sizes
-    # in turn, until one finds a plate (the retries; () = none). Larger first: a car photo's plate can be
-    # a few cells wide at input_size; then smaller: a close-up's plate can be wider than any plate the
-    # synthetic frames hold. Video leaves them out (its speed; a far car's plate is found as it nears).
-    retry_sizes: tuple[int, ...] = (960, 416)
+    # in turn, until one finds a plate (the retries; () = none). Larger: a car photo's plate can be a few
+    # cells wide at input_size; smaller: a close-up's plate can be wider than any plate the synthetic
+    # frames hold; the costly 1280 last. Video leaves them out (its speed; a far car's plate is found as
+    # it nears).
+    retry_sizes: tuple[int, ...] = (960, 416, 1280)
 
     def as_metadata(self) -> dict[str, str]:
         return {f"detector.{k}": ",".join(map(str, v)) if isinstance(v, tuple) else str(v)
