@@ -122,13 +122,18 @@ def _meta(case: PlateCase, threshold: float | None) -> str:
     return "  ".join(parts)
 
 
-def _where(case: PlateCase) -> str:
+def _where(case: PlateCase, longest: int = 0) -> str:
+    """The frame's file name (middle cut to ``longest`` characters, 0 = whole), region and plate width."""
+    name = Path(case.frame).name
+    if longest and len(name) > longest:
+        name = f"{name[: longest // 2 - 1]}..{name[-(longest // 2 - 1) :]}"
     box = case.plate.box if case.plate else _box(case.detection)
     region = f"{case.plate.region}, " if case.plate and case.plate.region else ""
-    return f"{Path(case.frame).name}  ({region}{box[2]} px wide)" if box else Path(case.frame).name
+    return f"{name}  ({region}{box[2]} px wide)" if box else name
 
 
 def card_cell(case: PlateCase, view: np.ndarray, threshold: float | None) -> np.ndarray:
+    """The PNG grid's cell of one card: the view, the kind, label and read, scores, frame."""
     cell = np.full((CELL_H, CELL_W, 3), 255, dtype=np.uint8)
     cell[6 : 6 + VIEW_H, 8 : 8 + VIEW_W] = fit_image(view, VIEW_H, VIEW_W)
     error = case.kind in ERRORS
@@ -137,13 +142,15 @@ def card_cell(case: PlateCase, view: np.ndarray, threshold: float | None) -> np.
     label, read, wrong_label, wrong_read = _texts(case)
     draw_marked(cell, 8, y + LINE, "T: ", label, wrong_label)
     draw_marked(cell, 8, y + 2 * LINE, "P: ", read, wrong_read)
-    for row, (text, ink) in enumerate(((_meta(case, threshold), BLACK), (_where(case), GREY)), start=3):
+    lines = ((_meta(case, threshold), BLACK), (_where(case, longest=26), GREY))  # the cell is 376 px wide
+    for row, (text, ink) in enumerate(lines, start=3):
         cv2.putText(cell, text, (8, y + row * LINE), FONT, FONT_SCALE * 0.8, ink, 1, cv2.LINE_AA)
     cv2.rectangle(cell, (1, 1), (CELL_W - 2, CELL_H - 2), RED if error else GREEN, 2)
     return cell
 
 
 def card_html(case: PlateCase, view: np.ndarray, threshold: float | None) -> str:
+    """The HTML page's card of one case: the view inlined as JPEG, the kind, label and read, scores."""
     data, _, _ = jpeg_base64(view, case.frame)
     label, read, wrong_label, wrong_read = _texts(case)
     wrong = " wrong" if case.kind in ERRORS else ""
