@@ -26,7 +26,9 @@ def gallery_command(
     checkpoint: ModelArgument,
     labels: Annotated[Path, typer.Argument(help="Label file or dataset folder.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output FILE.png (grid) or FILE.html (page).")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Crops to show (errors first).")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Crops (--detect plate: cards) to show, errors first.")
+    ] = 100,
     batch_size: BatchSizeOption = 64,
     device: DeviceOption = "auto",
     backend: BackendOption = "auto",

@@ -95,10 +95,10 @@ def mine_candidates(
     frames: list[LabelledFrame],
     progress: Callable[[int], None] | None = None,
     *,
-    both_looks: bool = False,
+    every_look: bool = False,
 ) -> Candidates:
     """Run ``detector`` (load it with ``verify=False`` and the candidate threshold) on every frame and
-    label each plate it proposes against the frame's boxes. ``both_looks``: the retries' proposals too, on
+    label each plate it proposes against the frame's boxes. ``every_look``: the retries' proposals too, on
     every frame (to count any verifier's plates exactly: whether a frame is looked at again depends on
     the verified scores)."""
     crops, labels, indices, scores, boxes, retry, unread = [], [], [], [], [], [], []
@@ -108,7 +108,7 @@ def mine_candidates(
             unread.append(index)
             continue
         truth, ignored = frame.pixel_boxes()
-        found = detector(image, sweep_to=1.0) if both_looks else detector(image)  # no score reaches 1.0
+        found = detector(image, sweep_to=1.0) if every_look else detector(image)  # no score reaches 1.0
         for detection in found:
             best = max((box_iou(detection.box, plate) for plate in truth), default=0.0)
             if best >= 0.5:
@@ -272,7 +272,7 @@ def train_verifier(
         task = bar.add_task("propose", total=len(train) + len(val))
         train_candidates = mine_candidates(proposing, train, lambda n: bar.update(task, completed=n))
         val_candidates = mine_candidates(
-            proposing, val, lambda n: bar.update(task, completed=len(train) + n), both_looks=True
+            proposing, val, lambda n: bar.update(task, completed=len(train) + n), every_look=True
         )
     for what, got, frames in (("--train", train_candidates, train), ("--val", val_candidates, val)):
         if got.unread:
