@@ -16,7 +16,7 @@ from platocr.cli import app
 from platocr.data.plate_boxes import PlateBox
 from platocr.detection import Detection
 from platocr.recognition.prediction import Prediction
-from platocr.tools.detect_cards import why_missed
+from platocr.tools.detect_cards import PlateCase, why_missed
 from platocr.tools.detect_eval import FrameOutcome
 from platocr.tools.detect_gallery import frame_cases, order_cases
 
@@ -59,6 +59,8 @@ def test_a_missed_plate_says_what_the_detector_made_of_it() -> None:
     (case,) = frame_cases(outcome)
     assert case.kind == "missed" and case.detection == under and case.iou == pytest.approx(1.0)
     assert why_missed(case, 0.55) == "scored 0.400, under 0.55"
+    just_under = PlateCase("missed", "f.png", plate, Detection(plate.box, 0.5499), 1.0)
+    assert why_missed(just_under, 0.55) == "scored 0.549, under 0.55"
     (nothing,) = frame_cases(FrameOutcome("f.png", [plate], [], [], [], {}))
     assert why_missed(nothing, 0.55) == "no box scoring 0.2+"
 

@@ -9,6 +9,7 @@ found), then the label, the read, and the scores or, for a plate missed, what th
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,10 +74,11 @@ def why_missed(case: PlateCase, threshold: float | None) -> str:
     near = case.detection
     if near is None:
         return "no box" + (f" scoring {min(LOW_THRESHOLD, threshold):g}+" if threshold is not None else "")
-    # three decimals: a score of 0.549 under a threshold of 0.55 must not read "0.55, under 0.55"
+    # cut, not rounded, to three decimals: 0.5498 under 0.55 must not read "0.550, under 0.55"
+    score = math.floor(near.score * 1000) / 1000
     if case.iou >= MATCH_IOU:
-        return f"scored {near.score:.3f}, under {threshold:g}" if threshold else f"score {near.score:.3f}"
-    return f"box at IoU {case.iou:.2f}, under {MATCH_IOU} (score {near.score:.3f})"
+        return f"scored {score:.3f}, under {threshold:g}" if threshold else f"score {score:.3f}"
+    return f"box at IoU {case.iou:.2f}, under {MATCH_IOU} (score {score:.3f})"
 
 
 def view_of(image: np.ndarray, case: PlateCase, height: int, width: int) -> np.ndarray:
