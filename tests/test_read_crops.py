@@ -1,4 +1,5 @@
-"""``platocr read MODEL PHOTOS --detect plate --crops DIR``: the plates found, saved as a draft label file."""
+"""``platocr read MODEL PHOTOS --detect plate --crops DIR --boxes FILE``: the plates found, saved as draft label
+files (crops for the reader, boxes for the detector)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from platocr.cli import app
 from platocr.data.labels import open_dataset
+from platocr.data.plate_boxes import load_plate_boxes
 
 runner = CliRunner()
 
@@ -46,6 +48,21 @@ def test_read_crops_and_expect_plate_bad_use_is_one_line(frames: Path, tmp_path:
         ([photo, "--crops", str(tmp_path / "d")], "--crops saves the plates found in whole photos"),
         ([photo, "--detect", "plate", "--crops", photo], "--crops"),
         ([photo, "--expect-plate"], "--expect-plate is about the plates in whole photos"),
+        ([photo, "--boxes", str(tmp_path / "b.tsv")], "--boxes lists the plates found in whole photos"),
+        ([photo, "--detect", "plate", "--boxes", str(tmp_path / "b.txt")], "expected a .tsv file name"),
+        ([photo, "--detect", "plate", "--boxes", str(frames)], "--boxes"),  # a folder
+        (
+            [
+                photo,
+                "--detect",
+                "plate",
+                "--boxes",
+                str(tmp_path / "o.tsv"),
+                "--out",
+                str(tmp_path / "o.tsv"),
+            ],
+            "--boxes and --out both name",
+        ),  # fmt: skip
     ):
         result = runner.invoke(app, ["read", "plates-ru", *args])
         lines = result.output.strip().splitlines()
@@ -69,3 +86,33 @@ def test_expect_plate_reaches_the_detector(
         result = runner.invoke(app, [*args, "--detect", "plate", "--expect-plate", "--no-progress"])
         assert result.exit_code == 0, result.output
     assert asked == [True, True]
+
+
+def test_read_detect_plate_boxes_draft_reads_back_as_the_detector_found_them(
+    frames: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
+    images = frames / "images"
+    draft = tmp_path / "draft" / "boxes.tsv"  # its folder does not exist yet
+    args = ["read", "plates-ru", str(images / "a.png"), str(images / "b.png"), str(images / "c.png")]
+    result = runner.invoke(app, [*args, "--detect", "plate", "--boxes", str(draft), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote the boxes of 4 plates in 3 photos to {draft}" in result.output
+    loaded = load_plate_boxes(draft)
+    assert not loaded.skipped
+    assert [frame.image.name for frame in loaded.frames] == ["a.png", "b.png", "c.png"]  # c.png: no plate
+    for frame in loaded.frames:
+        found = bright_boxes(cv2.imread(str(frame.image)))
+        assert [plate.box for plate in frame.plates] == [det.box for det in found]
+        assert all(plate.text == PLATE and plate.region == "" for plate in frame.plates)
+    # judged against its own draft, the same detector finds every plate and no false one
+    report = tmp_path / "self.json"
+    result = runner.invoke(app, ["eval", "plates-ru", str(draft), "--detect", "plate", "--no-progress",
+                                 "--json", str(report)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    import json
+
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert figures["found"] == figures["plates"] == 4 and figures["false_plates"] == 0, figures

@@ -81,6 +81,15 @@ def read_command(
             metavar="DIR",
         ),
     ] = None,
+    boxes: Annotated[
+        Path | None,
+        typer.Option(
+            "--boxes",
+            help="--detect plate: also write FILE.tsv listing every photo with its plates' boxes and reads "
+            "(as `synth scenes` writes boxes.tsv): a draft to check, then `train-detector --train FILE.tsv`.",
+            metavar="FILE.tsv",
+        ),
+    ] = None,
     expect_plate: ExpectPlateOption = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
@@ -102,6 +111,10 @@ def read_command(
         raise PlatocrError("--bars reads barcode crops: it does not go with --detect plate")
     if crops is not None and not detect:
         raise PlatocrError("--crops saves the plates found in whole photos: it needs --detect plate")
+    if boxes is not None and not detect:
+        raise PlatocrError("--boxes lists the plates found in whole photos: it needs --detect plate")
+    if boxes is not None and boxes.suffix.lower() != ".tsv":
+        raise PlatocrError(f"--boxes {boxes}: expected a .tsv file name (a boxes.tsv)")
     if expect_plate and not detect:
         raise PlatocrError("--expect-plate is about the plates in whole photos: it needs --detect plate")
     if bars:
@@ -118,6 +131,10 @@ def read_command(
         check_writable_file(out, "--out")
     if crops is not None:
         check_writable_dir(crops, "--crops")
+    if boxes is not None:
+        if out is not None and boxes.absolute() == out.absolute():
+            raise PlatocrError(f"--boxes and --out both name {boxes}: give each its own file")
+        check_writable_file(boxes, "--boxes")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
     plate_detector = (
@@ -133,7 +150,7 @@ def read_command(
         )
     if plate_detector is not None:
         with applied(plan):
-            _read_plates(predictor, plate_detector, paths, out, fmt, min_confidence, progress, crops)
+            _read_plates(predictor, plate_detector, paths, out, fmt, min_confidence, progress, crops, boxes)
         return
     with applied(plan):
         result = read_images(predictor, paths, min_confidence=min_confidence, progress=progress, bars=bars)
@@ -167,6 +184,7 @@ def _read_plates(
     min_confidence: float,
     progress: bool,
     crops: Path | None,
+    boxes: Path | None,
 ) -> None:
     from platocr.tools.read_plates import read_plates, write_crop_labels, write_plate_rows
 
@@ -179,6 +197,9 @@ def _read_plates(
     if crops is not None:
         labels = write_crop_labels(result.crops, crops)
         typer.echo(f"wrote {len(result.crops)} plate crops to {crops / 'crops'} and {labels}", err=True)
+    if boxes is not None:
+        typer.echo(f"wrote the boxes of {result.plates} plates in {result.photos} photos to "
+                   f"{result.write_boxes(boxes)}", err=True)  # fmt: skip
     empty = sum(row.box is None for row in result.rows)
     read = sum(bool(row.text) for row in result.rows)
     floor = (

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 
 from platocr.data.labels import LabelRow
+from platocr.data.plate_boxes import FramePlates, PlateBox
 from platocr.detection import READ_CONTEXTS, Detection, plate_crop_box
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
@@ -61,6 +62,15 @@ class PlateReadResult:
     read_seconds: float = 0.0  # plate reader time over all plates
     below_min_confidence: int = 0  # reads written as no read because of ``min_confidence``
     crops: list[LabelRow] = field(default_factory=list)  # with ``crops``: each plate's crop, read as its text
+    frames: list[FramePlates] = field(default_factory=list)  # each photo's plates, read as their text
+
+    def write_boxes(self, path: Path) -> Path:
+        """``path`` (a ``boxes.tsv``): every photo read and its plates' boxes, each with its read as text (not
+        floored: a draft to check), which ``eval --detect plate`` and ``train-detector`` read."""
+        from platocr.data.plate_boxes import write_plate_boxes
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return write_plate_boxes(self.frames, path)
 
     @property
     def plates(self) -> int:
@@ -142,6 +152,8 @@ def read_plates(
             result.photos += 1
             result.detect_seconds += detect_s
             result.read_seconds += read_s
+            plates = [PlateBox(read.text, det.box) for det, read in zip(found, reads or [], strict=True)]
+            result.frames.append(FramePlates(Path(path).absolute(), tuple(plates)))
             if not found:
                 result.rows.append(PlateRow(str(path), None, "", None, None))
             for number, (det, read) in enumerate(zip(found, reads or [], strict=True), start=1):
