@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 
 from platocr.data.labels import LabelRow
-from platocr.data.plate_boxes import FramePlates, PlateBox
+from platocr.data.plate_boxes import FramePlates, PlateBox, write_plate_boxes
 from platocr.detection import READ_CONTEXTS, Detection, plate_crop_box
 from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
@@ -67,8 +67,6 @@ class PlateReadResult:
     def write_boxes(self, path: Path) -> Path:
         """``path`` (a ``boxes.tsv``): every photo read and its plates' boxes, each with its read as text (not
         floored: a draft to check), which ``eval --detect plate`` and ``train-detector`` read."""
-        from platocr.data.plate_boxes import write_plate_boxes
-
         path.parent.mkdir(parents=True, exist_ok=True)
         return write_plate_boxes(self.frames, path)
 
