@@ -112,6 +112,34 @@ def test_blur_and_downscale_ranges_come_from_the_config() -> None:
         assert detail(blurred, seed) < 0.3 * detail(plain, seed)
 
 
+def test_passing_car_blur_smears_along_the_plate_only() -> None:
+    """A passing car's blur: vertical strokes (a character's edges left and right) lose their edges, the
+    horizontal ones (its top and bottom) keep them."""
+    cfg = Config()
+    off = ("pad_jitter", "perspective", "brightness_contrast", "clahe", "noise", "coarse_dropout", "jpeg")
+    plain = replace(cfg.augment, **dict.fromkeys(off, 0.0), blur=0.0, downscale=0.0, grayscale=0.0)
+    plain = replace(plain, scale_x=(1.0, 1.0), rotate_limit=0.0)
+    passing = replace(plain, passing_car_blur=1.0, passing_car_blur_length=(0.08, 0.09))
+    crop = np.zeros((cfg.input.height, cfg.input.width, 3), np.uint8)
+    crop[:, ::16] = crop[:, 1::16] = 255  # vertical strokes
+    crop[::12] = crop[1::12] = 255  # horizontal strokes
+
+    def edges(look: AugmentConfig, seed: int) -> tuple[float, float]:
+        grey = cv2.cvtColor(build_augmenter(look, cfg.input, seed=seed)(crop), cv2.COLOR_RGB2GRAY)
+        inner = grey[8:-8, 16:-16].astype(np.float64)  # clear of the blur's border handling
+        return float(np.abs(np.diff(inner, axis=1)).mean()), float(np.abs(np.diff(inner, axis=0)).mean())
+
+    for seed in range(3):
+        across, along = edges(passing, seed)
+        plain_across, plain_along = edges(plain, seed)
+        assert across < 0.5 * plain_across and along > 0.7 * plain_along, (
+            across,
+            plain_across,
+            along,
+            plain_along,
+        )
+
+
 def test_time_budget_plan_fits_whole_epochs_and_may_grow_again() -> None:
     # 3 epochs done in 90 s of a 300 s budget at 30 s each: 7 more fit.
     assert plan_epochs(done=3, max_epochs=40, elapsed_s=90, budget_s=300, epoch_s=30) == 10

@@ -91,6 +91,12 @@ class AugmentConfig:
     blur: float = 0.2
     # Gaussian blur sigma range at model resolution; motion blur lengths follow it.
     blur_sigma: tuple[float, float] = _must((0.3, 1.2), lambda v: 0 < v[0] <= v[1], "be 0 < low <= high")
+    # A passing car: a horizontal motion blur whose streak is a share of the model input's width (0.09 at
+    # width 160 is 14 px, about one character), longer than ``blur``'s, which stays within a stroke.
+    passing_car_blur: float = 0.0
+    passing_car_blur_length: tuple[float, float] = _must(
+        (0.03, 0.09), lambda v: 0 < v[0] <= v[1] < 0.5, "be 0 < low <= high < 0.5"
+    )
     noise: float = 0.2
     downscale: float = 0.2
     # Down-then-up scale range at model resolution: 0.3 at width 160 looks like a plate 48 px wide,

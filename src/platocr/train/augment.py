@@ -55,9 +55,20 @@ def _geometry(cfg: AugmentConfig) -> A.Compose:
     return A.Compose(steps)
 
 
-def _photometric(cfg: AugmentConfig) -> A.Compose:
+def _odd(pixels: float) -> int:
+    return max(3, 2 * round((pixels - 1) / 2) + 1)
+
+
+def _photometric(cfg: AugmentConfig, width: int) -> A.Compose:
     sigma_lo, sigma_hi = cfg.blur_sigma
     kernel_hi = max(5, 2 * round(2 * sigma_hi) + 1)  # 5 for the default sigma up to 1.2
+    streak = (_odd(cfg.passing_car_blur_length[0] * width), _odd(cfg.passing_car_blur_length[1] * width))
+    # only when asked for: an unused step would still draw from the random stream and change every run
+    passing_car = (
+        [A.MotionBlur(blur_limit=streak, allow_shifted=False, angle_range=(0, 3), p=cfg.passing_car_blur)]
+        if cfg.passing_car_blur > 0
+        else []
+    )
     return A.Compose(
         [
             A.RandomBrightnessContrast(brightness_limit=0.3, contrast_limit=0.3, p=cfg.brightness_contrast),
@@ -69,6 +80,7 @@ def _photometric(cfg: AugmentConfig) -> A.Compose:
                 ],
                 p=cfg.blur,
             ),
+            *passing_car,
             A.GaussNoise(std_range=(0.02, 0.08), p=cfg.noise),
             # Area down, linear up: how resize_pad enlarges a distant plate's few pixels (not blocky).
             A.Downscale(
@@ -131,7 +143,7 @@ def build_augmenter(augment: AugmentConfig, input_cfg: InputConfig, *, seed: int
     """The training pipeline, or plain resize-pad when ``augment.enabled`` is False."""
     if not augment.enabled:
         return CropAugmenter(input_cfg, None, None)
-    augmenter = CropAugmenter(input_cfg, _geometry(augment), _photometric(augment))
+    augmenter = CropAugmenter(input_cfg, _geometry(augment), _photometric(augment, input_cfg.width))
     augmenter.reseed(seed)
     return augmenter
 
