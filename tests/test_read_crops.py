@@ -17,14 +17,14 @@ from platocr.data.plate_boxes import load_plate_boxes
 runner = CliRunner()
 
 
-def test_read_detect_plate_saves_each_plate_crop_with_its_read(
-    frames: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def photos(frames: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # noqa: F811
+    """Three photos (3 plates, 1, none) and the stand-in detector in place of the shipped one."""
     monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
-    images = frames / "images"
-    photos = [str(images / name) for name in ("a.png", "b.png", "c.png")]  # 3 plates, 1, none
+    return [str(frames / "images" / name) for name in ("a.png", "b.png", "c.png")]
+
+
+def test_read_detect_plate_saves_each_plate_crop_with_its_read(photos: list[str], tmp_path: Path) -> None:
     out = tmp_path / "draft"
     result = runner.invoke(
         app, ["read", "plates-ru", *photos, "--detect", "plate", "--crops", str(out), "--no-progress"]
@@ -89,15 +89,12 @@ def test_expect_plate_reaches_the_detector(
 
 
 def test_read_detect_plate_boxes_draft_reads_back_as_the_detector_found_them(
-    frames: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    photos: list[str], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("platocr.detection.PlateDetector.load", lambda *args, **kwargs: bright_boxes)
-    images = frames / "images"
     draft = tmp_path / "draft" / "boxes.tsv"  # its folder does not exist yet
-    args = ["read", "plates-ru", str(images / "a.png"), str(images / "b.png"), str(images / "c.png")]
-    result = runner.invoke(app, [*args, "--detect", "plate", "--boxes", str(draft), "--no-progress"])
+    result = runner.invoke(
+        app, ["read", "plates-ru", *photos, "--detect", "plate", "--boxes", str(draft), "--no-progress"]
+    )
     assert result.exit_code == 0, result.output
     assert f"wrote the boxes of 4 plates in 3 photos to {draft}" in result.output
     loaded = load_plate_boxes(draft)
