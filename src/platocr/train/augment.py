@@ -56,6 +56,7 @@ def _geometry(cfg: AugmentConfig) -> A.Compose:
 
 
 def _odd(pixels: float) -> int:
+    """The odd blur kernel size nearest ``pixels``, at least 3 (albumentations takes odd sizes only)."""
     return max(3, 2 * round((pixels - 1) / 2) + 1)
 
 
