@@ -1,4 +1,5 @@
-"""The Typer app and the decorator every command uses (one-line errors, exit code 2).
+"""The Typer app and the decorator every command uses (one-line errors, exit code 2), and the listing of
+skipped inputs that commands share.
 
 Command modules must stay light at import time: import torch, cv2 and friends inside the command
 function so that ``platocr --help`` and ``platocr read`` answer fast. The base install reads
@@ -116,3 +117,12 @@ def command(name: str, *, target: typer.Typer | None = None, **kwargs: Any) -> C
         return fn
 
     return decorator
+
+
+def list_skips(skipped: list[Any], what: str) -> None:
+    """The unreadable ``what`` (images, frames) of ``skipped`` (each with ``path`` and ``reason``), on
+    stderr, one per line."""
+    if skipped:
+        typer.echo(f"skipped {len(skipped)} unreadable {what}:", err=True)
+        for skip in skipped:
+            typer.echo(f"  {skip.path}: {skip.reason}", err=True)

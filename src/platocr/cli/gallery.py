@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from platocr.cli._app import command
+from platocr.cli._app import command, list_skips
 from platocr.cli.options import (
     BackendOption,
     BatchSizeOption,
@@ -67,7 +67,7 @@ def gallery_command(
         checkpoint, labels, out, limit=limit, batch_size=batch_size, device=device, backend=backend,
         decode=decode, progress=progress,
     )  # fmt: skip
-    _list_skips(result.skipped, "images")
+    list_skips(result.skipped, "images")
     console.print(
         f"wrote {result.path}: {result.shown} of {result.total} crops ({result.errors} errors, shown first;"
         f" decoder {result.decode})",
@@ -81,7 +81,7 @@ def _detection_gallery(checkpoint: str, labels: Path, out: Path, **options: Any)
     from platocr.tools.detect_gallery import KINDS, run_detection_gallery
 
     result = run_detection_gallery(checkpoint, labels, out, **options)
-    _list_skips(result.report.skipped, "frames")
+    list_skips(result.report.skipped, "frames")
     counts = ", ".join(f"{result.by_kind.get(kind, 0)} {kind}" for kind in KINDS)
     console.print(
         f"wrote {result.path}: {result.shown} of {sum(result.by_kind.values())} cards from "
@@ -92,11 +92,3 @@ def _detection_gallery(checkpoint: str, labels: Path, out: Path, **options: Any)
     if result.missed_why:
         why = ", ".join(f"{n} {reason}" for reason, n in result.missed_why.items())
         console.print(f"plates missed: {why}", highlight=False, soft_wrap=True)
-
-
-def _list_skips(skipped: list[Any], what: str) -> None:
-    """The unreadable images or frames, on stderr, one per line."""
-    if skipped:
-        typer.echo(f"skipped {len(skipped)} unreadable {what}:", err=True)
-        for skip in skipped:
-            typer.echo(f"  {skip.path}: {skip.reason}", err=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from platocr.cli._app import command
+from platocr.cli._app import command, list_skips
 from platocr.cli.options import (
     BackendOption,
     DecodeOption,
@@ -218,10 +218,7 @@ def _list_skips(skipped: list[Any], read: int) -> None:
     """List the unreadable images on stderr; nothing read at all is an error (exit code 2)."""
     from platocr.errors import PlatocrError
 
-    if skipped:
-        typer.echo(f"skipped {len(skipped)} unreadable images:", err=True)
-        for skip in skipped:
-            typer.echo(f"  {skip.path}: {skip.reason}", err=True)
+    list_skips(skipped, "images")
     if not read:
         raise PlatocrError(f"no image could be read ({len(skipped)} unreadable, listed above)")
 
