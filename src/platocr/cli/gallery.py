@@ -78,14 +78,13 @@ def gallery_command(
 
 def _detection_gallery(checkpoint: str, labels: Path, out: Path, **options: Any) -> None:
     from platocr.progress import console
-    from platocr.tools.detect_gallery import KINDS, run_detection_gallery
+    from platocr.tools.detect_gallery import kind_counts, run_detection_gallery
 
     result = run_detection_gallery(checkpoint, labels, out, **options)
     list_skips(result.report.skipped, "frames")
-    counts = ", ".join(f"{result.by_kind.get(kind, 0)} {kind}" for kind in KINDS)
     console.print(
         f"wrote {result.path}: {result.shown} of {sum(result.by_kind.values())} cards from "
-        f"{result.report.frames} frames ({counts}; errors shown first)",
+        f"{result.report.frames} frames ({kind_counts(result.by_kind)}; errors shown first)",
         highlight=False,
         soft_wrap=True,
     )

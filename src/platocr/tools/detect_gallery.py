@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 
 from platocr.detection import box_iou
@@ -37,7 +36,7 @@ from platocr.tools.detect_cards import (
 )
 from platocr.tools.detect_eval import Detector, FrameOutcome, evaluate_detection, same_plate
 from platocr.tools.detect_report import DetectionReport
-from platocr.tools.gallery import grid_image, html_page
+from platocr.tools.gallery import gallery_out, grid_image, html_page, write_gallery
 
 if TYPE_CHECKING:
     from platocr.recognition.predictor import Predictor
@@ -56,6 +55,11 @@ class DetectionGalleryResult:
     @property
     def errors(self) -> int:
         return sum(self.by_kind.get(kind, 0) for kind in ERRORS)
+
+
+def kind_counts(by_kind: dict[str, int]) -> str:
+    """``"10 missed, 3 false plate, ..."``: the cards of each kind, in :data:`KINDS` order."""
+    return ", ".join(f"{by_kind.get(kind, 0)} {kind}" for kind in KINDS)
 
 
 def frame_cases(outcome: FrameOutcome) -> list[PlateCase]:
@@ -110,7 +114,7 @@ def make_detection_gallery(
         find = run_once_for_all(PlateDetector.load(), 0.2, 0.55)  # from platocr.tools.detect_eval
         make_detection_gallery(find, "frames", "misses.html", Predictor.load("plates-ru"), threshold=0.55)
     """
-    out = _checked_out(out)
+    out = gallery_out(out)
     cases: list[PlateCase] = []
     report = evaluate_detection(
         detector, boxes, predictor, threshold=threshold, progress=progress,
@@ -125,29 +129,16 @@ def make_detection_gallery(
         if case.frame not in frames:
             frames[case.frame] = _frame(case.frame)
         views.append(view_of(frames[case.frame], case, 2 * VIEW_H, 2 * VIEW_W))
-    out.parent.mkdir(parents=True, exist_ok=True)
     by_kind = dict(Counter(case.kind for case in cases))
-    if out.suffix.lower() == ".png":
-        cells = [card_cell(case, view, threshold) for case, view in zip(shown, views, strict=True)]
-        if not cv2.imwrite(str(out), grid_image(cells)):
-            raise PlatocrError(f"cannot write {out}")
-    else:
-        counts = ", ".join(f"{by_kind.get(kind, 0)} {kind}" for kind in KINDS)
-        title = f"plate detection on {report.source}: {counts}"
-        cards = [card_html(case, view, threshold) for case, view in zip(shown, views, strict=True)]
-        out.write_text(html_page(title, cards), encoding="utf-8")
+    pairs = list(zip(shown, views, strict=True))
+    write_gallery(
+        out,
+        lambda: grid_image([card_cell(case, view, threshold) for case, view in pairs]),
+        lambda: html_page(f"plate detection on {report.source}: {kind_counts(by_kind)}",
+                          [card_html(case, view, threshold) for case, view in pairs]),
+    )  # fmt: skip
     why = Counter(missed_reason(case) for case in cases if case.kind == "missed")
     return DetectionGalleryResult(out, report, by_kind, len(shown), {r: why[r] for r in MISSED_WHY if why[r]})
-
-
-def _checked_out(out: str | Path) -> Path:
-    from platocr.outputs import check_writable_file
-
-    out = Path(out)
-    if out.suffix.lower() not in (".png", ".html"):
-        raise PlatocrError(f"--out must end in .png or .html, got {out}")
-    check_writable_file(out, "--out")
-    return out
 
 
 def _frame(path: str) -> np.ndarray:
@@ -178,7 +169,7 @@ def run_detection_gallery(
     from platocr.tools.detect_eval import check_detect, run_once_for_all
 
     check_detect(detect)
-    _checked_out(out)
+    gallery_out(out)
     plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
     find, threshold = plate_detector, None
     settings = getattr(plate_detector, "settings", None)  # tests pass plain functions as detectors

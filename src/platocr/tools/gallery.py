@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,13 +77,9 @@ def make_gallery(
 
         make_gallery("plates-ru", "data/val.tsv", "errors.html", limit=50).errors
     """
-    from platocr.outputs import check_writable_file
     from platocr.tools.evaluate import load_predictor, read_rows
 
-    out = Path(out)
-    if out.suffix.lower() not in (".png", ".html"):
-        raise PlatocrError(f"--out must end in .png or .html, got {out}")
-    check_writable_file(out, "--out")
+    out = gallery_out(out)
     predictor = load_predictor(
         checkpoint, device=device, backend=backend, decode=decode, batch_size=batch_size
     )
@@ -91,14 +87,31 @@ def make_gallery(
     items = order_items(reads.rows, reads.decoded)
     errors = sum(not item.correct for item in items)
     shown = items[:limit]
-    out.parent.mkdir(parents=True, exist_ok=True)
     name = predictor.decode
-    if out.suffix.lower() == ".png":
-        cv2.imwrite(str(out), render_png(shown))
-    else:
-        title = f"{Path(checkpoint).name} on {labels}: {errors} errors of {len(items)} crops ({name} decoder)"
-        out.write_text(render_html(shown, title), encoding="utf-8")
+    title = f"{Path(checkpoint).name} on {labels}: {errors} errors of {len(items)} crops ({name} decoder)"
+    write_gallery(out, lambda: render_png(shown), lambda: render_html(shown, title))
     return GalleryResult(out, len(items), errors, len(shown), name, reads.skipped)
+
+
+def gallery_out(out: str | Path) -> Path:
+    """``out`` as a path, refused in one line (PlatocrError) unless it ends in .png or .html and can be
+    written: checked before any work."""
+    from platocr.outputs import check_writable_file
+
+    out = Path(out)
+    if out.suffix.lower() not in (".png", ".html"):
+        raise PlatocrError(f"--out must end in .png or .html, got {out}")
+    return check_writable_file(out, "--out")
+
+
+def write_gallery(out: Path, grid: Callable[[], np.ndarray], page: Callable[[], str]) -> None:
+    """Write ``grid()`` (BGR image) when ``out`` is a .png, else ``page()`` (HTML), creating its folder."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".png":
+        if not cv2.imwrite(str(out), grid()):
+            raise PlatocrError(f"cannot write {out}")
+    else:
+        out.write_text(page(), encoding="utf-8")
 
 
 def fit_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
