@@ -127,7 +127,7 @@ def fit_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return canvas
 
 
-def hershey(char: str) -> str:
+def _hershey(char: str) -> str:
     # Hershey fonts are ASCII only; other characters show as '?' (the HTML page shows them all).
     return char if 32 <= ord(char) < 127 else "?"
 
@@ -140,7 +140,7 @@ def draw_marked(canvas: np.ndarray, x: int, y: int, prefix: str, text: str, wron
         cv2.putText(canvas, "(empty)", (x, y), FONT, FONT_SCALE, GREY, 1, cv2.LINE_AA)
         return
     for i, char in enumerate(text):
-        glyph = hershey(char)
+        glyph = _hershey(char)
         cv2.putText(canvas, glyph, (x, y), FONT, FONT_SCALE, RED if i in wrong else BLACK, 1, cv2.LINE_AA)
         x += cv2.getTextSize(glyph, FONT, FONT_SCALE, 1)[0][0] + 1
 
@@ -195,11 +195,6 @@ def marked_html(text: str, wrong: set[int]) -> str:
     )
 
 
-def _jpeg_base64(path: Path) -> tuple[str, int, int]:
-    """The crop as base64 JPEG (at most MAX_INLINE px a side), with its width and height in pixels."""
-    return jpeg_base64(load_image(path), str(path))
-
-
 def jpeg_base64(image: np.ndarray, name: str) -> tuple[str, int, int]:
     """``image`` (BGR) as base64 JPEG (at most MAX_INLINE px a side), with its width and height in pixels."""
     h, w = image.shape[:2]
@@ -250,7 +245,7 @@ def render_html(items: Sequence[GalleryItem], title: str) -> str:
     cards = []
     for item in items:
         wrong_target, wrong_pred = char_errors(item.row.text, item.decoded.text)
-        data, w, h = _jpeg_base64(item.row.path)
+        data, w, h = jpeg_base64(load_image(item.row.path), str(item.row.path))
         caption = f"T: {item.row.text or '(empty)'}   P: {item.decoded.text or '(empty)'}"
         cards.append(
             f'<div class="card{"" if item.correct else " wrong"}" title="{html.escape(str(item.row.path))}">'
