@@ -150,11 +150,11 @@ def read_plates(
             result.photos += 1
             result.detect_seconds += detect_s
             result.read_seconds += read_s
-            plates = [PlateBox(read.text, det.box) for det, read in zip(found, reads or [], strict=True)]
-            result.frames.append(FramePlates(Path(path).absolute(), tuple(plates)))
             if not found:
                 result.rows.append(PlateRow(str(path), None, "", None, None))
+            plates = []
             for number, (det, read) in enumerate(zip(found, reads or [], strict=True), start=1):
+                plates.append(PlateBox(read.text, det.box))
                 if crops is not None:
                     name = f"{result.photos:06d}_{Path(path).stem[:40]}_{number}.jpg"
                     result.crops.append(save_crop(image, det.box, crops / name, read.text, str(path)))
@@ -163,6 +163,7 @@ def read_plates(
                     text = ""
                     result.below_min_confidence += 1
                 result.rows.append(PlateRow(str(path), det.box, text, float(read.confidence), det.score))
+            result.frames.append(FramePlates(Path(path).absolute(), tuple(plates)))
     return result
 
 
