@@ -158,19 +158,20 @@ def test_user_error_in_a_stage_passes_through_unwrapped() -> None:
 
 
 @pytest.mark.timeout(60)
-def test_ctrl_c_stops_threads_and_leaves_a_playable_file(clip: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["threaded", "sequential"])
+def test_ctrl_c_stops_threads_and_leaves_a_playable_file(clip: Path, tmp_path: Path, mode: str) -> None:
     baseline = threading.active_count()
     calls: list[int] = []
 
     def recognize(crops: list[np.ndarray]) -> list[Prediction]:
         calls.append(1)
         if len(calls) == 10:
-            _thread.interrupt_main()  # what Ctrl-C does: KeyboardInterrupt in the main thread
+            _thread.interrupt_main()  # what Ctrl-C does: SIGINT handled in the main thread
         if len(calls) >= 10:  # keep frames in flight until the main thread (it polls every 0.1 s) sees it
             time.sleep(0.2)
         return fake_recognize(crops)
 
-    stats = run_video(str(clip), tmp_path / "cut.mp4", recognize, mode="threaded", queue_size=2)
+    stats = run_video(str(clip), tmp_path / "cut.mp4", recognize, mode=mode, queue_size=2)
     assert stats.interrupted and 0 < stats.frames < FRAMES
     assert threading.active_count() == baseline
     assert decoded_frame_count(tmp_path / "cut.mp4") == stats.frames

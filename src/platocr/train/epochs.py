@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from rich.markup import escape
 
+from platocr.interrupts import ctrl_c_requested
 from platocr.recognition.checkpoint import save_checkpoint, unwrap
 from platocr.recognition.config import Config
 from platocr.recognition.metrics import text_metrics
@@ -29,7 +30,7 @@ from platocr.train.checks import LearningCheck, Reading, best_reading, text_matc
 from platocr.train.display import TrainDisplay
 from platocr.train.ema import WeightAverage
 from platocr.train.history import improved, plot_curves, selection_value, write_metrics_csv
-from platocr.train.interrupt import TrainInterrupted, ctrl_c_stops_training
+from platocr.train.interrupt import TrainInterrupted
 from platocr.train.prepare import PreparedData
 from platocr.train.rng import rng_state
 from platocr.train.schedule import set_total_steps
@@ -112,7 +113,7 @@ class Trainer:
         set_total_steps(self.scheduler, step_budget.cap(self.steps + (planned - start_epoch + 1) * per_epoch))
         stop_reason = "epochs"
         tally = Tally()
-        with self.display, ctrl_c_stops_training() as ctrl_c:
+        with self.display, ctrl_c_requested() as ctrl_c:
 
             def stop() -> bool:  # every rank must stop at the same step
                 return self._agreed(ctrl_c.is_set() or clock.spent_here()) or step_budget.spent(self.steps)

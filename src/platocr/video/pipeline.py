@@ -5,6 +5,7 @@ keeps the order. A live source (camera/URL) feeds OCR through a one-slot "latest
 reader overwrites the frame OCR has not taken yet, so the overlay follows real time.
 Shutdown: a shared stop Event; every queue put/get waits in short timeouts that check it, and the end of
 the input travels as a sentinel. The first stage that raises sets the event, so no thread hangs.
+Ctrl-C (:func:`platocr.interrupts.ctrl_c_requested`) stops the run the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from platocr.errors import PlatocrError
+from platocr.interrupts import ctrl_c_requested
 from platocr.video.stages import AnnotatorStages
 from platocr.video.stats import StageTimes, VideoStats, bottleneck
 
@@ -92,21 +94,28 @@ def _timed(times: StageTimes, stage: str, fn: Callable[..., Any], *args: Any, fr
     return result
 
 
-def run_sequential(stages: AnnotatorStages, times: StageTimes) -> None:
-    """The same stage functions one after another in the calling thread."""
-    while (item := _timed(times, "read", stages.read)) is not None:
+def run_sequential(stages: AnnotatorStages, times: StageTimes, ctrl_c: threading.Event) -> None:
+    """The same stage functions one after another in the calling thread, until the end or ``ctrl_c``."""
+    while not ctrl_c.is_set() and (item := _timed(times, "read", stages.read)) is not None:
         _timed(times, "ocr", stages.ocr, [item])
         _timed(times, "draw", stages.draw, item)
         _timed(times, "write", stages.write, item)
 
 
 def run_threaded(
-    stages: AnnotatorStages, times: StageTimes, *, live: bool, queue_size: int = 8, batch_frames: int = 1
+    stages: AnnotatorStages,
+    times: StageTimes,
+    ctrl_c: threading.Event,
+    *,
+    live: bool,
+    queue_size: int = 8,
+    batch_frames: int = 1,
 ) -> int:
     """Four threads joined by bounded queues; returns the number of live frames dropped.
 
     ``batch_frames`` > 1 lets OCR take up to that many frames already waiting (never waits for more).
-    Raises the first stage error after every thread has stopped; KeyboardInterrupt stops them too.
+    Raises the first stage error after every thread has stopped; ``ctrl_c`` (checked every 0.1 s) and
+    KeyboardInterrupt stop them too.
     """
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -166,7 +175,7 @@ def run_threaded(
     for t in threads:
         t.start()
     try:
-        while any(t.is_alive() for t in threads):
+        while not ctrl_c.is_set() and any(t.is_alive() for t in threads):
             for t in threads:
                 t.join(timeout=0.1)  # short joins keep the main thread responsive to Ctrl-C
     finally:
@@ -193,11 +202,14 @@ def run_stages(
     dropped, interrupted = 0, False
     start = time.perf_counter()
     try:
-        if mode == "threaded":
-            dropped = run_threaded(stages, times, live=live, queue_size=queue_size, batch_frames=batch_frames)
-        else:
-            run_sequential(stages, times)
-    except KeyboardInterrupt:
+        with ctrl_c_requested() as ctrl_c:
+            if mode == "threaded":
+                dropped = run_threaded(stages, times, ctrl_c, live=live, queue_size=queue_size,
+                                       batch_frames=batch_frames)  # fmt: skip
+            else:
+                run_sequential(stages, times, ctrl_c)
+            interrupted = ctrl_c.is_set()
+    except KeyboardInterrupt:  # a second Ctrl-C, or a run off the main thread
         interrupted = True
     wall = time.perf_counter() - start
     per_stage = times.summary()
