@@ -352,6 +352,8 @@ def test_read_detect_plate_rows(frames: Path, tmp_path: Path, monkeypatch: pytes
     assert records[0]["box"] == [10, 10, 100, 20] and records[-1] == {
         "path": str(images / "c.png"), "box": None, "text": "", "confidence": None, "score": None,
     }  # fmt: skip
+    one = CliRunner().invoke(app, ["read", "plates-ru", str(images / "c.png"), "--detect", "plate"])
+    assert one.exit_code == 0 and "found 0 plates in 1 photo (1 without a plate)" in one.output
     bars = CliRunner().invoke(app, [*args, "--detect", "plate", "--bars"])
     assert bars.exit_code == 2 and "does not go with --detect plate" in bars.output
 

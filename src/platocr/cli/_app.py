@@ -126,3 +126,8 @@ def list_skips(skipped: list[Any], what: str) -> None:
         typer.echo(f"skipped {len(skipped)} unreadable {what}:", err=True)
         for skip in skipped:
             typer.echo(f"  {skip.path}: {skip.reason}", err=True)
+
+
+def counted(n: int, noun: str) -> str:
+    """``"1 plate"``, ``"3 plates"``: a count with its noun (regular plurals only)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from platocr.cli._app import command, list_skips
+from platocr.cli._app import command, counted, list_skips
 from platocr.cli.options import (
     BackendOption,
     DecodeOption,
@@ -198,7 +198,7 @@ def _read_plates(
         labels = write_crop_labels(result.crops, crops)
         typer.echo(f"wrote {len(result.crops)} plate crops to {crops / 'crops'} and {labels}", err=True)
     if boxes is not None:
-        typer.echo(f"wrote the boxes of {result.plates} plates in {result.photos} photos to "
+        typer.echo(f"wrote the boxes of {counted(result.plates, 'plate')} in {counted(result.photos, 'photo')} to "
                    f"{result.write_boxes(boxes)}", err=True)  # fmt: skip
     empty = sum(row.box is None for row in result.rows)
     read = sum(bool(row.text) for row in result.rows)
@@ -206,7 +206,8 @@ def _read_plates(
         f", {result.below_min_confidence} under --min-confidence written as no read" if min_confidence else ""
     )
     typer.echo(
-        f"found {result.plates} plates in {result.photos} photos ({empty} without a plate), read {read}{floor}; "
+        f"found {counted(result.plates, 'plate')} in {counted(result.photos, 'photo')} ({empty} without a plate), "
+        f"read {read}{floor}; "
         f"skipped {len(result.skipped)}; detector {1000 * result.detect_seconds / result.photos:.1f} ms/photo, "
         f"reader {1000 * result.read_seconds / max(result.plates, 1):.1f} ms/plate "
         f"({predictor.backend} on {predictor.device})" + (f"; wrote {out}" if out is not None else ""),
