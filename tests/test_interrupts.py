@@ -32,6 +32,7 @@ def _wait_for(event: threading.Event) -> None:
 
 
 def test_a_ctrl_c_during_a_finalizer_is_not_lost() -> None:
+    before = signal.getsignal(signal.SIGINT)
     with ctrl_c_requested() as ctrl_c:
         _thread.interrupt_main()
         for _ in range(50):
@@ -39,7 +40,7 @@ def test_a_ctrl_c_during_a_finalizer_is_not_lost() -> None:
         gc.collect()  # the handler may well run inside one of the finalizers
         _wait_for(ctrl_c)
     assert ctrl_c.is_set()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    assert signal.getsignal(signal.SIGINT) is before  # put back
 
 
 def test_a_second_ctrl_c_raises() -> None:
@@ -62,3 +63,14 @@ def test_off_the_main_thread_nothing_is_installed() -> None:
     worker.start()
     worker.join()
     assert seen == [False] and signal.getsignal(signal.SIGINT) is before
+
+
+def test_kept_where_the_process_started_with_ctrl_c_ignored() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell's background job (`cmd &`) gets
+    try:
+        with ctrl_c_requested() as ctrl_c:
+            _thread.interrupt_main()
+            _wait_for(ctrl_c)
+        assert ctrl_c.is_set() and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -5,6 +5,10 @@ The first Ctrl-C only sets an event that the loop reads. A handler that raised K
 instead could be lost: Python runs a signal handler at whatever main-thread code comes next, and an
 exception raised inside a finalizer the garbage collector is running there is printed and dropped.
 A second Ctrl-C raises KeyboardInterrupt at once, for a user who will not wait.
+
+The handler is installed even where the process started with SIGINT ignored (a shell's background
+job, ``cmd &``), so ``kill -INT PID`` stops a background run as cleanly as Ctrl-C stops one in front;
+Python's own KeyboardInterrupt never comes there.
 """
 
 from __future__ import annotations
