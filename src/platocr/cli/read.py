@@ -168,7 +168,7 @@ def read_command(
         ms = 1000 * result.bars_seconds / len(result.rows)
         bars_note = f"; sources: {sources.line()}; conflicts {conflicts}; bars {ms:.1f} ms/crop"
     typer.echo(
-        f"read {len(result.rows)} images, skipped {len(result.skipped)}, in {result.seconds:.2f} s "
+        f"read {counted(len(result.rows), 'image')}, skipped {len(result.skipped)}, in {result.seconds:.2f} s "
         f"({result.crops_per_s:.1f} crops/s, {predictor.backend} on {predictor.device}){floor}{bars_note}"
         + (f"; wrote {out}" if out is not None else ""),
         err=True,
