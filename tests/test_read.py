@@ -130,3 +130,5 @@ def test_bad_input_is_one_line_exit_2(plates: Path, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     code, _, err = read(str(PLATES_ONNX), str(tmp_path / "empty"))
     assert code == 2 and "no images found" in err
+    code, _, err = read(str(PLATES_ONNX), "-", stdin="")
+    assert code == 2 and "no images found in standard input (-)" in err

@@ -140,7 +140,8 @@ def collect_images(inputs: Sequence[str], stdin: TextIO | None = None) -> list[s
     unique = list(by_file.values())
     if not unique:
         extensions = " ".join(IMAGE_EXTENSIONS)
-        raise PlatocrError(f"no images found in {' '.join(inputs)} (image files end in {extensions})")
+        where = " ".join("standard input (-)" if given == "-" else given for given in inputs)
+        raise PlatocrError(f"no images found in {where} (image files end in {extensions})")
     return unique
 
 
