@@ -24,7 +24,7 @@ from platocr.detection import (
     plate_crop_box,
     plates_passing,
 )
-from platocr.detection.boxes import PlateCount
+from platocr.detection.boxes import Box, PlateCount
 from platocr.detection.detector import decode_plates, find_plates, letterbox
 from platocr.detection.settings import DetectorSettings
 from platocr.errors import PlatocrError
@@ -168,6 +168,31 @@ def test_a_photo_expected_to_show_a_plate_gets_the_best_one_proposed() -> None:
     assert find_plates(_toy_network, np.zeros_like(frame), strict, expect_plate=True) == []
     with pytest.raises(PlatocrError, match="cannot expect a plate"):
         find_plates(_toy_network, frame, strict, sweep_to=0.99, expect_plate=True)
+
+
+def test_the_expected_plate_is_one_the_reader_reads_as_text() -> None:
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[300:340, 300:500] = 255
+    frame[600:630, 900:1000] = 255  # both score 0.9 (the toy network)
+    strict = DetectorSettings(threshold=0.95, second_look_size=0, retry_sizes=())
+    asked: list[int] = []
+
+    def reads_right_one(image: np.ndarray, boxes: list[Box]) -> list[bool]:
+        asked.append(len(boxes))
+        return [box[0] > 800 for box in boxes]  # only the plate on the right reads as text
+
+    (chosen,) = find_plates(_toy_network, frame, strict, expect_plate=True, reads_text=reads_right_one)
+    assert box_iou(chosen.box, (900, 600, 100, 30)) > 0.9 and asked == [2]
+    # nothing reads as text: the best-scoring one, as without a reader
+    (best,) = find_plates(
+        _toy_network, frame, strict, expect_plate=True, reads_text=lambda i, b: [False] * len(b)
+    )
+    assert best == find_plates(_toy_network, frame, strict, expect_plate=True)[0]
+    # a plate passing the threshold needs no reader
+    find_plates(
+        _toy_network, frame, replace(strict, threshold=0.5), expect_plate=True, reads_text=reads_right_one
+    )
+    assert asked == [2]
 
 
 def test_settings_keep_the_retry_sizes_and_read_a_single_retry_size() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from test_detect_plate import PLATE, bright_boxes, frames  # noqa: F401 (a fixture)
 from typer.testing import CliRunner
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from platocr.cli import app
 from platocr.data.labels import open_dataset
 from platocr.data.plate_boxes import load_plate_boxes
+from platocr.detection import Detection
 
 runner = CliRunner()
 
@@ -74,10 +76,18 @@ def test_expect_plate_reaches_the_detector(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    asked: list[object] = []
+    class StandIn:
+        source = ""
+
+        def __init__(self, expect_plate: bool = False, reads_text: object = None, **_: object) -> None:
+            self.expect_plate, self.reads_text = expect_plate, reads_text
+
+        def __call__(self, frame: np.ndarray) -> list[Detection]:
+            return bright_boxes(frame)
+
+    loaded: list[StandIn] = []
     monkeypatch.setattr(
-        "platocr.detection.PlateDetector.load",
-        lambda *a, **kw: asked.append(kw.get("expect_plate")) or bright_boxes,
+        "platocr.detection.PlateDetector.load", lambda *a, **kw: loaded.append(StandIn(**kw)) or loaded[-1]
     )
     for args in (
         ["eval", "plates-ru", str(frames)],
@@ -85,7 +95,13 @@ def test_expect_plate_reaches_the_detector(
     ):
         result = runner.invoke(app, [*args, "--detect", "plate", "--expect-plate", "--no-progress"])
         assert result.exit_code == 0, result.output
-    assert asked == [True, True]
+    assert [d.expect_plate for d in loaded] == [True, True]
+    # both let the plate reader help choose the expected plate: it reads a box of the frame
+    image = cv2.imread(str(frames / "images/a.png"))
+    boxes = [d.box for d in bright_boxes(image)]
+    for stand_in in loaded:
+        says = stand_in.reads_text(image, boxes)
+        assert len(says) == len(boxes) and all(isinstance(s, bool) for s in says)
 
 
 def test_read_detect_plate_boxes_draft_reads_back_as_the_detector_found_them(

@@ -124,6 +124,7 @@ def read_command(
     from platocr.outputs import check_writable_dir, check_writable_file
     from platocr.recognition.predictor import Predictor
     from platocr.tools.read import collect_images, output_format, read_images, write_rows
+    from platocr.tools.read_plates import reads_as_text
 
     fmt = "tsv"
     if out is not None:
@@ -137,17 +138,21 @@ def read_command(
         check_writable_file(boxes, "--boxes")
     paths = collect_images(inputs)
     plan = plan_for("sequential", cores)  # one batch at a time: every pool may use the planned cores
-    plate_detector = (
-        PlateDetector.load(
-            detector, threshold=detect_threshold, threads=plan.runtime, expect_plate=expect_plate
-        )
-        if detect == "plate"
-        else None
-    )
     with session_threads(plan.runtime):
         predictor = Predictor.load(
             model, device=device, backend=backend, batch_size=batch_size, decode=decode
         )
+    plate_detector = (
+        PlateDetector.load(
+            detector,
+            threshold=detect_threshold,
+            threads=plan.runtime,
+            expect_plate=expect_plate,
+            reads_text=reads_as_text(predictor) if expect_plate else None,
+        )
+        if detect == "plate"
+        else None
+    )
     if plate_detector is not None:
         with applied(plan):
             _read_plates(predictor, plate_detector, paths, out, fmt, min_confidence, progress, crops, boxes)

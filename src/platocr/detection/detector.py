@@ -84,6 +84,7 @@ def decode_plates(output: np.ndarray, settings: DetectorSettings, scale: float) 
 
 Network = Callable[[np.ndarray], np.ndarray]  # (1, 3, H, W) float32 input -> (1, 5, H/stride, W/stride)
 Verify = Callable[[np.ndarray, list[Box]], np.ndarray]  # frame, boxes -> (N,) plate probabilities
+ReadsText = Callable[[np.ndarray, list[Box]], list[bool]]  # frame, boxes -> whether each reads as text
 
 
 def find_plates(
@@ -94,6 +95,7 @@ def find_plates(
     *,
     sweep_to: float | None = None,
     expect_plate: bool = False,
+    reads_text: ReadsText | None = None,
 ) -> list[Detection]:
     """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first, boxes in the frame.
 
@@ -109,17 +111,31 @@ def find_plates(
     come back: :func:`~platocr.detection.boxes.plates_passing` gives each threshold's.
 
     ``expect_plate``: the frame surely shows a plate (a photo taken of a car). When no look finds one at
-    the threshold, the best plate any look proposed comes back (scoring at least the candidate threshold).
+    the threshold, one plate that a look proposed comes back (scoring at least the candidate threshold):
+    the best-scoring one of those that ``reads_text`` (the plate reader) reads as text, else the
+    best-scoring one. The reader reads most things that are not plates as empty, which the detector
+    and the verifier, trained on synthetic frames, cannot tell on real photos.
     """
     if expect_plate:
         if sweep_to is not None:
             raise PlatocrError("a threshold sweep counts plates at each threshold: it cannot expect a plate")
         low = replace(settings, threshold=min(settings.threshold, settings.candidate_threshold))
         every = _looks(network, frame, low, verify, enough=settings.threshold, keep_all=True)
-        return plates_passing(every, settings.threshold) or sorted(every, key=lambda p: -p.score)[:1]
+        return plates_passing(every, settings.threshold) or _expected_plate(frame, every, reads_text)
     if sweep_to is None:
         return _looks(network, frame, settings, verify, enough=settings.threshold, keep_all=False)
     return _looks(network, frame, settings, verify, enough=sweep_to, keep_all=True)
+
+
+def _expected_plate(
+    frame: np.ndarray, proposed: list[Detection], reads_text: ReadsText | None
+) -> list[Detection]:
+    """The one plate to report where a plate is expected but none passed: see :func:`find_plates`."""
+    ranked = sorted(proposed, key=lambda p: -p.score)
+    if reads_text is None or not ranked:
+        return ranked[:1]
+    texts = reads_text(frame, [p.box for p in ranked])
+    return next(([p] for p, text in zip(ranked, texts, strict=True) if text), ranked[:1])
 
 
 def _looks(
@@ -216,9 +232,11 @@ class PlateDetector:
         verifier: PlateVerifier | None = None,
         *,
         expect_plate: bool = False,
+        reads_text: ReadsText | None = None,
     ) -> None:
         self._session, self.settings, self.source, self.verifier = session, settings, source, verifier
         self.expect_plate = expect_plate  # every frame shows a plate (photos of cars): see find_plates
+        self.reads_text = reads_text  # with expect_plate: the plate reader's say, see find_plates
 
     @classmethod
     def load(
@@ -230,13 +248,15 @@ class PlateDetector:
         verify: bool = True,
         retry: bool = True,
         expect_plate: bool = False,
+        reads_text: ReadsText | None = None,
     ) -> PlateDetector:
         """Load a shipped detector by name or an exported ``.onnx``; ``threshold`` overrides the stored one.
 
         A detector whose settings name a plate verifier loads it from its own folder; ``verify=False``
         leaves it out (the first look's score alone, at ``threshold``). ``retry=False`` never looks at a
         frame again at ``retry_sizes`` (video: its speed). ``expect_plate``: every frame shows a plate
-        (photos of cars): see :func:`find_plates`."""
+        (photos of cars), and ``reads_text`` helps choose it (e.g.
+        :func:`platocr.tools.read_plates.reads_as_text`): see :func:`find_plates`."""
         from platocr.recognition.onnx_export import read_onnx_props, session_with_input
 
         path = resolve_detector(name_or_path)
@@ -255,7 +275,7 @@ class PlateDetector:
             # a few 32x96 crops per frame: one thread, not a second pool beside the detector's
             verifier = PlateVerifier.load(path.parent / settings.verifier, threads=1)
         session = session_with_input(path, INPUT_NAME, "plate detector", threads)
-        return cls(session, settings, str(path), verifier, expect_plate=expect_plate)
+        return cls(session, settings, str(path), verifier, expect_plate=expect_plate, reads_text=reads_text)
 
     def __call__(self, frame: np.ndarray, *, sweep_to: float | None = None) -> list[Detection]:
         """Plates in ``frame`` (BGR uint8 (H, W, 3) or grey (H, W)), best score first (``sweep_to``: see
@@ -267,6 +287,7 @@ class PlateDetector:
             self.verifier,
             sweep_to=sweep_to,
             expect_plate=self.expect_plate,
+            reads_text=self.reads_text,
         )
 
     def _network(self, image: np.ndarray) -> np.ndarray:

@@ -238,6 +238,10 @@ def run_detect_eval(
         from platocr.recognition.predictor import Predictor
 
         predictor = Predictor.load(model, **predictor_options)
+        if expect_plate:  # the reader helps choose the expected plate, as in read --expect-plate
+            from platocr.tools.read_plates import reads_as_text
+
+            plate_detector.reads_text = reads_as_text(predictor)
     from platocr.tools.detect_report import print_detection_report
 
     report = evaluate_detection(find, boxes, predictor, threshold=threshold, sweep=sweep, progress=progress)

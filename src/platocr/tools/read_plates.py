@@ -97,6 +97,12 @@ def read_boxes(predictor: Predictor, image: np.ndarray, boxes: Sequence[Box]) ->
     return [vote(reads[i : i + per_box]) for i in range(0, len(reads), per_box)]
 
 
+def reads_as_text(predictor: Predictor) -> Callable[[np.ndarray, list[Box]], list[bool]]:
+    """``PlateDetector``'s ``reads_text`` for ``expect_plate``: whether ``predictor`` reads each box of a
+    frame as text (:func:`read_boxes`; a plate reader reads most things that are not plates as empty)."""
+    return lambda image, boxes: [bool(read.text) for read in read_boxes(predictor, image, boxes)]
+
+
 def find_and_read(
     image: np.ndarray, detector: Detector, predictor: Predictor | None
 ) -> tuple[list[Detection], list[Prediction] | None, float, float]:
