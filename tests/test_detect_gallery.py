@@ -98,12 +98,35 @@ def test_gallery_detect_plate_counts_as_eval_does(tmp_path: Path) -> None:
     }
 
 
+def test_gallery_expect_plate_counts_as_eval_expect_plate_does(tmp_path: Path) -> None:
+    scenes = write_scenes(tmp_path / "scenes", 3, seed=5)
+    out, report = tmp_path / "g.html", tmp_path / "r.json"
+    options = ["--detect", "plate", "--expect-plate"]
+    result = runner.invoke(app, ["gallery", "plates-ru", str(scenes), *options, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    evaluated = runner.invoke(app, ["eval", "plates-ru", str(scenes), *options, "--json", str(report)])
+    assert evaluated.exit_code == 0, evaluated.output
+    figures = json.loads(report.read_text())
+    kinds = r"(\d+) (missed|false plate|misread|found|read right)"
+    counts = {kind: int(n) for n, kind in re.findall(kinds, result.output)}
+    assert (
+        counts["missed"] == figures["plates"] - figures["found"]
+        and counts["false plate"] == figures["false_plates"]
+    )
+    assert counts["found"] + counts["misread"] + counts["read right"] == figures["found"]
+    assert counts["read right"] == figures["read_right"]
+
+
 def test_gallery_detect_plate_bad_input_is_one_line(frames: Path, tmp_path: Path) -> None:  # noqa: F811
     for args, needle in (
         ([str(frames), "--detect", "car", "--out", str(tmp_path / "g.png")], "only plate"),
         (
             [str(frames), "--boxes-only", "--out", str(tmp_path / "g.png")],
             "--boxes-only needs --detect plate",
+        ),
+        (
+            [str(frames), "--expect-plate", "--out", str(tmp_path / "g.png")],
+            "--expect-plate needs --detect plate",
         ),
         ([str(frames), "--detect", "plate", "--out", str(tmp_path / "g.gif")], "must end in .png or .html"),
         ([str(frames), "--detect", "plate", "--out", str(frames / "images/a.png/g.png")], "--out"),

@@ -16,6 +16,7 @@ from platocr.cli.options import (
     DetectorOption,
     DetectThresholdOption,
     DeviceOption,
+    ExpectPlateOption,
     ModelArgument,
     ProgressOption,
 )
@@ -45,6 +46,7 @@ def gallery_command(
     boxes_only: BoxesOnlyOption = False,
     detector: DetectorOption = "plate-detector",
     detect_threshold: DetectThresholdOption = None,
+    expect_plate: ExpectPlateOption = False,
 ) -> None:
     """Grid of crops with target and prediction, errors first (PNG or self-contained HTML).
 
@@ -54,11 +56,11 @@ def gallery_command(
     """
     from platocr.progress import console
 
-    if detect is not None or boxes_only:
+    if detect is not None or boxes_only or expect_plate:
         _detection_gallery(
             checkpoint, labels, out, detect=detect, boxes_only=boxes_only, detector=detector,
-            detect_threshold=detect_threshold, limit=limit, progress=progress, device=device,
-            backend=backend, batch_size=batch_size, decode=decode, int8=False,
+            detect_threshold=detect_threshold, expect_plate=expect_plate, limit=limit, progress=progress,
+            device=device, backend=backend, batch_size=batch_size, decode=decode, int8=False,
         )  # fmt: skip
         return
     from platocr.tools.gallery import make_gallery

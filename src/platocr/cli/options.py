@@ -48,7 +48,8 @@ ExpectPlateOption = Annotated[
     typer.Option(
         "--expect-plate",
         help="--detect plate: every photo shows a plate (photos taken of cars): where no look finds one at "
-        "the threshold, report the best plate the detector proposed, its score saying how sure it is.",
+        "the threshold, report the best-scoring plate proposed that the reader reads as text (else the "
+        "best-scoring one), its score saying how sure it is.",
     ),
 ]
 # --detect plate's detector: read, video, eval and gallery take it the same way.

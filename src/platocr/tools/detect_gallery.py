@@ -159,28 +159,34 @@ def run_detection_gallery(
     boxes_only: bool,
     detector: str,
     detect_threshold: float | None = None,
+    expect_plate: bool = False,
     limit: int = 100,
     progress: bool = True,
     **predictor_options: Any,
 ) -> DetectionGalleryResult:
     """``platocr gallery MODEL BOXES --detect plate``: check the options and ``out``, load the detector
-    (run low: see :data:`LOW_THRESHOLD`) and, without ``boxes_only``, ``model``; write the gallery."""
+    (run low: see :data:`LOW_THRESHOLD`) and, without ``boxes_only``, ``model``; write the gallery.
+    ``expect_plate``: the detector as ``read``/``eval --expect-plate`` run it (then at its own
+    threshold: a missed plate's card gives no score)."""
     from platocr.detection import PlateDetector
     from platocr.tools.detect_eval import check_detect, run_once_for_all
 
-    check_detect(detect)
+    check_detect(detect, "--expect-plate" if expect_plate and not boxes_only else "--boxes-only")
     gallery_out(out)
-    plate_detector = PlateDetector.load(detector, threshold=detect_threshold)
+    plate_detector = PlateDetector.load(detector, threshold=detect_threshold, expect_plate=expect_plate)
     find, threshold = plate_detector, None
     settings = getattr(plate_detector, "settings", None)  # tests pass plain functions as detectors
-    if settings is not None:
+    if settings is not None and not expect_plate:
         threshold = settings.threshold
         find = run_once_for_all(plate_detector, LOW_THRESHOLD, threshold)
     predictor = None
     if not boxes_only:
         from platocr.recognition.predictor import Predictor
+        from platocr.tools.read_plates import reads_as_text
 
         predictor = Predictor.load(model, **predictor_options)
+        if expect_plate:
+            plate_detector.reads_text = reads_as_text(predictor)
     return make_detection_gallery(
         find, boxes, out, predictor, threshold=threshold, limit=limit, progress=progress
     )
