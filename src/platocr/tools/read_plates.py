@@ -30,6 +30,7 @@ from platocr.errors import PlatocrError
 from platocr.tools.read import Skipped
 
 if TYPE_CHECKING:
+    from platocr.detection.detector import ReadsText
     from platocr.recognition.prediction import Prediction
     from platocr.recognition.predictor import Predictor
 
@@ -97,7 +98,7 @@ def read_boxes(predictor: Predictor, image: np.ndarray, boxes: Sequence[Box]) ->
     return [vote(reads[i : i + per_box]) for i in range(0, len(reads), per_box)]
 
 
-def reads_as_text(predictor: Predictor) -> Callable[[np.ndarray, list[Box]], list[bool]]:
+def reads_as_text(predictor: Predictor) -> ReadsText:
     """``PlateDetector``'s ``reads_text`` for ``expect_plate``: whether ``predictor`` reads each box of a
     frame as text (:func:`read_boxes`; a plate reader reads most things that are not plates as empty)."""
     return lambda image, boxes: [bool(read.text) for read in read_boxes(predictor, image, boxes)]
